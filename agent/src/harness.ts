@@ -1,0 +1,29 @@
+/**
+ * A harness answers one run: it builds its prompt from the group folder and the batch,
+ * talks to its model, and emits frames. The agent runner picks one by the run frame's
+ * `harness.name`.
+ */
+import type { AgentFeature, AgentFrame, RunFrame } from "@arizuko/sdk";
+
+/** Frames a harness emits; the runner adds `run_id`. */
+export type HarnessFrame =
+  | { type: "delta"; text: string }
+  | { type: "message"; text: string; reply_to?: string | null }
+  | { type: "session"; session_id: string }
+  | { type: "usage"; input_tokens?: number; output_tokens?: number; cost_usd?: number; model?: string };
+
+export interface HarnessContext {
+  frame: RunFrame;
+  emit(frame: HarnessFrame): void;
+  /** Aborted when the host sends `stop` or closes stdin. */
+  signal: AbortSignal;
+}
+
+export interface Harness {
+  name: string;
+  features: AgentFeature[];
+  /** Resolves when the run is answered; rejects to report an error frame. */
+  run(context: HarnessContext): Promise<void>;
+}
+
+export type { AgentFrame };

@@ -1,0 +1,13 @@
+// Copies the repository's top-level migrations/ and templates/ into this package
+// before `npm pack`, so a published @arizuko/core carries them.
+import { cpSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
+const repoRoot = join(packageRoot, "..");
+
+for (const folder of ["migrations", "templates"]) {
+  rmSync(join(packageRoot, folder), { recursive: true, force: true });
+  cpSync(join(repoRoot, folder), join(packageRoot, folder), { recursive: true });
+}

@@ -1,0 +1,69 @@
+/**
+ * The CLI commands the kernel itself provides: `group`, `migrate`, `plugins`, and the
+ * `start` entry shown in help (the `arizuko` binary runs `start` itself).
+ */
+import type { CliCommand } from "@arizuko/sdk";
+import type { Kernel } from "../kernel.js";
+
+function table(rows: string[][]): string {
+  if (rows.length === 0) return "";
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()).join("\n");
+}
+
+export function coreCommands(kernel: Kernel): CliCommand[] {
+  return [
+    {
+      name: "start",
+      description: "start the gateway (options: --host H, --port N, --insecure)",
+      run: () => "arizuko is already running here; stop it first to start another",
+    },
+    {
+      name: "group",
+      description: "manage agent groups",
+      subcommands: [
+        {
+          name: "add",
+          description: "create a group from the template",
+          arguments: [{ name: "folder", description: "group folder, e.g. support or acme/support" }],
+          options: [{ flags: "--name <name>", description: "display name (default: the folder)" }],
+          run: ({ args, options }) => {
+            const group = kernel.groups.add(args[0] as string, options.name as string | undefined);
+            return `group ${group.folder} created at ${group.path}`;
+          },
+        },
+        {
+          name: "list",
+          description: "list groups",
+          run: () => {
+            const rows = kernel.groups.records().map((group) => [group.folder, group.name, group.breaker === "open" ? "paused" : group.breaker === "half_open" ? "trial" : "ok"]);
+            return rows.length === 0 ? "no groups" : table([["FOLDER", "NAME", "STATE"], ...rows]);
+          },
+        },
+        {
+          name: "resume",
+          description: "resume a group paused after failed runs",
+          arguments: [{ name: "folder", description: "group folder" }],
+          run: ({ args }) => {
+            const folder = args[0] as string;
+            kernel.resumeGroup(folder);
+            return `group ${folder} resumed`;
+          },
+        },
+      ],
+    },
+    {
+      name: "migrate",
+      description: "apply pending database migrations of the core and every configured plugin",
+      run: () => `database ${kernel.store.file} is up to date`,
+    },
+    {
+      name: "plugins",
+      description: "list plugins and their state",
+      run: () => {
+        const rows = kernel.statuses.all().map(([name, status]) => [name, status.state, status.version ?? "", status.source, status.error ?? ""]);
+        return table([["NAME", "STATE", "VERSION", "SOURCE", "ERROR"], ...rows]);
+      },
+    },
+  ];
+}

@@ -1,0 +1,154 @@
+/**
+ * The `arizuko` command. `start` runs the instance in this process; every other
+ * command runs inside a host: the running instance's, through its admin socket, or,
+ * when none runs on the data folder, one booted just for the command.
+ */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { isArizukoError } from "@arizuko/sdk";
+import pino from "pino";
+import { loadConfig, type ConfigOverrides } from "../config/load.js";
+import { describe, errors } from "../errors.js";
+import { Kernel } from "../kernel.js";
+import { createLogger } from "../log.js";
+import { sendAdminCommand } from "./admin-socket.js";
+import { acquireLock, runningInstance } from "./lock.js";
+import { PROGRAM_NAME } from "./program.js";
+
+interface GlobalOptions {
+  config?: string;
+  data?: string;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+function printError(error: unknown): number {
+  const prefix = isArizukoError(error) ? `error ${error.code}: ` : "error: ";
+  process.stderr.write(prefix + describe(error) + "\n");
+  return 1;
+}
+
+/** Takes `--config` and `--data` from anywhere in argv; returns them and the rest. */
+function extractGlobals(argv: string[]): { globals: GlobalOptions; rest: string[] } {
+  const globals: GlobalOptions = {};
+  const rest: string[] = [];
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index]!;
+    const match = /^--(config|data)(?:=(.*))?$/.exec(arg);
+    if (!match) {
+      rest.push(arg);
+      continue;
+    }
+    const value = match[2] ?? argv[++index];
+    if (value === undefined) throw errors.cliUsage(`option --${match[1]} needs a value`);
+    globals[match[1] as keyof GlobalOptions] = value;
+  }
+  return { globals, rest };
+}
+
+function parseStart(argv: string[]): ConfigOverrides & { help?: string } {
+  let help: string | undefined;
+  const program = new Command(`${PROGRAM_NAME} start`)
+    .description("start the gateway: web chat, channels, agents")
+    .option("--config <file>", "config file (default: arizuko.yaml, arizuko.yml or arizuko.json here, else built-in defaults)")
+    .option("--data <dir>", "data folder (default: ./data)")
+    .option("--host <host>", "address to listen on (default: 127.0.0.1)")
+    .option("--port <port>", "port to listen on (default: 8080; 0 picks a free one)")
+    .option("--insecure", "allow listening on a non-loopback address without authentication")
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => (help = (help ?? "") + text), writeErr: (text) => process.stderr.write(text) });
+  try {
+    program.parse(argv, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError && error.exitCode === 0) return { help: help ?? "" };
+    throw error;
+  }
+  const options = program.opts<{ host?: string; port?: string; insecure?: boolean }>();
+  const port = options.port === undefined ? undefined : Number(options.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw errors.cliUsage(`--port must be an integer from 0 to 65535, got ${JSON.stringify(options.port)}`);
+  }
+  return { host: options.host, port, insecure: options.insecure };
+}
+
+async function start(argv: string[], globals: GlobalOptions): Promise<number> {
+  const options = parseStart(argv);
+  if (options.help !== undefined) {
+    process.stdout.write(options.help);
+    return 0;
+  }
+
+  const resolved = loadConfig({ file: globals.config, overrides: { ...options, data: globals.data } });
+  const log = createLogger(resolved.config.log.level);
+  const release = acquireLock(resolved.dataDir);
+  let kernel: Kernel;
+  try {
+    kernel = await Kernel.boot(resolved, "server", log);
+    const url = await kernel.start();
+    process.stderr.write(`arizuko is running: chat at ${url}/ (health: ${url}/health, data: ${resolved.dataDir}). Ctrl-C stops it.\n`);
+  } catch (error) {
+    release();
+    throw error;
+  }
+
+  // One bad plugin never takes the host down: stray errors are logged, not fatal.
+  process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled promise rejection (a plugin bug?); arizuko keeps running"));
+  process.on("uncaughtException", (error) => log.error({ err: error }, "uncaught exception (a plugin bug?); arizuko keeps running"));
+
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const stop = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) process.exit(130);
+      log.info({ signal }, "signal received; stopping (send it again to exit at once)");
+      void kernel
+        .stop(signal)
+        .catch((error: unknown) => log.error({ err: error }, "shutdown failed"))
+        .finally(() => {
+          release();
+          pino.destination(1).flushSync?.();
+          resolve(0);
+        });
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+async function dispatch(argv: string[], globals: GlobalOptions): Promise<number> {
+  const resolved = loadConfig({ file: globals.config, overrides: { data: globals.data } });
+  const result = await (async () => {
+    if (runningInstance(resolved.dataDir) !== null) return sendAdminCommand(resolved.dataDir, argv);
+
+    const log = createLogger("warn", pino.destination({ dest: 2, sync: true }));
+    const kernel = await Kernel.boot(resolved, "offline", log);
+    try {
+      return await kernel.runCli(argv);
+    } finally {
+      await kernel.stop("command finished");
+    }
+  })();
+
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  return result.exitCode;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { globals, rest } = extractGlobals(argv);
+    if (rest[0] === "--version" || rest[0] === "-V") {
+      process.stdout.write(version() + "\n");
+      return 0;
+    }
+    if (rest[0] === "start") return await start(rest.slice(1), globals);
+    return await dispatch(rest, globals);
+  } catch (error) {
+    // commander has already printed its own usage errors.
+    if (error instanceof CommanderError) return error.exitCode || 1;
+    return printError(error);
+  }
+}

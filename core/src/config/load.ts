@@ -1,0 +1,93 @@
+/**
+ * Finds, reads and validates the config: `--config FILE`, else `arizuko.yaml`,
+ * `arizuko.yml` or `arizuko.json` in the working folder, else the embedded defaults.
+ * `${NAME}` in any string is replaced by the environment variable NAME (`$${` keeps a
+ * literal `${`). Command-line flags override the file.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parse } from "yaml";
+import { errors } from "../errors.js";
+import { ConfigSchema, type Config } from "./schema.js";
+import { validate } from "./validate.js";
+
+export const CONFIG_FILE_NAMES = ["arizuko.yaml", "arizuko.yml", "arizuko.json"];
+
+export interface ConfigOverrides {
+  data?: string;
+  host?: string;
+  port?: number;
+  insecure?: boolean;
+}
+
+export interface ResolvedConfig {
+  config: Config;
+  /** Absolute path of the file read, or null for the embedded defaults. */
+  file: string | null;
+  /** Folder that relative paths in the config are resolved against. */
+  baseDir: string;
+  /** Absolute data folder. */
+  dataDir: string;
+}
+
+const ENV_REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+function substitute(value: unknown, file: string, env: NodeJS.ProcessEnv): unknown {
+  if (typeof value === "string") {
+    return value.replace(ENV_REFERENCE, (_, escaped: string, name: string) => {
+      if (escaped) return `\${${name}}`;
+      const found = env[name];
+      if (found === undefined) throw errors.configEnvMissing(file, name);
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item) => substitute(item, file, env));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item, file, env)]));
+  }
+  return value;
+}
+
+function findFile(explicit: string | undefined, cwd: string): string | null {
+  if (explicit !== undefined) {
+    const file = resolve(cwd, explicit);
+    if (!existsSync(file)) throw errors.configNotFound(file);
+    return file;
+  }
+  const found = CONFIG_FILE_NAMES.map((name) => resolve(cwd, name)).find((file) => existsSync(file));
+  return found ?? null;
+}
+
+function readFile(file: string): unknown {
+  let parsed: unknown;
+  try {
+    parsed = parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw errors.configUnreadable(file, (error as Error).message);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw errors.configUnreadable(file, "the top level must be a mapping of settings");
+  }
+  return parsed;
+}
+
+export function loadConfig(
+  options: { file?: string; cwd?: string; overrides?: ConfigOverrides; env?: NodeJS.ProcessEnv } = {},
+): ResolvedConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const file = findFile(options.file, cwd);
+  const raw = file ? substitute(readFile(file), file, options.env ?? process.env) : {};
+
+  const { value: config, problems } = validate<Config>(ConfigSchema, raw);
+  if (problems.length > 0) throw errors.configInvalid(file ?? "the embedded defaults", problems);
+
+  const overrides = options.overrides ?? {};
+  if (overrides.host !== undefined) config.http.host = overrides.host;
+  if (overrides.port !== undefined) config.http.port = overrides.port;
+  if (overrides.insecure) config.insecure = true;
+
+  const baseDir = file ? dirname(file) : cwd;
+  const dataDir = overrides.data !== undefined ? resolve(cwd, overrides.data) : resolve(baseDir, config.data);
+  return { config, file, baseDir, dataDir };
+}

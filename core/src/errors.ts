@@ -1,0 +1,114 @@
+/**
+ * Every error the core raises, made in one place. Callers and tests match on `code`;
+ * each message names the value at fault and what to do about it.
+ */
+import { ArizukoError } from "@arizuko/sdk";
+
+export { ArizukoError };
+
+function error(code: string, message: string, statusCode = 500, cause?: unknown): ArizukoError {
+  return new ArizukoError(code, message, { statusCode, cause });
+}
+
+export const errors = {
+  configNotFound: (file: string) =>
+    error("ARZ_ERR_CONFIG_NOT_FOUND", `config file ${file} not found; pass an existing file to --config or omit it to use the defaults`),
+
+  configUnreadable: (file: string, reason: string) =>
+    error("ARZ_ERR_CONFIG_UNREADABLE", `config file ${file} could not be parsed: ${reason}`),
+
+  configInvalid: (where: string, problems: string[]) =>
+    error("ARZ_ERR_CONFIG_INVALID", `invalid config in ${where}:\n  - ${problems.join("\n  - ")}`),
+
+  configEnvMissing: (file: string, name: string) =>
+    error("ARZ_ERR_CONFIG_ENV", `config file ${file} uses \${${name}} but the environment variable ${name} is not set; set it or remove the reference`),
+
+  insecureBind: (host: string) =>
+    error("ARZ_ERR_INSECURE_BIND", `refusing to listen on ${host} without authentication; bind to 127.0.0.1 or start with --insecure if this network is trusted`),
+
+  instanceRunning: (dataDir: string, pid: number) =>
+    error("ARZ_ERR_INSTANCE_RUNNING", `another arizuko instance (pid ${pid}) is running on ${dataDir}; stop it or pass another --data folder`),
+
+  storeBusy: (waitedMs: number) =>
+    error("ARZ_ERR_STORE_BUSY", `the database stayed locked for ${waitedMs} ms; retry the request`, 503),
+
+  migrationFailed: (owner: string, name: string, cause: unknown) =>
+    error("ARZ_ERR_MIGRATION", `migration ${name} of ${owner} failed: ${describe(cause)}`, 500, cause),
+
+  migrationName: (owner: string, file: string) =>
+    error("ARZ_ERR_MIGRATION_NAME", `migration file ${file} of ${owner} must be named NNNN_description.sql (four digits, lowercase words)`),
+
+  migrationTable: (owner: string, file: string, table: string, prefix: string) =>
+    error("ARZ_ERR_MIGRATION_TABLE", `migration ${file} of plugin ${owner} creates ${table}; plugin tables and indexes must start with ${prefix}`),
+
+  pluginNotFound: (entry: string, tried: string[]) =>
+    error("ARZ_ERR_PLUGIN_NOT_FOUND", `plugin ${JSON.stringify(entry)} not found (tried ${tried.join(", ")}); install the package or fix the path in the config`),
+
+  pluginShape: (entry: string, problem: string) =>
+    error("ARZ_ERR_PLUGIN_SHAPE", `plugin ${JSON.stringify(entry)} ${problem}; its default export must come from definePlugin() of @arizuko/sdk`),
+
+  pluginApiVersion: (plugin: string, wanted: number, supported: number) =>
+    error("ARZ_ERR_PLUGIN_API_VERSION", `plugin ${plugin} was built for host API ${wanted}, but this arizuko supports ${supported}; install a version of ${plugin} built for API ${supported}`),
+
+  pluginDependency: (plugin: string, dependency: string, why: string) =>
+    error("ARZ_ERR_PLUGIN_DEPENDENCY", `plugin ${plugin} depends on ${dependency}, which ${why}; add it to the plugins list or fix its error`),
+
+  pluginTimeout: (plugin: string, step: string, ms: number) =>
+    error("ARZ_ERR_PLUGIN_TIMEOUT", `plugin ${plugin} did not finish ${step} within ${ms} ms`),
+
+  nameCollision: (kind: string, name: string, holder: string, claimant: string) =>
+    error("ARZ_ERR_NAME_COLLISION", `${kind} ${JSON.stringify(name)} is already registered by ${holder}; ${claimant} cannot register it too`),
+
+  invalidName: (kind: string, name: string, pattern: RegExp) =>
+    error("ARZ_ERR_INVALID_NAME", `${kind} name ${JSON.stringify(name)} must match ${pattern.source}`),
+
+  serviceMissing: (plugin: string, service: string) =>
+    error("ARZ_ERR_SERVICE_MISSING", `plugin ${plugin} uses service ${service}, which no started plugin provides`),
+
+  registrationClosed: (plugin: string, what: string) =>
+    error("ARZ_ERR_REGISTRATION_CLOSED", `plugin ${plugin} registered ${what} after start-up; HTTP routes and CLI commands must be registered in register()`),
+
+  chatNotOwned: (chat: string, channel: string) =>
+    error("ARZ_ERR_CHAT_PREFIX", `channel ${channel} sent a message for ${chat}, outside the JID prefixes it registered`, 400),
+
+  invalidMessage: (channel: string, problem: string) =>
+    error("ARZ_ERR_INVALID_MESSAGE", `channel ${channel} sent an invalid message: ${problem}`, 400),
+
+  groupInvalid: (problem: string) =>
+    error("ARZ_ERR_GROUP_INVALID", `invalid group folder: ${problem}`, 400),
+
+  groupExists: (folder: string) =>
+    error("ARZ_ERR_GROUP_EXISTS", `group ${folder} already exists`, 409),
+
+  groupNotFound: (folder: string) =>
+    error("ARZ_ERR_GROUP_NOT_FOUND", `group ${folder} does not exist; list groups with \`arizuko group list\``, 404),
+
+  groupParentMissing: (folder: string, parent: string) =>
+    error("ARZ_ERR_GROUP_PARENT", `group ${folder} needs its parent group ${parent}; add ${parent} first`, 400),
+
+  templateMissing: (path: string) =>
+    error("ARZ_ERR_TEMPLATE_MISSING", `group template folder ${path} not found; the @arizuko/core install is incomplete`),
+
+  protocolVersion: (agent: string, host: string) =>
+    error("ARZ_ERR_PROTOCOL_VERSION", `agent runner speaks run protocol ${agent}, this host speaks ${host}; use an agent image built for protocol ${host.split(".")[0]}.x`),
+
+  protocolFrame: (problem: string) =>
+    error("ARZ_ERR_PROTOCOL_FRAME", `agent runner sent an invalid frame: ${problem}`),
+
+  agentExited: (code: number | null, signal: string | null, stderr: string) =>
+    error("ARZ_ERR_AGENT_EXITED", `agent runner exited (code ${code ?? "none"}, signal ${signal ?? "none"}) before finishing the run${stderr ? `; stderr: ${stderr}` : ""}`),
+
+  agentHelloTimeout: (ms: number) =>
+    error("ARZ_ERR_AGENT_HELLO", `agent runner sent no hello within ${ms} ms; check that the runner command starts the arizuko agent`),
+
+  adminUnavailable: (socket: string, reason: string) =>
+    error("ARZ_ERR_ADMIN_SOCKET", `cannot reach the running instance at ${socket}: ${reason}`),
+
+  cliUsage: (message: string) => error("ARZ_ERR_USAGE", message, 400),
+};
+
+/** The message of any thrown value, for logs and stored error columns. */
+export function describe(cause: unknown): string {
+  if (cause instanceof Error) return cause.message;
+  return String(cause);
+}

@@ -1,0 +1,56 @@
+/**
+ * The fastify server everything is served from. Every error leaves as JSON
+ * `{ error: { code, message } }` with the right status: a bad request says what was
+ * wrong with it, an internal failure says only that it happened (the log has the rest).
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { isArizukoError } from "@arizuko/sdk";
+
+/** Largest request body accepted, in bytes. */
+export const BODY_LIMIT_BYTES = 1_048_576;
+
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return bare === "localhost" || bare === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+
+function sendError(reply: { code(status: number): { send(body: unknown): unknown } }, status: number, code: string, message: string) {
+  return reply.code(status).send({ error: { code, message } });
+}
+
+export function createServer(log: Logger): FastifyInstance {
+  const server = Fastify({
+    loggerInstance: log.child({ plugin: "http" }) as FastifyBaseLogger,
+    // Request lines would flood the log; errors are logged by the error handler below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Timeouts keep one slow client from holding a connection forever; SSE streams hijack theirs.
+    requestTimeout: 30_000,
+    connectionTimeout: 30_000,
+    return503OnClosing: true,
+    ajv: { customOptions: { allErrors: false, removeAdditional: false, coerceTypes: false } },
+  });
+
+  server.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation) {
+      return sendError(reply, 400, "ARZ_ERR_INVALID_REQUEST", `invalid request: ${error.message}`);
+    }
+    if (isArizukoError(error) && error.statusCode < 500) {
+      return sendError(reply, error.statusCode, error.code, error.message);
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return sendError(reply, status, error.code ?? "ARZ_ERR_BAD_REQUEST", error.message);
+    }
+    request.log.error({ err: error, method: request.method, url: request.url }, "request failed");
+    if (isArizukoError(error) && status === 503) return sendError(reply, 503, error.code, error.message);
+    return sendError(reply, 500, "ARZ_ERR_INTERNAL", "internal error; the server log has the details");
+  });
+
+  server.setNotFoundHandler((request, reply) =>
+    sendError(reply, 404, "ARZ_ERR_NOT_FOUND", `no route for ${request.method} ${request.url.split("?")[0]}`),
+  );
+
+  return server;
+}

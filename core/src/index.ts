@@ -1,0 +1,13 @@
+/**
+ * @arizuko/core: the kernel. Most users run the `arizuko` command; these exports
+ * embed the kernel in another program or a test.
+ */
+export { Kernel, type KernelMode } from "./kernel.js";
+export { loadConfig, type ResolvedConfig, type ConfigOverrides } from "./config/load.js";
+export { ConfigSchema, DEFAULT_PLUGINS, type Config } from "./config/schema.js";
+export { createLogger } from "./log.js";
+export { main } from "./cli/main.js";
+export { HOOK_CATALOG, HOOK_NAMES, POLICY_BY_KIND, type HookSpec, type FailurePolicy } from "./hooks/catalog.js";
+export { errors } from "./errors.js";
+export { BUSY_TIMEOUT_MS, openDatabase } from "./store/db.js";
+export { Store } from "./store/index.js";

@@ -1,0 +1,299 @@
+/**
+ * The kernel: wires the store, hooks, registries, pipeline and runner, loads the
+ * plugins, and runs the instance. `boot()` prepares everything (also for a one-off CLI
+ * command when no instance runs); `start()` recovers from the last stop and opens
+ * the doors: HTTP, channels, the admin socket.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import type { Server } from "node:net";
+import { fileURLToPath } from "node:url";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { tablePrefix } from "@arizuko/sdk";
+import { ProcessRunner } from "./agent/process-runner.js";
+import type { Runner } from "./agent/runner.js";
+import { listenAdminSocket } from "./cli/admin-socket.js";
+import { coreCommands } from "./cli/core-commands.js";
+import { runCommandLine, type CliResult } from "./cli/program.js";
+import type { ResolvedConfig } from "./config/load.js";
+import { describe, errors } from "./errors.js";
+import { GroupService, SEEDED_GROUP } from "./groups/groups.js";
+import { Hooks } from "./hooks/hooks.js";
+import { HttpRoutes } from "./http/routes.js";
+import { createServer, isLoopback } from "./http/server.js";
+import { tapAdmission } from "./pipeline/admission.js";
+import { Breaker } from "./pipeline/breaker.js";
+import { ChannelRegistry } from "./pipeline/channels.js";
+import { Delivery } from "./pipeline/delivery.js";
+import { Executor } from "./pipeline/executor.js";
+import { Inbound } from "./pipeline/inbound.js";
+import { Intake } from "./pipeline/intake.js";
+import { Outbound } from "./pipeline/outbound.js";
+import { RunQueue } from "./pipeline/queue.js";
+import { recoverRuns, recoverUnrouted } from "./pipeline/recovery.js";
+import { createHost } from "./plugins/host.js";
+import { loadPlugins, type LoadedPlugin } from "./plugins/loader.js";
+import { Registries } from "./plugins/registries.js";
+import { CORE_OWNER, FatalCollision } from "./plugins/registry.js";
+import { PluginScope } from "./plugins/scope.js";
+import { PluginStatuses } from "./plugins/status.js";
+import { Store } from "./store/index.js";
+import { migrate } from "./store/migrate.js";
+import { registerHealthRoutes } from "./http/health.js";
+
+/** A plugin's `migrations`: a path, or a `file:` URL (also from another realm, so no instanceof). */
+function migrationsDir(migrations: string | URL): string {
+  const text = typeof migrations === "string" ? migrations : migrations.href;
+  return text.startsWith("file:") ? fileURLToPath(text) : text;
+}
+
+/** `server` runs the instance; `offline` boots only far enough to run one CLI command. */
+export type KernelMode = "server" | "offline";
+
+/** Longest time a plugin's register() may take. */
+export const REGISTER_TIMEOUT_MS = 30_000;
+/** At shutdown, how long runs get to finish after `stop` before they are killed. */
+const SHUTDOWN_RUN_WAIT_MS = 10_000;
+
+export class Kernel {
+  readonly hooks: Hooks;
+  readonly statuses: PluginStatuses;
+  readonly registries = new Registries();
+  readonly groups: GroupService;
+  readonly server: FastifyInstance;
+  readonly channels: ChannelRegistry;
+  readonly delivery: Delivery;
+  readonly outbound: Outbound;
+  readonly breaker: Breaker;
+  readonly runner: Runner;
+  readonly executor: Executor;
+  readonly queue: RunQueue;
+  readonly intake: Intake;
+  readonly inbound: Inbound;
+
+  private readonly http: HttpRoutes;
+  private readonly scopes = new Map<string, PluginScope>();
+  private adminSocket: Server | null = null;
+  private ready = false;
+  private stopping: Promise<void> | null = null;
+  /** Base URL the server listens on, once started. */
+  url: string | null = null;
+
+  /** The kernel's own log lines (`plugin: core`). */
+  readonly log: Logger;
+
+  /**
+   * @param root the root logger; components that log on behalf of a plugin (hooks,
+   *   channels, delivery, plugin hosts) add `plugin` themselves, the rest log as core.
+   */
+  private constructor(
+    readonly store: Store,
+    readonly resolved: ResolvedConfig,
+    readonly mode: KernelMode,
+    private readonly root: Logger,
+  ) {
+    const { config } = resolved;
+    const log = root.child({ plugin: "core" });
+    this.log = log;
+    this.statuses = new PluginStatuses((event) => void this.hooks.observe("onPluginError", event));
+    this.statuses.set("core", { state: "ok", source: "core", version: null });
+    this.hooks = new Hooks(root, (failure) => this.statuses.degrade(failure.plugin, failure.hook, failure.error));
+    this.groups = new GroupService(store, resolved.dataDir);
+    this.server = createServer(root);
+    this.http = new HttpRoutes(this.server);
+
+    this.channels = new ChannelRegistry(store, this.hooks, root, (entry, message) => this.inbound.accept(entry, message));
+    this.delivery = new Delivery(store, this.channels, this.hooks, root);
+    this.channels.onAvailable = (entry) => this.delivery.channelAvailable(entry);
+    this.outbound = new Outbound(store, this.channels, this.hooks, this.delivery);
+    this.breaker = new Breaker(store, config.breaker, this.outbound, log);
+    this.runner = new ProcessRunner({ command: config.runner.command, helloTimeoutMs: config.runner.helloTimeoutMs, log });
+    this.executor = new Executor(store, this.hooks, this.runner, this.outbound, this.breaker, this.groups, {
+      timeoutMs: config.runner.timeoutMs,
+      stopGraceMs: config.runner.stopGraceMs,
+      maxBatch: config.queue.maxBatch,
+      contextMessages: config.queue.contextMessages,
+      harness: { name: config.agent.harness, options: config.agent.options },
+    }, log);
+    this.queue = new RunQueue(store, this.executor, this.breaker, config.queue.maxConcurrentRuns, log);
+    this.breaker.onReopen = (group) => this.queue.notifyGroup(group);
+    this.intake = new Intake(store, this.hooks, this.groups, this.outbound, this.queue, log);
+    this.inbound = new Inbound(store, this.hooks, log);
+    this.inbound.afterCommit = (message, entry) => this.intake.submit(message, entry.channel.name);
+  }
+
+  /** Opens the store, seeds a first run, and loads and registers the plugins. */
+  static async boot(resolved: ResolvedConfig, mode: KernelMode, log: Logger): Promise<Kernel> {
+    mkdirSync(resolved.dataDir, { recursive: true });
+    const store = await Store.open(resolved.dataDir, log.child({ plugin: "core" }));
+    const kernel = new Kernel(store, resolved, mode, log);
+    try {
+      kernel.seed();
+      kernel.registerCore();
+      await kernel.loadPlugins();
+      return kernel;
+    } catch (error) {
+      await kernel.stop("boot failed");
+      throw error;
+    }
+  }
+
+  /** First run: an epoch id for the store, and the `main` group. */
+  private seed(): void {
+    if (this.store.meta.get("epoch") === null) this.store.meta.set("epoch", randomUUID());
+    if (this.store.meta.get("seeded") !== null) return;
+    if (!this.groups.exists(SEEDED_GROUP)) this.groups.add(SEEDED_GROUP, "Main");
+    this.store.meta.set("seeded", new Date().toISOString());
+    this.log.info({ group: SEEDED_GROUP, path: this.groups.path(SEEDED_GROUP) }, "first run: created group main");
+  }
+
+  private registerCore(): void {
+    tapAdmission(this.hooks, this.resolved.config.admission);
+    registerHealthRoutes(this.http, CORE_OWNER, () => this.health(), () => this.ready);
+    for (const command of coreCommands(this)) this.registries.cli.claim(command.name, CORE_OWNER, command);
+  }
+
+  private async loadPlugins(): Promise<void> {
+    const { plugins, failures } = await loadPlugins(this.resolved.config.plugins, this.resolved.baseDir);
+    for (const failure of failures) {
+      this.statuses.set(failure.name, { state: "failed", source: failure.source, version: failure.version, error: failure.error });
+      this.root.error({ plugin: failure.name, source: failure.source, err: failure.error }, "plugin failed to load; the others start");
+    }
+    for (const plugin of plugins) await this.registerPlugin(plugin);
+  }
+
+  private async registerPlugin(plugin: LoadedPlugin): Promise<void> {
+    const { definition, owner } = plugin;
+    const name = definition.name;
+    this.statuses.set(name, { state: "loading", source: plugin.source, version: definition.version ?? null });
+
+    const missing = (definition.dependencies ?? []).find((dependency) => !this.statuses.isRunning(dependency));
+    if (missing) return this.failPlugin(name, errors.pluginDependency(name, missing, "failed").message);
+
+    const scope = new PluginScope(name, this.root);
+    this.scopes.set(name, scope);
+    try {
+      if (definition.migrations) {
+        const dir = migrationsDir(definition.migrations);
+        await migrate(this.store.db, { owner: name, dir, prefix: tablePrefix(name) }, this.root.child({ plugin: name }));
+      }
+      const host = createHost(this.hostContext(), owner, scope);
+      await this.withTimeout(Promise.resolve().then(() => definition.register(host, plugin.config as never)), name, "register()");
+      this.statuses.setState(name, "ok");
+      this.root.info({ plugin: name, version: definition.version, source: plugin.source }, "plugin registered");
+    } catch (error) {
+      if (error instanceof FatalCollision) throw error;
+      await this.failPlugin(name, describe(error));
+    }
+  }
+
+  private hostContext() {
+    return {
+      store: this.store,
+      hooks: this.hooks,
+      registries: this.registries,
+      channels: this.channels,
+      http: this.http,
+      groups: this.groups,
+      statuses: this.statuses,
+      dataDir: this.resolved.dataDir,
+      log: this.root,
+    };
+  }
+
+  private withTimeout<T>(promise: Promise<T>, plugin: string, step: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(errors.pluginTimeout(plugin, step, REGISTER_TIMEOUT_MS)), REGISTER_TIMEOUT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  /** Marks a plugin failed and undoes everything it registered; the host keeps running. */
+  async failPlugin(name: string, error: string): Promise<void> {
+    this.root.error({ plugin: name, err: error }, "plugin failed; the others keep running");
+    this.statuses.fail(name, error);
+    await this.scopes.get(name)?.dispose();
+  }
+
+  /** Recovers from the last stop and starts serving. Server mode only. */
+  async start(): Promise<string> {
+    const { config } = this.resolved;
+    if (!isLoopback(config.http.host) && !config.insecure) throw errors.insecureBind(config.http.host);
+    this.log.warn("process runner: agents run as plain child processes with no isolation; use the docker runner in production");
+
+    // 1. Runs interrupted by the last stop, before anything new arrives.
+    recoverRuns(this.store, this.runner, this.log);
+
+    // 2. HTTP; no plugin can add routes after this.
+    this.http.close();
+    this.url = await this.server.listen({ host: config.http.host, port: config.http.port });
+    this.url = this.url.replace("[::1]", "localhost");
+
+    // 3. Channels; one that fails to start fails its plugin only.
+    for (const { owner, error } of await this.channels.startAll()) await this.failPlugin(owner.name, describe(error));
+
+    // 4. Work left from before the stop.
+    this.breaker.restore();
+    recoverUnrouted(this.store, this.channels, this.intake, this.log);
+    this.queue.notifyAll();
+    this.delivery.kickAll();
+
+    this.adminSocket = await listenAdminSocket(this.resolved.dataDir, (argv) => this.runCli(argv), this.log);
+    this.ready = true;
+    void this.hooks.observe("onReady", { url: this.url });
+    this.log.info({ url: this.url, dataDir: this.resolved.dataDir }, "arizuko is ready");
+    return this.url;
+  }
+
+  /** Runs one CLI command line inside this host. */
+  runCli(argv: string[]): Promise<CliResult> {
+    const commands = this.registries.cli.entriesList().map(([, entry]) => entry.value);
+    return runCommandLine(commands, argv, this.mode === "offline");
+  }
+
+  resumeGroup(folder: string): void {
+    if (!this.groups.exists(folder)) throw errors.groupNotFound(folder);
+    this.breaker.resume(folder);
+  }
+
+  health(): { status: "ok" | "degraded"; healthy: boolean; plugins: Record<string, { state: string; error?: string }> } {
+    const plugins: Record<string, { state: string; error?: string }> = {};
+    for (const [name, status] of this.statuses.all()) {
+      if (name === "core") continue;
+      plugins[name] = status.error ? { state: status.state, error: status.error } : { state: status.state };
+    }
+    return { status: this.statuses.anyUnhealthy() ? "degraded" : "ok", healthy: this.store.healthy(), plugins };
+  }
+
+  /** Stops everything in reverse order of start; safe to call twice. */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= this.shutdown(reason);
+    return this.stopping;
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    this.ready = false;
+    this.log.info({ reason }, "arizuko stopping");
+    await this.hooks.observe("onShutdown", { reason });
+
+    this.adminSocket?.close();
+    await this.channels.stopAll();
+    this.executor.stop("shutdown");
+    const waited = await Promise.race([
+      this.queue.drain().then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_RUN_WAIT_MS).unref()),
+    ]);
+    if (!waited) this.log.warn("runs still going at shutdown; the next start recovers them");
+    this.delivery.stop();
+    this.breaker.stop();
+
+    for (const scope of [...this.scopes.values()].reverse()) await scope.dispose();
+    for (const [name, status] of this.statuses.all()) if (status.state !== "failed" && name !== "core") this.statuses.setState(name, "stopped");
+    await this.server.close();
+    this.store.close();
+  }
+}

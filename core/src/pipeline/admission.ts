@@ -1,0 +1,41 @@
+/**
+ * The core's own admission tap on `onAdmit`: which senders may start runs, per
+ * platform. Plugins may add taps that deny more; none can admit what this denies.
+ * A message that is not admitted is stored as context and starts nothing.
+ */
+import type { Deny, Disposer } from "@arizuko/sdk";
+import { parseChatJid } from "@arizuko/sdk";
+import type { Config } from "../config/schema.js";
+import type { Hooks } from "../hooks/hooks.js";
+
+type AdmissionConfig = Config["admission"];
+
+/** The local web chat is open by default; every other platform admits nobody until configured. */
+const DEFAULT_POLICY: Record<string, AdmissionConfig[string]> = {
+  web: { policy: "open", allow: [] },
+};
+const CLOSED: AdmissionConfig[string] = { policy: "allowlist", allow: [] };
+
+/** `telegram:111` matches itself; a trailing `*` matches any rest. */
+function listed(value: string, patterns: string[]): boolean {
+  return patterns.some((pattern) => (pattern.endsWith("*") ? value.startsWith(pattern.slice(0, -1)) : value === pattern));
+}
+
+export function admissionPolicy(config: AdmissionConfig, platform: string): AdmissionConfig[string] {
+  return config[platform] ?? DEFAULT_POLICY[platform] ?? CLOSED;
+}
+
+export function tapAdmission(hooks: Hooks, config: AdmissionConfig): Disposer {
+  return hooks.tap(
+    "onAdmit",
+    "core",
+    ({ message }): Deny | undefined => {
+      const { platform } = parseChatJid(message.chat);
+      const policy = admissionPolicy(config, platform);
+      if (policy.policy === "open") return undefined;
+      if (listed(message.sender, policy.allow) || listed(message.chat, policy.allow)) return undefined;
+      return { deny: `sender ${message.sender} is not on the ${platform} allowlist` };
+    },
+    { stage: -1000 },
+  );
+}

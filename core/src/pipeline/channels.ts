@@ -1,0 +1,222 @@
+/**
+ * The channel registry: which channel owns which `<platform>:<account>/` prefix, what
+ * each can do, and its health. The core asks it for the channel of a chat before
+ * every send and never calls a capability a channel did not declare.
+ */
+import type { Capability, Channel, ChannelContext, ChannelInfo, ChannelState, Disposer, InboundMessage, InboundResult } from "@arizuko/sdk";
+import { CapabilityUnsupported, CHANNEL_STATES, hasPrefix, parseJid } from "@arizuko/sdk";
+import type { Logger } from "pino";
+import { errors } from "../errors.js";
+import type { Hooks } from "../hooks/hooks.js";
+import type { Store } from "../store/index.js";
+import { NameRegistry, type Owner } from "../plugins/registry.js";
+
+/** Longest time a channel's start() may take before its plugin is marked failed. */
+export const CHANNEL_START_TIMEOUT_MS = 30_000;
+/** Longest time a channel's stop() may take at shutdown. */
+export const CHANNEL_STOP_TIMEOUT_MS = 10_000;
+
+export interface ChannelEntry {
+  channel: Channel;
+  owner: Owner;
+  state: ChannelState;
+  detail: string | null;
+  /** True between a successful start() and stop(). */
+  started: boolean;
+  /** True once the channel itself has called setStatus(). */
+  reported: boolean;
+  abort: AbortController;
+}
+
+export type InboundHandler = (entry: ChannelEntry, message: InboundMessage) => Promise<InboundResult>;
+
+const CHANNEL_NAME = /^[a-z][a-z0-9-]*(:[A-Za-z0-9._-]+)?$/;
+
+function checkPrefix(prefix: string): string | null {
+  if (!prefix.endsWith("/")) return `prefix ${JSON.stringify(prefix)} must end with "/"`;
+  const jid = (() => {
+    try {
+      return parseJid(prefix + "x");
+    } catch {
+      return null;
+    }
+  })();
+  if (!jid || jid.kind !== "chat" || jid.chat !== "x") {
+    return `prefix ${JSON.stringify(prefix)} must have the form <platform>:<account>/`;
+  }
+  return null;
+}
+
+export class ChannelRegistry {
+  private readonly names = new NameRegistry<ChannelEntry>("channel");
+  private readonly prefixes = new NameRegistry<ChannelEntry>("JID prefix");
+  /** Called when a channel starts or reports `ok`, so the outbox can send what waited for it. */
+  onAvailable: (entry: ChannelEntry) => void = () => {};
+
+  constructor(
+    private readonly store: Store,
+    private readonly hooks: Hooks,
+    private readonly log: Logger,
+    private readonly inbound: InboundHandler,
+  ) {}
+
+  register(channel: Channel, owner: Owner): Disposer {
+    this.check(channel, owner);
+    const entry: ChannelEntry = {
+      channel,
+      owner,
+      state: "connecting",
+      detail: null,
+      started: false,
+      reported: false,
+      abort: new AbortController(),
+    };
+
+    const disposers: Disposer[] = [this.names.claim(channel.name, owner, entry)];
+    try {
+      for (const prefix of channel.prefixes) {
+        disposers.push(this.prefixes.claim(prefix, owner, entry, (other) => other.startsWith(prefix) || prefix.startsWith(other)));
+      }
+    } catch (error) {
+      disposers.forEach((dispose) => dispose());
+      throw error;
+    }
+
+    void this.hooks.observe("onChannelRegister", { channel: channel.name, plugin: owner.name, prefixes: channel.prefixes });
+    this.log.info({ plugin: owner.name, channel: channel.name, prefixes: channel.prefixes }, "channel registered");
+    return () => {
+      disposers.forEach((dispose) => dispose());
+      void this.stopEntry(entry);
+    };
+  }
+
+  private check(channel: Channel, owner: Owner): void {
+    const problem = (() => {
+      if (typeof channel?.name !== "string" || !CHANNEL_NAME.test(channel.name)) return `name must match ${CHANNEL_NAME.source}`;
+      if (!Array.isArray(channel.prefixes) || channel.prefixes.length === 0) return "prefixes must list at least one <platform>:<account>/";
+      const bad = channel.prefixes.map(checkPrefix).find((message) => message !== null);
+      if (bad) return bad;
+      if (typeof channel.send !== "function") return "send() is missing";
+      const limit = channel.capabilities?.maxTextLength;
+      if (!Number.isInteger(limit) || limit < 1) return "capabilities.maxTextLength must be a positive integer";
+      if (channel.capabilities.confirm && typeof channel.confirm !== "function") return "capabilities.confirm is set but confirm() is missing";
+      if (channel.capabilities.typing && typeof channel.typing !== "function") return "capabilities.typing is set but typing() is missing";
+      return null;
+    })();
+    if (problem) throw errors.invalidMessage(owner.name, `channel ${JSON.stringify(channel?.name)}: ${problem}`);
+  }
+
+  /** Starts every registered channel that has not started; returns the owners whose start failed. */
+  async startAll(): Promise<Array<{ owner: Owner; error: unknown }>> {
+    const pending = this.names.values().filter((entry) => !entry.started);
+    const results = await Promise.all(pending.map(async (entry) => ({ entry, error: await this.startEntry(entry) })));
+    return results.filter((result) => result.error !== null).map((result) => ({ owner: result.entry.owner, error: result.error }));
+  }
+
+  private async startEntry(entry: ChannelEntry): Promise<unknown> {
+    const { channel } = entry;
+    const context: ChannelContext = {
+      inbound: (message) => this.inbound(entry, message),
+      setStatus: (state, detail) => {
+        entry.reported = true;
+        this.setStatus(entry, state, detail ?? null);
+      },
+      log: this.log.child({ plugin: entry.owner.name, channel: channel.name }),
+      signal: entry.abort.signal,
+    };
+
+    try {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.resolve().then(() => channel.start?.(context)),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(errors.pluginTimeout(entry.owner.name, `starting channel ${channel.name}`, CHANNEL_START_TIMEOUT_MS)), CHANNEL_START_TIMEOUT_MS);
+        }),
+      ]).finally(() => clearTimeout(timer));
+    } catch (error) {
+      this.setStatus(entry, "disconnected", (error as Error).message ?? String(error));
+      return error;
+    }
+
+    entry.started = true;
+    // A channel that reported nothing while starting is taken as connected.
+    if (!entry.reported) this.setStatus(entry, "ok", null);
+    this.onAvailable(entry);
+    return null;
+  }
+
+  private async stopEntry(entry: ChannelEntry): Promise<void> {
+    entry.abort.abort();
+    if (!entry.started) return;
+    entry.started = false;
+    try {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.resolve().then(() => entry.channel.stop?.()),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, CHANNEL_STOP_TIMEOUT_MS);
+        }),
+      ]).finally(() => clearTimeout(timer));
+    } catch (error) {
+      this.log.warn({ plugin: entry.owner.name, channel: entry.channel.name, err: error }, "channel stop failed");
+    }
+    this.setStatus(entry, "disconnected", "stopped");
+  }
+
+  /** Stops every channel (shutdown). */
+  async stopAll(): Promise<void> {
+    await Promise.all(this.names.values().map((entry) => this.stopEntry(entry)));
+  }
+
+  private setStatus(entry: ChannelEntry, state: ChannelState, detail: string | null): void {
+    if (!CHANNEL_STATES.includes(state)) {
+      this.log.warn({ plugin: entry.owner.name, channel: entry.channel.name, state }, "channel reported an unknown state; ignored");
+      return;
+    }
+    const changed = entry.state !== state || entry.detail !== detail;
+    entry.state = state;
+    entry.detail = detail;
+    if (!changed) return;
+
+    this.store.channels.setState(entry.channel.name, entry.owner.name, state, detail, Date.now());
+    void this.hooks.observe("onChannelStatus", { channel: entry.channel.name, state, detail });
+    if (state === "ok" && entry.started) this.onAvailable(entry);
+  }
+
+  /** The channel owning `chat`, or undefined. */
+  entryForChat(chat: string): ChannelEntry | undefined {
+    for (const [prefix, { value }] of this.prefixes.entriesList()) {
+      if (hasPrefix(chat, prefix)) return value;
+    }
+    return undefined;
+  }
+
+  /** Throws CapabilityUnsupported unless the chat's channel declared `capability`. */
+  require(chat: string, capability: Capability): ChannelEntry {
+    const entry = this.entryForChat(chat);
+    if (!entry || !entry.channel.capabilities[capability]) {
+      throw new CapabilityUnsupported(entry?.channel.name ?? chat, capability);
+    }
+    return entry;
+  }
+
+  info(entry: ChannelEntry): ChannelInfo {
+    return {
+      name: entry.channel.name,
+      plugin: entry.owner.name,
+      prefixes: [...entry.channel.prefixes],
+      capabilities: { ...entry.channel.capabilities },
+      state: entry.state,
+      detail: entry.detail,
+    };
+  }
+
+  list(): ChannelInfo[] {
+    return this.names.values().map((entry) => this.info(entry));
+  }
+
+  /** Entries owned by `plugin`. */
+  ownedBy(plugin: string): ChannelEntry[] {
+    return this.names.values().filter((entry) => entry.owner.name === plugin);
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * The run executor: takes a unit's pending messages, runs the agent on them and
+ * settles them. One attempt is:
+ *
+ *   1. claim the messages for a new run (one transaction with the run row);
+ *   2. build the run spec and prompt (`beforeAgentRun`, `onPromptBuild`);
+ *   3. start the runner and relay its frames: replies are stored for delivery as they come;
+ *   4. at the deadline send `stop`, and kill the runner after the grace period;
+ *   5. settle: `done`, or `failed` with a notice to the chat.
+ *
+ * A failed attempt that delivered nothing and was not stopped at its deadline is
+ * retried once with the same messages and no others. Must hold: every claimed message
+ * ends `done`, `failed`, or back to `pending`; none is left `running` by a live host.
+ */
+import type { AgentFrame, RunFrame, RunOutcome, RunSpec, RunUnit, StopFrame } from "@arizuko/sdk";
+import { PROTOCOL_VERSION } from "@arizuko/sdk";
+import type { Logger } from "pino";
+import type { RunExit, RunHandle, Runner } from "../agent/runner.js";
+import { describe, errors } from "../errors.js";
+import type { GroupService } from "../groups/groups.js";
+import type { Hooks } from "../hooks/hooks.js";
+import { newId } from "../ids.js";
+import type { Store } from "../store/index.js";
+import type { MessageRecord } from "../store/messages.js";
+import type { Breaker } from "./breaker.js";
+import type { Outbound } from "./outbound.js";
+import { buildPrompt, toBatchMessage } from "./prompt.js";
+
+export interface ExecutorConfig {
+  timeoutMs: number;
+  stopGraceMs: number;
+  maxBatch: number;
+  contextMessages: number;
+  harness: { name: string; options: Record<string, unknown> };
+}
+
+interface Attempt {
+  runId: string;
+  unit: RunUnit;
+  attempt: number;
+  messages: MessageRecord[];
+  handle: RunHandle | null;
+  /** Why the host asked the runner to stop, if it did. */
+  stopReason: StopFrame["reason"] | null;
+  /** What the runner itself reported: `done`, or an error. */
+  reported: { outcome: "done" } | { outcome: "failed"; error: string } | null;
+  delivered: number;
+  startedAt: number;
+}
+
+interface Settled {
+  outcome: RunOutcome;
+  error: string | null;
+}
+
+const NOTICE_FAILED = "Sorry, something went wrong and I could not answer that. Please try again.";
+const noticeTimedOut = (ms: number) =>
+  `Sorry, that took too long: the run was stopped after ${Math.round(ms / 1000)} s. Please try again, perhaps with a smaller request.`;
+
+export class Executor {
+  private readonly live = new Map<string, Attempt>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly hooks: Hooks,
+    private readonly runner: Runner,
+    private readonly outbound: Outbound,
+    private readonly breaker: Breaker,
+    private readonly groups: GroupService,
+    private readonly config: ExecutorConfig,
+    private readonly log: Logger,
+  ) {}
+
+  /** Runs the unit's pending messages (and the one retry, if needed); resolves when settled. */
+  async execute(unit: RunUnit): Promise<void> {
+    const messages = this.store.messages.pendingForUnit(unit, this.config.maxBatch);
+    if (messages.length === 0) return;
+
+    const first = await this.attempt(unit, messages, 1, null);
+    if (!first.retry) return;
+
+    // A failure that paused the group leaves the batch pending until the group resumes.
+    if (!this.breaker.allows(unit.group)) {
+      this.store.runs.releaseMessages(first.runId);
+      return;
+    }
+    await this.attempt(unit, messages, 2, first.runId);
+  }
+
+  /** Asks the live runs of `chat` (or all runs) to stop; returns how many were asked. */
+  stop(reason: StopFrame["reason"], chat?: string): number {
+    let count = 0;
+    for (const attempt of this.live.values()) {
+      if (chat !== undefined && attempt.unit.chat !== chat) continue;
+      attempt.stopReason ??= reason;
+      attempt.handle?.stop(reason);
+      count += 1;
+    }
+    return count;
+  }
+
+  get running(): number {
+    return this.live.size;
+  }
+
+  private async attempt(unit: RunUnit, messages: MessageRecord[], number: number, retryOf: string | null) {
+    const runId = newId("run");
+    const log = this.log.child({ runId, group: unit.group, chat: unit.chat, topic: unit.topic, attempt: number });
+    const session = this.store.sessions.get(unit);
+    const seqs = messages.map((message) => message.seq);
+
+    // 1. Claim the messages together with the run row.
+    this.store.transaction(() => {
+      this.store.runs.create({ id: runId, unit, attempt: number, retryOf, runner: this.runner.name, sessionId: session.sessionId }, seqs, Date.now());
+      this.store.sessions.advance(unit, Math.max(...seqs), Date.now());
+    });
+
+    const attempt: Attempt = { runId, unit, attempt: number, messages, handle: null, stopReason: null, reported: null, delivered: 0, startedAt: Date.now() };
+    this.live.set(runId, attempt);
+    log.info({ messages: seqs }, "run started");
+
+    let settled: Settled;
+    try {
+      const frame = await this.prepare(attempt, session.sessionId, session.lastSeq);
+      settled = await this.drive(attempt, frame, log);
+    } catch (error) {
+      settled = { outcome: "failed", error: describe(error) };
+    } finally {
+      this.live.delete(runId);
+    }
+
+    return this.settle(attempt, settled, log);
+  }
+
+  /** 2. The run spec and prompt. */
+  private async prepare(attempt: Attempt, sessionId: string | null, lastSeq: number): Promise<RunFrame> {
+    const { unit, messages } = attempt;
+    const firstSeq = messages[0]!.seq;
+    const context = this.store.messages.context(unit, lastSeq, firstSeq, this.config.contextMessages);
+    const groupPath = this.groups.path(unit.group);
+
+    const initial: RunSpec = {
+      runId: attempt.runId,
+      unit,
+      attempt: attempt.attempt,
+      sessionId,
+      messages: messages.map(toBatchMessage),
+      context: context.map(toBatchMessage),
+      harness: this.config.harness,
+      deadlineMs: this.config.timeoutMs,
+      groupPath,
+      // TODO: roles come from admission and accounts; until then every sender is a member.
+      senderRole: "member",
+    };
+    const spec = await this.hooks.waterfall("beforeAgentRun", initial, unit);
+    const { prompt } = await this.hooks.waterfall("onPromptBuild", { prompt: buildPrompt(spec.messages, spec.context) }, { spec });
+
+    return {
+      type: "run",
+      run_id: attempt.runId,
+      protocol: PROTOCOL_VERSION,
+      group: { folder: unit.group, path: groupPath },
+      chat: unit.chat,
+      topic: unit.topic,
+      session_id: spec.sessionId,
+      messages: spec.messages,
+      context: spec.context,
+      prompt,
+      harness: spec.harness,
+      mcp: null,
+      deadline_ms: spec.deadlineMs,
+    };
+  }
+
+  /** 3–4. Starts the runner and relays frames until it exits; enforces the deadline. */
+  private drive(attempt: Attempt, frame: RunFrame, log: Logger): Promise<Settled> {
+    return new Promise<Settled>((resolve, reject) => {
+      let graceTimer: NodeJS.Timeout | undefined;
+      const deadline = setTimeout(() => {
+        log.warn({ timeoutMs: frame.deadline_ms }, "run past its deadline; stopping it");
+        attempt.stopReason = "deadline";
+        attempt.handle?.stop("deadline");
+        graceTimer = setTimeout(() => attempt.handle?.kill(), this.config.stopGraceMs);
+      }, frame.deadline_ms);
+
+      const finish = (exit: RunExit) => {
+        clearTimeout(deadline);
+        clearTimeout(graceTimer);
+        resolve(this.outcome(attempt, exit));
+      };
+
+      this.runner
+        .start(frame, {
+          onFrame: (agentFrame) => this.onFrame(attempt, agentFrame, log),
+          onProtocolError: (error) => {
+            attempt.reported ??= { outcome: "failed", error: error.message };
+          },
+          onExit: finish,
+        })
+        .then((handle) => {
+          attempt.handle = handle;
+          if (handle.pid !== null) this.store.runs.setPid(attempt.runId, handle.pid);
+          void this.hooks.observe("onAgentStart", { runId: attempt.runId, unit: attempt.unit, attempt: attempt.attempt });
+          // A stop requested while the runner was starting (shutdown, /stop) applies now.
+          if (attempt.stopReason) handle.stop(attempt.stopReason);
+        })
+        .catch((error: unknown) => {
+          clearTimeout(deadline);
+          reject(error);
+        });
+    });
+  }
+
+  private onFrame(attempt: Attempt, frame: AgentFrame, log: Logger): void {
+    const { unit, runId } = attempt;
+    void this.hooks.observe("onAgentOutput", { runId, unit, frame });
+
+    switch (frame.type) {
+      case "message": {
+        if (attempt.reported) return; // nothing after done or error counts
+        const replyTo = frame.reply_to ?? attempt.messages[attempt.messages.length - 1]!.platformId;
+        this.outbound.reply({ chat: unit.chat, topic: unit.topic, text: frame.text, group: unit.group, runId, replyTo });
+        attempt.delivered += 1;
+        return;
+      }
+      case "session":
+        this.store.sessions.setSession(unit, frame.session_id, Date.now());
+        this.store.runs.setSession(runId, frame.session_id);
+        return;
+      case "usage":
+        this.store.runs.setUsage(runId, frame);
+        return;
+      case "done":
+        attempt.reported ??= { outcome: "done" };
+        attempt.handle?.close();
+        return;
+      case "error":
+        log.warn({ code: frame.code, err: frame.message }, "agent reported an error");
+        attempt.reported ??= { outcome: "failed", error: `${frame.code}: ${frame.message}` };
+        attempt.handle?.close();
+        return;
+      case "delta":
+      case "hello":
+        return;
+    }
+  }
+
+  private outcome(attempt: Attempt, exit: RunExit): Settled {
+    if (attempt.stopReason === "deadline") return { outcome: "timed_out", error: `stopped after ${this.config.timeoutMs} ms` };
+    if (attempt.stopReason === "user") return { outcome: "stopped", error: null };
+    if (attempt.stopReason === "shutdown" && attempt.reported?.outcome !== "done") return { outcome: "abandoned", error: "host shut down" };
+    if (attempt.reported?.outcome === "done") return { outcome: "done", error: null };
+    if (attempt.reported?.outcome === "failed") return { outcome: "failed", error: attempt.reported.error };
+    return { outcome: "failed", error: errors.agentExited(exit.code, exit.signal, exit.stderr).message };
+  }
+
+  /** 5. Records the outcome; returns whether the batch gets its one retry. */
+  private settle(attempt: Attempt, settled: Settled, log: Logger): { retry: boolean; runId: string } {
+    const { runId, unit } = attempt;
+    const { outcome, error } = settled;
+    const retry = outcome === "failed" && attempt.delivered === 0 && attempt.attempt === 1;
+    const now = Date.now();
+
+    this.store.transaction(() => {
+      this.store.runs.finish(runId, outcome, error, now);
+      if (outcome === "done" || outcome === "stopped") this.store.runs.settleMessages(runId, "done");
+      else if (outcome === "abandoned") {
+        if (attempt.delivered > 0) this.store.runs.settleMessages(runId, "done");
+        else this.store.runs.releaseMessages(runId);
+      } else if (!retry) this.store.runs.settleMessages(runId, "failed");
+      // A retry re-claims the same messages for its own run, so they stay `running`.
+    });
+
+    const durationMs = now - attempt.startedAt;
+    if (outcome === "done") log.info({ delivered: attempt.delivered, durationMs }, "run done");
+    else log.warn({ outcome, delivered: attempt.delivered, durationMs, err: error, retry }, "run did not finish");
+
+    if (outcome === "done") this.breaker.success(unit.group);
+    if (outcome === "failed" || outcome === "timed_out") this.breaker.failure(unit.group, unit.chat, unit.topic);
+
+    const lastMessage = attempt.messages[attempt.messages.length - 1]!;
+    if (outcome === "timed_out" || (outcome === "failed" && !retry)) {
+      const text = outcome === "timed_out" ? noticeTimedOut(this.config.timeoutMs) : NOTICE_FAILED;
+      this.outbound.notice({ chat: unit.chat, topic: unit.topic, text, group: unit.group, replyTo: lastMessage.platformId });
+    }
+
+    if (outcome === "failed" || outcome === "timed_out") {
+      void this.hooks.observe("onAgentError", { runId, unit, code: outcome, message: error ?? outcome });
+    }
+    void this.hooks.observe("afterAgentRun", { runId, unit, outcome, delivered: attempt.delivered, durationMs, error });
+    return { retry, runId };
+  }
+}

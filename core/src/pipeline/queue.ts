@@ -1,0 +1,89 @@
+/**
+ * The run queue: one run at a time per (group, chat, topic) unit and at most
+ * `maxConcurrentRuns` in all. It is driven by events (a message routed, a run ended, a
+ * group resumed), never by a timer: a routed message starts its run in the same tick
+ * when there is room. Messages that arrive during a unit's run form its next run.
+ */
+import type { RunUnit } from "@arizuko/sdk";
+import type { Logger } from "pino";
+import type { Store } from "../store/index.js";
+import type { Breaker } from "./breaker.js";
+import type { Executor } from "./executor.js";
+
+export function unitKey(unit: RunUnit): string {
+  return `${unit.group}\u0000${unit.chat}\u0000${unit.topic}`;
+}
+
+export class RunQueue {
+  private readonly active = new Map<string, Promise<void>>();
+  /** Units with pending messages waiting for room, oldest first (Map keeps insertion order). */
+  private readonly waiting = new Map<string, RunUnit>();
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly executor: Executor,
+    private readonly breaker: Breaker,
+    private readonly maxConcurrentRuns: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** The unit has new pending messages. */
+  notify(unit: RunUnit): void {
+    if (this.stopped) return;
+    const key = unitKey(unit);
+    if (this.active.has(key)) return; // picked up when the current run ends
+    this.waiting.set(key, unit);
+    this.pump();
+  }
+
+  /** Re-queues every unit with pending messages (start-up). */
+  notifyAll(): void {
+    for (const unit of this.store.messages.pendingUnits()) this.notify(unit);
+  }
+
+  /** Re-queues the pending units of one group (breaker half-open, resume). */
+  notifyGroup(group: string): void {
+    for (const unit of this.store.messages.pendingUnits()) if (unit.group === group) this.notify(unit);
+  }
+
+  get activeRuns(): number {
+    return this.active.size;
+  }
+
+  get waitingUnits(): number {
+    return this.waiting.size;
+  }
+
+  /** Stops starting runs; resolves when the active ones have ended. */
+  async drain(): Promise<void> {
+    this.stopped = true;
+    this.waiting.clear();
+    await Promise.allSettled([...this.active.values()]);
+  }
+
+  private pump(): void {
+    for (const [key, unit] of this.waiting) {
+      if (this.active.size >= this.maxConcurrentRuns) return;
+      this.waiting.delete(key);
+      // A paused group's messages stay pending; the breaker re-queues them when it reopens.
+      if (!this.breaker.allows(unit.group)) continue;
+      this.start(key, unit);
+    }
+  }
+
+  private start(key: string, unit: RunUnit): void {
+    const run = this.executor
+      .execute(unit)
+      .catch((error: unknown) => {
+        this.log.error({ group: unit.group, chat: unit.chat, topic: unit.topic, err: error }, "run failed outside the executor");
+      })
+      .finally(() => {
+        this.active.delete(key);
+        if (this.stopped) return;
+        if (this.store.messages.pendingForUnit(unit, 1).length > 0) this.waiting.set(key, unit);
+        this.pump();
+      });
+    this.active.set(key, run);
+  }
+}

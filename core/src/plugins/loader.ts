@@ -1,0 +1,202 @@
+/**
+ * Resolves, imports and checks the plugins listed in the config, and orders them by
+ * their dependencies. A plugin that cannot be imported or has the wrong shape or API
+ * version is reported as failed and the others load; an invalid plugin config stops
+ * start-up, because running with a config the operator did not mean is worse.
+ */
+import { existsSync } from "node:fs";
+import { isAbsolute, resolve as resolvePath } from "node:path";
+import { pathToFileURL } from "node:url";
+import { HOST_API_VERSION, PLUGIN_NAME_PATTERN, type PluginDefinition } from "@arizuko/sdk";
+import { resolve as resolveModule } from "import-meta-resolve";
+import type { PluginEntryConfig } from "../config/schema.js";
+import { validate } from "../config/validate.js";
+import { describe, errors } from "../errors.js";
+import type { Owner } from "./registry.js";
+
+export interface PluginCandidate {
+  /** The entry as written in the config. */
+  entry: string;
+  /** Position in the config's plugin list, for messages. */
+  index: number;
+  config: Record<string, unknown> | undefined;
+}
+
+export interface LoadedPlugin {
+  definition: PluginDefinition;
+  owner: Owner;
+  /** Package name or file the plugin came from. */
+  source: string;
+  config: unknown;
+  index: number;
+}
+
+export interface PluginFailure {
+  /** Plugin name when known, else the config entry. */
+  name: string;
+  source: string;
+  version: string | null;
+  error: string;
+}
+
+export interface LoadResult {
+  plugins: LoadedPlugin[];
+  failures: PluginFailure[];
+}
+
+const SHORT_NAME = /^[a-z][a-z0-9-]*$/;
+const FIRST_PARTY_SCOPE = "@arizuko/";
+
+export function candidates(entries: PluginEntryConfig[]): PluginCandidate[] {
+  return entries.map((entry, index) =>
+    typeof entry === "string" ? { entry, index, config: undefined } : { entry: entry.use, index, config: entry.config },
+  );
+}
+
+function isPath(entry: string): boolean {
+  return entry.startsWith(".") || isAbsolute(entry) || entry.startsWith("file:");
+}
+
+/** Module specifiers to try for an entry, most specific first. */
+function specifiers(entry: string): string[] {
+  if (!SHORT_NAME.test(entry)) return [entry];
+  return [`${FIRST_PARTY_SCOPE}plugin-${entry}`, `arizuko-plugin-${entry}`, entry];
+}
+
+/** Resolves an entry to a module URL, looking beside the config first and then beside arizuko itself. */
+function locate(entry: string, baseDir: string): { url: string; specifier: string } {
+  if (isPath(entry)) {
+    const path = entry.startsWith("file:") ? new URL(entry).pathname : resolvePath(baseDir, entry);
+    if (!existsSync(path)) throw errors.pluginNotFound(entry, [path]);
+    return { url: pathToFileURL(path).href, specifier: path };
+  }
+
+  const parents = [pathToFileURL(resolvePath(baseDir, "arizuko.config")).href, import.meta.url];
+  const tried: string[] = [];
+  for (const specifier of specifiers(entry)) {
+    tried.push(specifier);
+    for (const parent of parents) {
+      try {
+        return { url: resolveModule(specifier, parent), specifier };
+      } catch {
+        // Not installed here; try the next place.
+      }
+    }
+  }
+  throw errors.pluginNotFound(entry, tried);
+}
+
+function checkShape(entry: string, candidate: unknown): PluginDefinition {
+  if (typeof candidate !== "object" || candidate === null) throw errors.pluginShape(entry, "has no default export");
+  const definition = candidate as Partial<PluginDefinition>;
+  if (typeof definition.name !== "string" || !PLUGIN_NAME_PATTERN.test(definition.name)) {
+    throw errors.pluginShape(entry, `has no valid name (must match ${PLUGIN_NAME_PATTERN.source})`);
+  }
+  if (typeof definition.register !== "function") throw errors.pluginShape(entry, "has no register() function");
+  if (typeof definition.apiVersion !== "number") throw errors.pluginShape(entry, "does not declare apiVersion");
+  if (definition.apiVersion !== HOST_API_VERSION) {
+    throw errors.pluginApiVersion(definition.name, definition.apiVersion, HOST_API_VERSION);
+  }
+  return definition as PluginDefinition;
+}
+
+async function importOne(candidate: PluginCandidate, baseDir: string): Promise<LoadedPlugin> {
+  const { url, specifier } = locate(candidate.entry, baseDir);
+  const module = (await import(url)) as { default?: unknown };
+  const definition = checkShape(candidate.entry, module.default);
+  return {
+    definition,
+    owner: { name: definition.name, firstParty: specifier.startsWith(FIRST_PARTY_SCOPE) },
+    source: specifier,
+    config: candidate.config,
+    index: candidate.index,
+  };
+}
+
+/** Validates each plugin's config against its schema; returns every problem, named by plugin and field. */
+function validateConfigs(plugins: LoadedPlugin[]): string[] {
+  const problems: string[] = [];
+  for (const plugin of plugins) {
+    const schema = plugin.definition.configSchema;
+    if (!schema) continue;
+    const base = `plugins[${plugin.index}].config`;
+    const result = validate(schema, plugin.config ?? {}, base);
+    plugin.config = result.value;
+    problems.push(...result.problems.map((problem) => `plugin ${plugin.definition.name}: ${problem}`));
+  }
+  return problems;
+}
+
+/** Orders plugins so each comes after its dependencies, keeping config order otherwise. */
+function order(plugins: LoadedPlugin[], failures: PluginFailure[]): LoadedPlugin[] {
+  const byName = new Map(plugins.map((plugin) => [plugin.definition.name, plugin]));
+  const failedNames = new Set(failures.map((failure) => failure.name));
+  const ordered: LoadedPlugin[] = [];
+  const state = new Map<string, "visiting" | "done" | "failed">();
+
+  const visit = (plugin: LoadedPlugin, path: string[]): boolean => {
+    const name = plugin.definition.name;
+    const seen = state.get(name);
+    if (seen === "done") return true;
+    if (seen === "failed") return false;
+    if (seen === "visiting") {
+      fail(plugin, errors.pluginDependency(name, path[path.length - 1] ?? name, `forms a cycle (${[...path, name].join(" → ")})`).message);
+      return false;
+    }
+
+    state.set(name, "visiting");
+    for (const dependency of plugin.definition.dependencies ?? []) {
+      const target = byName.get(dependency);
+      const why = target ? null : failedNames.has(dependency) ? "failed to load" : "is not in the plugins list";
+      if (why !== null || !visit(target!, [...path, name])) {
+        fail(plugin, errors.pluginDependency(name, dependency, why ?? "failed to load").message);
+        return false;
+      }
+    }
+    state.set(name, "done");
+    ordered.push(plugin);
+    return true;
+  };
+
+  const fail = (plugin: LoadedPlugin, error: string) => {
+    if (state.get(plugin.definition.name) === "failed") return;
+    state.set(plugin.definition.name, "failed");
+    failures.push({ name: plugin.definition.name, source: plugin.source, version: plugin.definition.version ?? null, error });
+  };
+
+  for (const plugin of plugins) visit(plugin, []);
+  return ordered;
+}
+
+/**
+ * Imports every configured plugin. Throws ARZ_ERR_CONFIG_INVALID when any plugin's
+ * config is invalid; every other problem becomes a failure and the rest load.
+ */
+export async function loadPlugins(entries: PluginEntryConfig[], baseDir: string): Promise<LoadResult> {
+  const failures: PluginFailure[] = [];
+  const loaded: LoadedPlugin[] = [];
+
+  for (const candidate of candidates(entries)) {
+    try {
+      const plugin = await importOne(candidate, baseDir);
+      const clash = loaded.find((other) => other.definition.name === plugin.definition.name);
+      if (clash) {
+        failures.push({
+          name: `${plugin.definition.name}#${candidate.index}`,
+          source: plugin.source,
+          version: plugin.definition.version ?? null,
+          error: errors.nameCollision("plugin", plugin.definition.name, clash.source, plugin.source).message,
+        });
+        continue;
+      }
+      loaded.push(plugin);
+    } catch (error) {
+      failures.push({ name: candidate.entry, source: candidate.entry, version: null, error: describe(error) });
+    }
+  }
+
+  const problems = validateConfigs(loaded);
+  if (problems.length > 0) throw errors.configInvalid("the plugins list", problems);
+
+  return { plugins: order(loaded, failures), failures };
+}

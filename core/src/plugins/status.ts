@@ -1,0 +1,80 @@
+/**
+ * Plugin states as `/health` and `arizuko plugins` report them.
+ *
+ *   loading   imported, migrations or register() under way
+ *   ok        registered and started
+ *   degraded  running, but one of its flow taps failed or timed out (the last error is kept)
+ *   failed    import, config, migration, register() or channel start failed, or it lost a
+ *             name collision; everything it registered has been disposed
+ *   stopped   disposed at shutdown
+ *
+ * Degraded is sticky until the next start, so an operator sees a flaky tap even
+ * after it recovers.
+ */
+import type { PluginErrorEvent } from "@arizuko/sdk";
+
+export type PluginState = "loading" | "ok" | "degraded" | "failed" | "stopped";
+
+export interface PluginStatus {
+  state: PluginState;
+  /** Package name or path it was loaded from; `core` for the kernel. */
+  source: string;
+  version: string | null;
+  error?: string;
+  /** Hook whose tap failed, for degraded plugins. */
+  hook?: string;
+  /** Tap failures counted since start. */
+  failures: number;
+}
+
+export class PluginStatuses {
+  private readonly statuses = new Map<string, PluginStatus>();
+
+  constructor(private readonly notify: (event: PluginErrorEvent) => void) {}
+
+  set(name: string, status: Omit<PluginStatus, "failures">): void {
+    const failures = this.statuses.get(name)?.failures ?? 0;
+    this.statuses.set(name, { ...status, failures });
+  }
+
+  setState(name: string, state: PluginState): void {
+    const status = this.statuses.get(name);
+    if (status && status.state !== "failed") status.state = state;
+  }
+
+  fail(name: string, error: string): void {
+    const status = this.statuses.get(name) ?? { state: "failed", source: name, version: null, failures: 0 };
+    this.statuses.set(name, { ...status, state: "failed", error });
+    this.notify({ plugin: name, state: "failed", hook: null, error });
+  }
+
+  /** A tap of `name` failed in `hook`; a failed plugin stays failed. */
+  degrade(name: string, hook: string, error: string): void {
+    const status = this.statuses.get(name);
+    if (!status) return;
+    status.failures += 1;
+    if (status.state === "failed") return;
+    status.state = "degraded";
+    status.error = error;
+    status.hook = hook;
+    this.notify({ plugin: name, state: "degraded", hook, error });
+  }
+
+  get(name: string): PluginStatus | undefined {
+    return this.statuses.get(name);
+  }
+
+  isRunning(name: string): boolean {
+    const state = this.statuses.get(name)?.state;
+    return state === "ok" || state === "degraded" || state === "loading";
+  }
+
+  all(): Array<[string, PluginStatus]> {
+    return [...this.statuses.entries()];
+  }
+
+  /** True when any plugin is failed or degraded. */
+  anyUnhealthy(): boolean {
+    return [...this.statuses.values()].some((status) => status.state === "failed" || status.state === "degraded");
+  }
+}

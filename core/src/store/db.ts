@@ -1,0 +1,37 @@
+/**
+ * Opens the SQLite store. Every connection the product opens goes through here, so
+ * every one waits for a lock instead of failing at once (`busy_timeout`).
+ */
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+
+export type Db = Database.Database;
+
+/**
+ * How long a statement waits for another writer's lock before SQLITE_BUSY. Long
+ * enough to ride out a CLI command or a checkpoint; callers retry beyond it.
+ */
+export const BUSY_TIMEOUT_MS = 5000;
+
+export const DATABASE_FILE = "arizuko.db";
+
+/** Opens (creating if needed) the database at `file` with the store's pragmas. */
+export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
+  if (!options.readonly) mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file, { readonly: options.readonly ?? false });
+
+  // WAL lets readers run beside the writer; NORMAL is durable across application
+  // crashes (a power cut can lose the last transactions, never corrupt the file).
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  if (!options.readonly) db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  return db;
+}
+
+/** True for SQLite's "database is locked" family of errors, which are worth retrying. */
+export function isBusyError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "SQLITE_BUSY" || code === "SQLITE_BUSY_SNAPSHOT" || code === "SQLITE_LOCKED";
+}

@@ -1,0 +1,94 @@
+/**
+ * The groups table: one row per agent group, with its circuit breaker. The breaker
+ * opens after consecutive failed runs, turns half-open after a cooldown (one run
+ * may try), and closes on the first success.
+ */
+import type { Db } from "./db.js";
+
+export type BreakerState = "closed" | "open" | "half_open";
+
+export interface GroupRecord {
+  folder: string;
+  name: string;
+  createdAt: number;
+  breaker: BreakerState;
+  failureStreak: number;
+  breakerUntil: number | null;
+}
+
+interface GroupRow {
+  folder: string;
+  name: string;
+  created_at: number;
+  breaker: BreakerState;
+  failure_streak: number;
+  breaker_until: number | null;
+}
+
+function toRecord(row: GroupRow): GroupRecord {
+  return {
+    folder: row.folder,
+    name: row.name,
+    createdAt: row.created_at,
+    breaker: row.breaker,
+    failureStreak: row.failure_streak,
+    breakerUntil: row.breaker_until,
+  };
+}
+
+export class GroupStore {
+  private readonly statements;
+
+  constructor(db: Db) {
+    this.statements = {
+      insert: db.prepare("INSERT INTO groups (folder, name, created_at) VALUES (?, ?, ?)"),
+      get: db.prepare("SELECT * FROM groups WHERE folder = ?"),
+      list: db.prepare("SELECT * FROM groups ORDER BY folder"),
+      count: db.prepare("SELECT count(*) AS n FROM groups"),
+      failure: db.prepare(
+        "UPDATE groups SET failure_streak = failure_streak + 1 WHERE folder = ? RETURNING failure_streak",
+      ),
+      success: db.prepare(
+        "UPDATE groups SET failure_streak = 0, breaker = 'closed', breaker_until = NULL WHERE folder = ?",
+      ),
+      open: db.prepare("UPDATE groups SET breaker = 'open', breaker_until = ? WHERE folder = ?"),
+      halfOpen: db.prepare("UPDATE groups SET breaker = 'half_open', breaker_until = NULL WHERE folder = ? AND breaker = 'open'"),
+    };
+  }
+
+  add(folder: string, name: string, now: number): void {
+    this.statements.insert.run(folder, name, now);
+  }
+
+  get(folder: string): GroupRecord | null {
+    const row = this.statements.get.get(folder) as GroupRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  list(): GroupRecord[] {
+    return (this.statements.list.all() as GroupRow[]).map(toRecord);
+  }
+
+  count(): number {
+    return (this.statements.count.get() as { n: number }).n;
+  }
+
+  /** Counts a failed run; returns the consecutive failures so far. */
+  recordFailure(folder: string): number {
+    const row = this.statements.failure.get(folder) as { failure_streak: number } | undefined;
+    return row?.failure_streak ?? 0;
+  }
+
+  /** A run succeeded (or an operator resumed the group): closes the breaker. */
+  reset(folder: string): void {
+    this.statements.success.run(folder);
+  }
+
+  open(folder: string, until: number): void {
+    this.statements.open.run(until, folder);
+  }
+
+  halfOpen(folder: string): boolean {
+    return this.statements.halfOpen.run(folder).changes > 0;
+  }
+}

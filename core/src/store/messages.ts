@@ -1,0 +1,273 @@
+/**
+ * The messages table: inbound rows from channels, outbound rows from agents and the
+ * host, in one total order (`seq`). Inbound rows are unique on (chat, platform id,
+ * kind); an inbound row is `pending` with no route layer until intake decides it.
+ */
+import type {
+  Attachment,
+  InboundMessage,
+  MessageKind,
+  MessageQuery,
+  MessageState,
+  RunUnit,
+  StoredMessage,
+  Verb,
+} from "@arizuko/sdk";
+import { parseChatJid } from "@arizuko/sdk";
+import { newId } from "../ids.js";
+import type { Db } from "./db.js";
+
+export const DEFAULT_LIST_LIMIT = 100;
+export const MAX_LIST_LIMIT = 1000;
+
+interface MessageRow {
+  seq: number;
+  id: string;
+  chat: string;
+  platform_id: string;
+  kind: MessageKind;
+  direction: "in" | "out";
+  verb: Verb | null;
+  sender: string;
+  sender_name: string | null;
+  text: string;
+  topic: string;
+  reply_to: string | null;
+  target: string | null;
+  attachments: string | null;
+  state: MessageState;
+  group_folder: string | null;
+  route_topic: string | null;
+  run_id: string | null;
+  route_layer: string | null;
+  route_reason: string | null;
+  notes: string | null;
+  ts: number;
+  stored_at: number;
+}
+
+/** A stored message plus the columns only the core reads. */
+export interface MessageRecord extends StoredMessage {
+  routeTopic: string | null;
+  notes: string[];
+}
+
+export interface InsertResult {
+  id: string;
+  seq: number;
+  duplicate: boolean;
+}
+
+export interface Decision {
+  state: MessageState;
+  group: string | null;
+  routeTopic: string;
+  layer: string;
+  reason: string;
+  notes?: string[];
+}
+
+export interface OutboundRow {
+  chat: string;
+  topic: string;
+  kind: "message" | "notice";
+  sender: string;
+  text: string;
+  group: string | null;
+  runId: string | null;
+  replyTo: string | null;
+}
+
+function toRecord(row: MessageRow): MessageRecord {
+  return {
+    seq: row.seq,
+    id: row.id,
+    chat: row.chat,
+    platformId: row.platform_id,
+    kind: row.kind,
+    direction: row.direction,
+    verb: row.verb,
+    sender: row.sender,
+    senderName: row.sender_name,
+    text: row.text,
+    topic: row.topic,
+    replyTo: row.reply_to,
+    target: row.target,
+    attachments: row.attachments ? (JSON.parse(row.attachments) as Attachment[]) : [],
+    state: row.state,
+    group: row.group_folder,
+    runId: row.run_id,
+    routeLayer: row.route_layer,
+    routeReason: row.route_reason,
+    ts: row.ts,
+    storedAt: row.stored_at,
+    routeTopic: row.route_topic,
+    notes: row.notes ? (JSON.parse(row.notes) as string[]) : [],
+  };
+}
+
+export class MessageStore {
+  private readonly statements;
+
+  constructor(private readonly db: Db) {
+    this.statements = {
+      ensureChat: db.prepare(
+        "INSERT INTO chats (jid, platform, name, created_at) VALUES (?, ?, ?, ?) " +
+          "ON CONFLICT (jid) DO UPDATE SET name = coalesce(excluded.name, chats.name)",
+      ),
+      insert: db.prepare(
+        `INSERT INTO messages (id, chat, platform_id, kind, direction, verb, sender, sender_name, text, topic,
+           reply_to, target, attachments, state, group_folder, route_topic, run_id, route_layer, route_reason, ts, stored_at)
+         VALUES (@id, @chat, @platform_id, @kind, @direction, @verb, @sender, @sender_name, @text, @topic,
+           @reply_to, @target, @attachments, @state, @group_folder, @route_topic, @run_id, @route_layer, @route_reason, @ts, @stored_at)
+         ON CONFLICT (chat, platform_id, kind) DO NOTHING
+         RETURNING seq, id`,
+      ),
+      existing: db.prepare("SELECT seq, id FROM messages WHERE chat = ? AND platform_id = ? AND kind = ?"),
+      bySeq: db.prepare("SELECT * FROM messages WHERE seq = ?"),
+      list: db.prepare("SELECT * FROM messages WHERE chat = ? AND seq > ? ORDER BY seq LIMIT ?"),
+      unrouted: db.prepare(
+        "SELECT * FROM messages WHERE state = 'pending' AND route_layer IS NULL ORDER BY seq",
+      ),
+      decide: db.prepare(
+        `UPDATE messages SET state = @state, group_folder = @group_folder, route_topic = @route_topic,
+           route_layer = @route_layer, route_reason = @route_reason, notes = @notes WHERE seq = @seq`,
+      ),
+      pendingUnits: db.prepare(
+        `SELECT DISTINCT group_folder AS "group", chat, route_topic AS topic FROM messages
+         WHERE state = 'pending' AND route_layer IS NOT NULL`,
+      ),
+      pendingForUnit: db.prepare(
+        `SELECT * FROM messages WHERE state = 'pending' AND route_layer IS NOT NULL
+           AND group_folder = ? AND chat = ? AND route_topic = ? ORDER BY seq LIMIT ?`,
+      ),
+      context: db.prepare(
+        `SELECT * FROM (
+           SELECT * FROM messages WHERE chat = ? AND route_topic = ? AND seq > ? AND seq < ?
+             AND state = 'context' ORDER BY seq DESC LIMIT ?
+         ) ORDER BY seq`,
+      ),
+      forRun: db.prepare("SELECT * FROM messages WHERE run_id = ? AND direction = 'in' ORDER BY seq"),
+    };
+  }
+
+  /**
+   * Inserts inbound messages; call inside a transaction (the group commit). A row
+   * whose (chat, platform id, kind) exists is left alone and reported as a duplicate.
+   */
+  insertInbound(message: InboundMessage, now: number): InsertResult {
+    const chat = parseChatJid(message.chat);
+    this.statements.ensureChat.run(message.chat, chat.platform, message.chatName ?? null, now);
+
+    const kind = message.kind ?? "message";
+    const topic = message.topic ?? "";
+    const inserted = this.statements.insert.get({
+      id: newId("msg"),
+      chat: message.chat,
+      platform_id: message.platformId,
+      kind,
+      direction: "in",
+      verb: message.verb,
+      sender: message.sender,
+      sender_name: message.senderName ?? null,
+      text: message.text,
+      topic,
+      reply_to: message.replyTo ?? null,
+      target: message.target ?? null,
+      attachments: message.attachments?.length ? JSON.stringify(message.attachments) : null,
+      state: "pending",
+      group_folder: null,
+      route_topic: null,
+      run_id: null,
+      route_layer: null,
+      route_reason: null,
+      ts: message.ts ?? now,
+      stored_at: now,
+    }) as { seq: number; id: string } | undefined;
+    if (inserted) return { ...inserted, duplicate: false };
+
+    const existing = this.statements.existing.get(message.chat, message.platformId, kind) as { seq: number; id: string };
+    return { ...existing, duplicate: true };
+  }
+
+  /** Inserts an agent reply chunk or a host notice; stored as `context`, never queued. */
+  insertOutbound(row: OutboundRow, now: number): MessageRecord {
+    const chat = parseChatJid(row.chat);
+    this.statements.ensureChat.run(row.chat, chat.platform, null, now);
+    const id = newId("msg");
+    const inserted = this.statements.insert.get({
+      id,
+      chat: row.chat,
+      platform_id: `arizuko:${id}`,
+      kind: row.kind,
+      direction: "out",
+      verb: null,
+      sender: row.sender,
+      sender_name: null,
+      text: row.text,
+      topic: row.topic,
+      reply_to: row.replyTo,
+      target: null,
+      attachments: null,
+      state: "context",
+      group_folder: row.group,
+      route_topic: row.topic,
+      run_id: row.runId,
+      route_layer: null,
+      route_reason: null,
+      ts: now,
+      stored_at: now,
+    }) as { seq: number };
+    return this.bySeq(inserted.seq)!;
+  }
+
+  bySeq(seq: number): MessageRecord | null {
+    const row = this.statements.bySeq.get(seq) as MessageRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  list(query: MessageQuery): MessageRecord[] {
+    const limit = Math.min(Math.max(1, query.limit ?? DEFAULT_LIST_LIMIT), MAX_LIST_LIMIT);
+    const rows = this.statements.list.all(query.chat, query.afterSeq ?? 0, limit) as MessageRow[];
+    return rows.map(toRecord);
+  }
+
+  /** Inbound rows committed but not yet admitted and routed (a crash can leave some). */
+  unrouted(): MessageRecord[] {
+    return (this.statements.unrouted.all() as MessageRow[]).map(toRecord);
+  }
+
+  decide(seq: number, decision: Decision): void {
+    this.statements.decide.run({
+      seq,
+      state: decision.state,
+      group_folder: decision.group,
+      route_topic: decision.routeTopic,
+      route_layer: decision.layer,
+      route_reason: decision.reason,
+      notes: decision.notes?.length ? JSON.stringify(decision.notes) : null,
+    });
+  }
+
+  /** Units that have routed messages waiting for a run. */
+  pendingUnits(): RunUnit[] {
+    return this.statements.pendingUnits.all() as RunUnit[];
+  }
+
+  pendingForUnit(unit: RunUnit, limit: number): MessageRecord[] {
+    const rows = this.statements.pendingForUnit.all(unit.group, unit.chat, unit.topic, limit) as MessageRow[];
+    return rows.map(toRecord);
+  }
+
+  /** The unit's `context` rows between `afterSeq` and `beforeSeq` (exclusive), the newest `limit` of them, oldest first. */
+  context(unit: RunUnit, afterSeq: number, beforeSeq: number, limit: number): MessageRecord[] {
+    if (limit <= 0) return [];
+    const rows = this.statements.context.all(unit.chat, unit.topic, afterSeq, beforeSeq, limit) as MessageRow[];
+    return rows.map(toRecord);
+  }
+
+  /** The inbound messages a run took. */
+  forRun(runId: string): MessageRecord[] {
+    return (this.statements.forRun.all(runId) as MessageRow[]).map(toRecord);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * route-table: the table layer of routing (stage 100 of `onResolve`). Owns the
+ * `route_table_routes` table, offers it to other plugins as the `routes` service, and
+ * adds `arizuko route`. A first run seeds the row `platform=web → main`.
+ */
+import { definePlugin, HOST_API_VERSION } from "@arizuko/sdk";
+import Type from "typebox";
+import { routeCommand } from "./cli.js";
+import { RouteTable } from "./table.js";
+
+/** Stage of this layer in the resolution waterfall; later layers override it. */
+export const ROUTE_TABLE_STAGE = 100;
+
+export default definePlugin({
+  name: "route-table",
+  version: "0.1.0",
+  apiVersion: HOST_API_VERSION,
+  description: "Routes messages to groups by a table of match rules.",
+  configSchema: Type.Object({}, { additionalProperties: false }),
+  migrations: new URL("../migrations", import.meta.url),
+
+  register(host) {
+    const routes = new RouteTable(host.db, host.groups);
+    host.services.provide("routes", routes);
+    host.cli.register(routeCommand(routes));
+
+    host.hooks.onResolve.tap(
+      (decision, { message }) => {
+        const row = routes.match(message);
+        if (!row) return undefined;
+        return {
+          ...decision,
+          owner: row.target,
+          target: row.target,
+          mode: row.mode,
+          layer: "route-table",
+          reason: `route #${row.id} (${row.match || "everything"}) → ${row.target}`,
+        };
+      },
+      { stage: ROUTE_TABLE_STAGE },
+    );
+  },
+});
+
+export { RouteTable, senderSlug, expandTarget } from "./table.js";
+export { parseMatch, MATCH_KEYS, MatchError } from "./match.js";

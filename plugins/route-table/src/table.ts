@@ -1,0 +1,92 @@
+/**
+ * The route table over `route_table_routes`. Rows are checked in (seq, id) order and
+ * the first whose match holds and whose expanded target group exists wins.
+ */
+import type { Database } from "better-sqlite3";
+import { ArizukoError, folderProblem, type GroupsApi, type RouteRow, type RoutesService, type StoredMessage } from "@arizuko/sdk";
+import { fieldsOf, matches, parseMatch, type Term } from "./match.js";
+
+/** Rows added without `--seq` go after the last row, this far apart, leaving room between. */
+export const SEQ_STEP = 100;
+const SENDER_PLACEHOLDER = "{sender}";
+
+interface Compiled extends RouteRow {
+  terms: Term[];
+}
+
+/** A stable folder-safe id for a sender JID: `telegram:111` → `telegram-111`. */
+export function senderSlug(sender: string): string {
+  const slug = sender.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^[^a-z0-9]+/, "").slice(0, 64);
+  return slug.length > 0 ? slug : "sender";
+}
+
+export function expandTarget(target: string, message: StoredMessage): string {
+  return target.replaceAll(SENDER_PLACEHOLDER, senderSlug(message.sender));
+}
+
+function checkRow(match: string, target: string, mode: string): void {
+  parseMatch(match);
+  const problem = folderProblem(target.replaceAll(SENDER_PLACEHOLDER, "x"));
+  if (problem) throw new ArizukoError("ARZ_ERR_ROUTE_TARGET", `invalid route target ${JSON.stringify(target)}: ${problem}`, { statusCode: 400 });
+  if (mode !== "run" && mode !== "observe") {
+    throw new ArizukoError("ARZ_ERR_ROUTE_MODE", `invalid route mode ${JSON.stringify(mode)}; use run or observe`, { statusCode: 400 });
+  }
+}
+
+export class RouteTable implements RoutesService {
+  private readonly statements;
+  private compiled: Compiled[] | null = null;
+
+  constructor(db: Database, private readonly groups: GroupsApi) {
+    this.statements = {
+      list: db.prepare("SELECT id, seq, match, target, mode FROM route_table_routes ORDER BY seq, id"),
+      insert: db.prepare("INSERT INTO route_table_routes (seq, match, target, mode, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id"),
+      maxSeq: db.prepare("SELECT max(seq) AS seq FROM route_table_routes"),
+      remove: db.prepare("DELETE FROM route_table_routes WHERE id = ?"),
+    };
+  }
+
+  list(): RouteRow[] {
+    return this.statements.list.all() as RouteRow[];
+  }
+
+  add(row: { match: string; target: string; seq?: number; mode?: "run" | "observe" }): RouteRow {
+    const mode = row.mode ?? "run";
+    const match = row.match.trim().split(/\s+/).filter(Boolean).join(" ");
+    checkRow(match, row.target, mode);
+    const seq = row.seq ?? ((this.statements.maxSeq.get() as { seq: number | null }).seq ?? 0) + SEQ_STEP;
+    if (!Number.isInteger(seq)) throw new ArizukoError("ARZ_ERR_ROUTE_SEQ", `route seq must be an integer, got ${seq}`, { statusCode: 400 });
+    const { id } = this.statements.insert.get(seq, match, row.target, mode, Date.now()) as { id: number };
+    this.compiled = null;
+    return { id, seq, match, target: row.target, mode };
+  }
+
+  remove(id: number): boolean {
+    const removed = this.statements.remove.run(id).changes > 0;
+    this.compiled = null;
+    return removed;
+  }
+
+  match(message: StoredMessage): RouteRow | null {
+    const fields = fieldsOf(message);
+    for (const row of this.rows()) {
+      if (!matches(row.terms, fields)) continue;
+      const target = expandTarget(row.target, message);
+      if (!this.groups.exists(target)) continue;
+      return { id: row.id, seq: row.seq, match: row.match, target, mode: row.mode };
+    }
+    return null;
+  }
+
+  /** Compiled rows, cached until the table changes through this service. */
+  private rows(): Compiled[] {
+    this.compiled ??= this.list().flatMap((row) => {
+      try {
+        return [{ ...row, terms: parseMatch(row.match) }];
+      } catch {
+        return []; // a row edited by hand into an invalid match never matches
+      }
+    });
+    return this.compiled;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The channel contract: how a platform plugs into the host. A channel owns one or
+ * more `<platform>:<account>/` JID prefixes, declares what it can do, turns platform
+ * events into `InboundMessage`s and sends outbound chunks.
+ */
+import type { Logger } from "pino";
+import type { InboundMessage, InboundResult, OutboundChunk, SendResult } from "./messages.js";
+
+/** Channel health, one enum for every platform. */
+export type ChannelState = "connecting" | "ok" | "stale" | "disconnected";
+export const CHANNEL_STATES: readonly ChannelState[] = ["connecting", "ok", "stale", "disconnected"];
+
+export interface ChannelCapabilities {
+  /** Every channel can send text. */
+  send: true;
+  /** Can send a message as a reply to another (`OutboundChunk.replyTo`). */
+  reply?: boolean;
+  sendFile?: boolean;
+  typing?: boolean;
+  edit?: boolean;
+  delete?: boolean;
+  react?: boolean;
+  /** Has platform-native threads, which arrive as topics. */
+  threads?: boolean;
+  /** Longest text one platform message may carry, in UTF-16 code units; the core splits replies to it. */
+  maxTextLength: number;
+  /**
+   * `confirm(chunk)` can tell whether a send with the chunk's idempotency key
+   * (`outboxId`) reached the platform; rows interrupted mid-send are then confirmed
+   * instead of resent.
+   */
+  confirm?: boolean;
+}
+
+export type Capability = Exclude<keyof ChannelCapabilities, "maxTextLength">;
+
+export interface ChannelContext {
+  /**
+   * Stores a platform event. Resolves once the row is committed; acknowledge the
+   * platform (offset, webhook 200) only after that. Rejects with a coded error for
+   * a malformed message or a chat outside this channel's prefixes.
+   */
+  inbound(message: InboundMessage): Promise<InboundResult>;
+  /** Reports the channel's health; shown in `/health` and sent to `onChannelStatus`. */
+  setStatus(state: ChannelState, detail?: string): void;
+  log: Logger;
+  /** Aborted when the channel stops; pass it to long polls and timers. */
+  signal: AbortSignal;
+}
+
+export interface Channel {
+  /** Unique name, e.g. `web` or `telegram:600000001`. */
+  name: string;
+  /** JID prefixes this channel owns, each `<platform>:<account>/`. */
+  prefixes: string[];
+  capabilities: ChannelCapabilities;
+  /** Connects to the platform. A throw marks the plugin failed; the host keeps running. */
+  start?(ctx: ChannelContext): Promise<void> | void;
+  /** Closes sockets, timers and listeners; after it resolves the channel holds nothing. */
+  stop?(): Promise<void> | void;
+  /** Sends one chunk; returns the platform's message id or throws a `SendError`. */
+  send(chunk: OutboundChunk): Promise<SendResult>;
+  /** With `capabilities.confirm`: the platform id of an earlier send of this chunk (same `outboxId`), or null. */
+  confirm?(chunk: OutboundChunk): Promise<string | null>;
+  /** With `capabilities.typing`: shows a typing indicator in the chat. */
+  typing?(chat: string, topic: string): Promise<void>;
+}
+
+/** Declares a channel; a typed identity that keeps the literal types of the declaration. */
+export function defineChannel<C extends Channel>(channel: C): C {
+  return channel;
+}

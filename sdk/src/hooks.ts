@@ -1,0 +1,333 @@
+/**
+ * Hook argument and result types. The host's catalog (core/src/hooks/catalog.ts)
+ * creates one tapable hook per name below and declares its kind, timeout and
+ * failure policy; docs/plugins.md lists them in a table.
+ *
+ * Kinds:
+ * - `gate`: a security check. A tap may only deny (return `{ deny: reason }`); a tap
+ *   that throws or times out denies. Nothing a plugin returns can widen the core's own decision.
+ * - `waterfall`: each tap receives the previous tap's value and returns the next one
+ *   (or undefined to keep it). A tap that throws or times out is skipped and its plugin marked degraded.
+ * - `bail`: taps run in order until one returns a result. Failure policy as for waterfall.
+ * - `observer`: taps run concurrently after the fact; errors are logged and counted.
+ */
+import type { AgentFrame, BatchMessage } from "./protocol.js";
+import type { OutboundChunk, StoredMessage } from "./messages.js";
+import type { ChannelState } from "./channel.js";
+
+export type HookKind = "gate" | "waterfall" | "bail" | "observer";
+
+/** What a gate tap returns to deny; anything else lets the subject pass this tap. */
+export interface Deny {
+  deny: string;
+}
+
+/** The run's unit of work and of the agent session. */
+export interface RunUnit {
+  group: string;
+  chat: string;
+  topic: string;
+}
+
+/** `role` of whoever triggered a run, as grants see it. */
+export type SenderRole = "operator" | "member" | "guest";
+
+// Lifecycle
+
+export interface BootEvent {
+  dataDir: string;
+}
+export interface ReadyEvent {
+  /** Base URL the HTTP server listens on, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+}
+export interface ShutdownEvent {
+  reason: string;
+}
+export interface PluginErrorEvent {
+  plugin: string;
+  state: "degraded" | "failed";
+  hook: string | null;
+  error: string;
+}
+
+// Channels
+
+export interface ChannelRegisterEvent {
+  channel: string;
+  plugin: string;
+  prefixes: string[];
+}
+export interface ChannelStatusEvent {
+  channel: string;
+  state: ChannelState;
+  detail: string | null;
+}
+
+// Inbound
+
+export interface AfterStoreEvent {
+  message: StoredMessage;
+}
+export interface AdmitSubject {
+  message: StoredMessage;
+  /** Name of the channel that owns the chat. */
+  channel: string;
+}
+
+// Routing
+
+export interface ControlContext {
+  channel: string;
+}
+/** A control message was handled (sticky switch, command); it never also becomes an agent turn. */
+export interface ControlResult {
+  /** Text to send back to the chat, if any. */
+  reply?: string;
+  /** What was done, stored on the message. */
+  reason: string;
+}
+/** The routing decision the resolution waterfall passes from stage to stage. */
+export interface RouteDecision {
+  /** Group whose authority the decision runs under (set by the table). */
+  owner: string | null;
+  /** Group that will handle the message; null means no route. */
+  target: string | null;
+  topic: string;
+  /** `run` starts or joins a run; `observe` stores the message as context. */
+  mode: "run" | "observe";
+  /** Layer (plugin name) that made the current decision. */
+  layer: string | null;
+  reason: string;
+}
+export interface RouteContext {
+  message: StoredMessage;
+  channel: string;
+}
+export interface AfterRouteEvent {
+  message: StoredMessage;
+  admitted: boolean;
+  control: ControlResult | null;
+  decision: RouteDecision | null;
+}
+
+// Enrichment
+
+/** Notes enrichment adds beside a message in the agent's batch (transcripts, captions). */
+export interface Enrichment {
+  notes: string[];
+}
+export interface EnrichContext {
+  message: StoredMessage;
+  group: string;
+  /** Absolute path of the group folder, where enrichers write received files. */
+  groupPath: string;
+}
+
+// Queue and agent
+
+export interface EnqueueEvent {
+  message: StoredMessage;
+  unit: RunUnit;
+}
+/** Everything a runner needs to start one run. `beforeAgentRun` taps may adjust it. */
+export interface RunSpec {
+  runId: string;
+  unit: RunUnit;
+  /** 1 for a first attempt, 2 for the single retry of a failed batch. */
+  attempt: number;
+  sessionId: string | null;
+  messages: BatchMessage[];
+  context: BatchMessage[];
+  harness: { name: string; options: Record<string, unknown> };
+  /** Milliseconds before the host stops the run. */
+  deadlineMs: number;
+  groupPath: string;
+  senderRole: SenderRole;
+}
+export interface PromptBuildContext {
+  spec: RunSpec;
+}
+export interface PromptBuild {
+  prompt: string;
+}
+export interface AgentStartEvent {
+  runId: string;
+  unit: RunUnit;
+  attempt: number;
+}
+export interface AgentOutputEvent {
+  runId: string;
+  unit: RunUnit;
+  frame: AgentFrame;
+}
+export type RunOutcome = "done" | "failed" | "timed_out" | "stopped" | "abandoned";
+export interface AfterAgentRunEvent {
+  runId: string;
+  unit: RunUnit;
+  outcome: RunOutcome;
+  /** Replies the run stored for delivery. */
+  delivered: number;
+  durationMs: number;
+  error: string | null;
+}
+export interface AgentErrorEvent {
+  runId: string;
+  unit: RunUnit;
+  code: string;
+  message: string;
+}
+
+// Tools
+
+export interface ToolRegisterEvent {
+  tool: string;
+  plugin: string;
+}
+export interface ToolCallSubject {
+  tool: string;
+  args: Record<string, unknown>;
+  runId: string;
+  group: string;
+  senderRole: SenderRole;
+}
+export interface AfterToolCallEvent {
+  tool: string;
+  runId: string;
+  ok: boolean;
+  durationMs: number;
+}
+
+// Outbound
+
+export interface OutboundFormat {
+  text: string;
+}
+export interface OutboundContext {
+  chunk: OutboundChunk;
+  channel: string;
+}
+export interface AfterDeliveryEvent {
+  chunk: OutboundChunk;
+  channel: string;
+  platformMessageId: string;
+}
+export interface DeliveryFailedEvent {
+  chunk: OutboundChunk;
+  channel: string;
+  error: string;
+}
+
+// Identity
+
+export interface AuthenticateSubject {
+  user: string;
+  provider: string;
+}
+export interface UserCreatedEvent {
+  user: string;
+}
+export interface GrantCheckSubject {
+  action: string;
+  params: Record<string, string>;
+  group: string;
+  senderRole: SenderRole;
+}
+
+// Schedule
+
+export interface TaskDueEvent {
+  taskId: string;
+  group: string;
+}
+export interface AfterTaskRunEvent {
+  taskId: string;
+  runId: string | null;
+  outcome: RunOutcome;
+}
+
+/** A hook's kind, its tap arguments and what a tap returns. */
+export interface GateHook<S> {
+  kind: "gate";
+  args: [S];
+  result: Deny | undefined | void;
+}
+export interface WaterfallHook<V, C> {
+  kind: "waterfall";
+  args: [V, C];
+  result: V | undefined | void;
+}
+export interface BailHook<S, C, R> {
+  kind: "bail";
+  args: [S, C];
+  result: R | undefined | void;
+}
+export interface ObserverHook<E> {
+  kind: "observer";
+  args: [E];
+  result: void;
+}
+
+/** The whole catalog by name. */
+export interface HookTypes {
+  onBoot: ObserverHook<BootEvent>;
+  onReady: ObserverHook<ReadyEvent>;
+  onShutdown: ObserverHook<ShutdownEvent>;
+  onPluginError: ObserverHook<PluginErrorEvent>;
+
+  onChannelRegister: ObserverHook<ChannelRegisterEvent>;
+  onChannelStatus: ObserverHook<ChannelStatusEvent>;
+
+  afterStore: ObserverHook<AfterStoreEvent>;
+  onAdmit: GateHook<AdmitSubject>;
+
+  onControl: BailHook<StoredMessage, ControlContext, ControlResult>;
+  onResolve: WaterfallHook<RouteDecision, RouteContext>;
+  afterRoute: ObserverHook<AfterRouteEvent>;
+
+  onEnrich: WaterfallHook<Enrichment, EnrichContext>;
+
+  onEnqueue: ObserverHook<EnqueueEvent>;
+  beforeAgentRun: WaterfallHook<RunSpec, RunUnit>;
+  onPromptBuild: WaterfallHook<PromptBuild, PromptBuildContext>;
+  onAgentStart: ObserverHook<AgentStartEvent>;
+  onAgentOutput: ObserverHook<AgentOutputEvent>;
+  afterAgentRun: ObserverHook<AfterAgentRunEvent>;
+  onAgentError: ObserverHook<AgentErrorEvent>;
+
+  onToolRegister: ObserverHook<ToolRegisterEvent>;
+  beforeToolCall: GateHook<ToolCallSubject>;
+  afterToolCall: ObserverHook<AfterToolCallEvent>;
+
+  onOutbound: WaterfallHook<OutboundFormat, OutboundContext>;
+  afterDelivery: ObserverHook<AfterDeliveryEvent>;
+  onDeliveryFailed: ObserverHook<DeliveryFailedEvent>;
+
+  onAuthenticate: GateHook<AuthenticateSubject>;
+  onUserCreated: ObserverHook<UserCreatedEvent>;
+  onGrantCheck: GateHook<GrantCheckSubject>;
+
+  onTaskDue: ObserverHook<TaskDueEvent>;
+  afterTaskRun: ObserverHook<AfterTaskRunEvent>;
+}
+
+export type HookName = keyof HookTypes;
+
+export type TapFunction<K extends HookName> = (
+  ...args: HookTypes[K]["args"]
+) => Promise<HookTypes[K]["result"]> | HookTypes[K]["result"];
+
+export interface TapOptions {
+  /** Lower stages run first; routing layers use 100, 200, 300, 400. Default 0. */
+  stage?: number;
+}
+
+/** Removes a registration; calling it twice is harmless. */
+export type Disposer = () => void;
+
+/** `host.hooks`: taps are named after the plugin and removed when it stops. */
+export type HostHooks = {
+  [K in HookName]: {
+    tap(fn: TapFunction<K>, options?: TapOptions): Disposer;
+  };
+};

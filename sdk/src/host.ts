@@ -1,0 +1,211 @@
+/**
+ * The host API a plugin receives in `register(host, config)`. Every registration
+ * returns a `Disposer`; the host calls them all when the plugin stops or fails, so a
+ * plugin never leaks a tap, route, tool or timer.
+ */
+import type { Database } from "better-sqlite3";
+import type { FastifyReply, FastifyRequest, HTTPMethods, RouteShorthandOptions } from "fastify";
+import type { Logger } from "pino";
+import type { Channel, ChannelCapabilities, ChannelState } from "./channel.js";
+import type { Disposer, HostHooks, SenderRole } from "./hooks.js";
+import type { StoredMessage } from "./messages.js";
+
+/** A chat command, e.g. `/status`. Registered names are unique across plugins. */
+export interface CommandSpec {
+  /** Name without the slash, `[a-z][a-z0-9_]{0,31}`. */
+  name: string;
+  /** One line for `/help` and platform command menus. */
+  description: string;
+  /** Only senders with the operator role may run it. */
+  operatorOnly?: boolean;
+  run(context: CommandContext): Promise<string | void> | string | void;
+}
+
+export interface CommandContext {
+  message: StoredMessage;
+  /** Text after the command name, trimmed. */
+  args: string;
+  senderRole: SenderRole;
+}
+
+/** An MCP tool offered to agents; every call is checked by grants before `run`. */
+export interface ToolSpec {
+  /** `[a-z][a-z0-9_]{0,63}`, unique across plugins. */
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments (a TypeBox schema is one). */
+  inputSchema: Record<string, unknown>;
+  run(args: Record<string, unknown>, context: ToolContext): Promise<unknown> | unknown;
+}
+
+export interface ToolContext {
+  runId: string;
+  group: string;
+  chat: string;
+  topic: string;
+  senderRole: SenderRole;
+}
+
+/** A fastify route; `method` + `url` are unique across plugins. */
+export interface HttpRoute extends RouteShorthandOptions {
+  method: HTTPMethods | HTTPMethods[];
+  url: string;
+  handler(request: FastifyRequest, reply: FastifyReply): unknown;
+}
+
+/** A positional argument of a CLI command. */
+export interface CliArgument {
+  name: string;
+  description: string;
+  required?: boolean;
+  variadic?: boolean;
+}
+
+/** An option of a CLI command, in commander's flag syntax: `--mode <mode>`, `-f, --force`. */
+export interface CliOption {
+  flags: string;
+  description: string;
+  default?: string | boolean;
+}
+
+/**
+ * An `arizuko <name> …` command. It runs inside the host: in the running instance
+ * (through the admin socket) or, when none runs, in a host booted just for the command.
+ */
+export interface CliCommand {
+  /** `[a-z][a-z0-9-]{0,31}`; top-level names are unique across plugins. */
+  name: string;
+  description: string;
+  arguments?: CliArgument[];
+  options?: CliOption[];
+  subcommands?: CliCommand[];
+  /** Returns the text to print. Throw an `ArizukoError` to fail with exit code 1. */
+  run?(input: CliInput): Promise<string | void> | string | void;
+}
+
+export interface CliInput {
+  /** Positional arguments in declaration order; a variadic one arrives as an array. */
+  args: Array<string | string[] | undefined>;
+  options: Record<string, string | boolean | undefined>;
+  /** True when no instance is running and the command runs in a host booted for it. */
+  offline: boolean;
+}
+
+/** A dashboard panel. */
+export interface PanelSpec {
+  id: string;
+  title: string;
+  render(): Promise<string> | string;
+}
+
+/** A sign-in provider (password, OAuth). */
+export interface AuthProviderSpec {
+  id: string;
+  title: string;
+}
+
+/** One route row of the `route-table` plugin. */
+export interface RouteRow {
+  id: number;
+  seq: number;
+  match: string;
+  target: string;
+  mode: "run" | "observe";
+}
+
+/** The `routes` service: the route table, offered by the `route-table` plugin. */
+export interface RoutesService {
+  list(): RouteRow[];
+  add(row: { match: string; target: string; seq?: number; mode?: "run" | "observe" }): RouteRow;
+  remove(id: number): boolean;
+  /** The first row matching the message whose target group exists, or null. */
+  match(message: StoredMessage): RouteRow | null;
+}
+
+/**
+ * Services plugins offer each other by name. A plugin adds its own entries by
+ * declaration merging: `declare module "@arizuko/sdk" { interface ServiceMap { … } }`.
+ */
+export interface ServiceMap {
+  routes: RoutesService;
+}
+
+export interface GroupInfo {
+  folder: string;
+  name: string;
+  path: string;
+  /** Paused by the circuit breaker after consecutive failed runs. */
+  paused: boolean;
+}
+
+export interface GroupsApi {
+  exists(folder: string): boolean;
+  get(folder: string): GroupInfo | null;
+  list(): GroupInfo[];
+}
+
+export interface MessageQuery {
+  chat: string;
+  /** Only rows with a larger seq. */
+  afterSeq?: number;
+  /** At most this many rows, oldest first; default 100, at most 1000. */
+  limit?: number;
+}
+
+/** Read access to stored messages. Writes go through channels and the pipeline only. */
+export interface MessagesApi {
+  bySeq(seq: number): StoredMessage | null;
+  list(query: MessageQuery): StoredMessage[];
+}
+
+export interface ChannelInfo {
+  name: string;
+  plugin: string;
+  prefixes: string[];
+  capabilities: ChannelCapabilities;
+  state: ChannelState;
+  detail: string | null;
+}
+
+export interface ChannelsApi {
+  register(channel: Channel): Disposer;
+  /** The channel owning a chat JID, or null. */
+  forChat(chat: string): ChannelInfo | null;
+  list(): ChannelInfo[];
+}
+
+export interface Registry<T> {
+  register(spec: T): Disposer;
+  list(): Array<T & { plugin: string }>;
+}
+
+export interface Host {
+  /** Host API major version this host implements. */
+  readonly apiVersion: number;
+  /** Name of the plugin this host object belongs to. */
+  readonly plugin: string;
+  /** Child logger with `{ plugin }` bound. */
+  readonly log: Logger;
+  /** The shared SQLite connection. Touch only your own tables (`<plugin>_…`). */
+  readonly db: Database;
+  /** The instance's data folder. */
+  readonly dataDir: string;
+  readonly hooks: HostHooks;
+  readonly channels: ChannelsApi;
+  readonly commands: Registry<CommandSpec>;
+  readonly tools: Registry<ToolSpec>;
+  readonly http: { register(route: HttpRoute): Disposer };
+  readonly cli: { register(command: CliCommand): Disposer };
+  readonly panels: Registry<PanelSpec>;
+  readonly auth: Registry<AuthProviderSpec>;
+  readonly services: {
+    provide<K extends keyof ServiceMap>(name: K, service: ServiceMap[K]): Disposer;
+    use<K extends keyof ServiceMap>(name: K): ServiceMap[K] | undefined;
+  };
+  readonly groups: GroupsApi;
+  readonly messages: MessagesApi;
+  /** Aborted when the plugin stops; pass it to timers and long-running work. */
+  readonly signal: AbortSignal;
+  /** Runs `fn` when the plugin stops (timers, sockets, caches). */
+  onDispose(fn: () => void | Promise<void>): Disposer;
+}

@@ -1,0 +1,47 @@
+/**
+ * `definePlugin`: the default export of every arizuko plugin.
+ */
+import type { Static, TSchema } from "typebox";
+import { ArizukoError } from "./errors.js";
+import type { Host } from "./host.js";
+
+/** The host API major version this sdk describes. A host refuses plugins built for another major. */
+export const HOST_API_VERSION = 1;
+
+/** Plugin names: lowercase, digits and `-`; tables are prefixed with the name, `-` as `_`. */
+export const PLUGIN_NAME_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
+
+export interface PluginDefinition<S extends TSchema = TSchema> {
+  /** Unique name; also the tap name in hook logs and the prefix of the plugin's tables. */
+  name: string;
+  version: string;
+  /** Host API major version the plugin was built for (`HOST_API_VERSION` of its sdk). */
+  apiVersion: number;
+  description?: string;
+  /** Names of plugins that must register first; a missing or failed one fails this plugin. */
+  dependencies?: string[];
+  /** TypeBox schema of the plugin's config; defaults in the schema are applied. */
+  configSchema?: S;
+  /**
+   * Folder of SQL migrations (`0001_name.sql`, applied in name order, recorded under the
+   * plugin's name). Usually `new URL("../migrations", import.meta.url)`.
+   */
+  migrations?: string | URL;
+  register(host: Host, config: Static<S>): void | Promise<void>;
+}
+
+/** Declares a plugin; checks the name at import time so a typo fails early and clearly. */
+export function definePlugin<S extends TSchema>(definition: PluginDefinition<S>): PluginDefinition<S> {
+  if (!PLUGIN_NAME_PATTERN.test(definition.name)) {
+    throw new ArizukoError(
+      "ARZ_ERR_PLUGIN_NAME",
+      `plugin name ${JSON.stringify(definition.name)} must match ${PLUGIN_NAME_PATTERN.source}`,
+    );
+  }
+  return definition;
+}
+
+/** The table-name prefix of a plugin: `route-table` → `route_table_`. */
+export function tablePrefix(pluginName: string): string {
+  return pluginName.replaceAll("-", "_") + "_";
+}

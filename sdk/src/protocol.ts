@@ -1,0 +1,138 @@
+/**
+ * The run protocol between the host and an agent runner: JSON lines on the runner's
+ * stdin (host → agent) and stdout (agent → host). The runner opens with `hello`; every
+ * other frame carries the `run_id` it belongs to; the runner exits when stdin closes.
+ * docs/agent-protocol.md is the prose version of this file.
+ */
+
+/** `major.minor`. A different major is refused by either side; minors only add optional fields. */
+export const PROTOCOL_VERSION = "1.0";
+
+/** Optional behaviours a runner announces in `hello`. */
+export type AgentFeature = "steer" | "stop" | "sessions" | "usage";
+
+/** One message of a run's batch; every string is the user's, unescaped. */
+export interface BatchMessage {
+  id: string;
+  seq: number;
+  sender: string;
+  sender_name: string | null;
+  text: string;
+  kind: string;
+  /** True for rows from the agent or the host (earlier replies, notices). */
+  from_agent: boolean;
+  reply_to: string | null;
+  /** ISO 8601 time of the message. */
+  time: string;
+  /** Notes added by enrichment (transcripts, descriptions). */
+  notes: string[];
+}
+
+/** Host → agent: start a run. */
+export interface RunFrame {
+  type: "run";
+  run_id: string;
+  protocol: string;
+  group: { folder: string; path: string };
+  chat: string;
+  topic: string;
+  /** Session to resume, from an earlier `session` frame of this unit; null starts fresh. */
+  session_id: string | null;
+  /** Messages this run answers, oldest first. */
+  messages: BatchMessage[];
+  /** Recent chatter and replies of the unit, for reference only, oldest first. */
+  context: BatchMessage[];
+  /** The batch as one framed text with every user-controlled string escaped. */
+  prompt: string;
+  harness: { name: string; options: Record<string, unknown> };
+  /** The per-run MCP endpoint, when the host serves tools to this run. */
+  mcp: { socket: string; token: string } | null;
+  /** Milliseconds the run may take before the host sends `stop`. */
+  deadline_ms: number;
+}
+
+/** Host → agent: more messages for the running run (only when the runner announced `steer`). */
+export interface SteerFrame {
+  type: "steer";
+  run_id: string;
+  messages: BatchMessage[];
+  prompt: string;
+}
+
+/** Host → agent: finish now; the runner answers with `done` or `error`, or is killed after a grace period. */
+export interface StopFrame {
+  type: "stop";
+  run_id: string;
+  reason: "deadline" | "user" | "shutdown";
+}
+
+export type HostFrame = RunFrame | SteerFrame | StopFrame;
+
+/** Agent → host, first line: protocol version and features. `run_id` is null: no run exists yet. */
+export interface HelloFrame {
+  type: "hello";
+  run_id: null;
+  protocol: string;
+  features: AgentFeature[];
+  /** Name of the harness answering, e.g. `demo`. */
+  harness: string;
+}
+
+/** Agent → host: streamed partial text (typing indicators, live views); never delivered as a message. */
+export interface DeltaFrame {
+  type: "delta";
+  run_id: string;
+  text: string;
+}
+
+/** Agent → host: a complete reply in Markdown; stored and delivered to the run's chat. */
+export interface MessageFrame {
+  type: "message";
+  run_id: string;
+  text: string;
+  /** Platform id to reply to; defaults to the last message of the batch. */
+  reply_to?: string | null;
+}
+
+/** Agent → host: the harness session to resume next time for this unit. */
+export interface SessionFrame {
+  type: "session";
+  run_id: string;
+  session_id: string;
+}
+
+export interface UsageFrame {
+  type: "usage";
+  run_id: string;
+  input_tokens?: number;
+  output_tokens?: number;
+  cost_usd?: number;
+  model?: string;
+}
+
+/** Agent → host: the run finished; the runner waits for the next `run`. */
+export interface DoneFrame {
+  type: "done";
+  run_id: string;
+}
+
+/** Agent → host: the run failed; the runner waits for the next `run`. */
+export interface ErrorFrame {
+  type: "error";
+  run_id: string;
+  code: string;
+  message: string;
+}
+
+export type AgentFrame = HelloFrame | DeltaFrame | MessageFrame | SessionFrame | UsageFrame | DoneFrame | ErrorFrame;
+
+/** The major part of a `major.minor` version string, or NaN when it has none. */
+export function protocolMajor(version: string): number {
+  const match = /^(\d+)\.\d+$/.exec(version);
+  return match ? Number(match[1]) : Number.NaN;
+}
+
+/** Serialises one frame as a JSON line. */
+export function encodeFrame(frame: HostFrame | AgentFrame): string {
+  return JSON.stringify(frame) + "\n";
+}
