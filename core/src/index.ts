@@ -2,7 +2,8 @@
  * @arizuko/core: the kernel. Most users run the `arizuko` command; these exports
  * embed the kernel in another program or a test.
  */
-export { Kernel, type KernelMode } from "./kernel.js";
+export { Kernel, type KernelMode, type BootOptions } from "./kernel.js";
+export type { EmbeddedPlugin } from "./plugins/loader.js";
 export { loadConfig, type ResolvedConfig, type ConfigOverrides } from "./config/load.js";
 export { ConfigSchema, DEFAULT_PLUGINS, type Config } from "./config/schema.js";
 export { createLogger } from "./log.js";

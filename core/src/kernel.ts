@@ -33,7 +33,7 @@ import { Outbound } from "./pipeline/outbound.js";
 import { RunQueue } from "./pipeline/queue.js";
 import { recoverRuns, recoverUnrouted } from "./pipeline/recovery.js";
 import { createHost } from "./plugins/host.js";
-import { loadPlugins, type LoadedPlugin } from "./plugins/loader.js";
+import { loadPlugins, type EmbeddedPlugin, type LoadedPlugin } from "./plugins/loader.js";
 import { Registries } from "./plugins/registries.js";
 import { CORE_OWNER, FatalCollision } from "./plugins/registry.js";
 import { PluginScope } from "./plugins/scope.js";
@@ -50,6 +50,11 @@ function migrationsDir(migrations: string | URL): string {
 
 /** `server` runs the instance; `offline` boots only far enough to run one CLI command. */
 export type KernelMode = "server" | "offline";
+
+export interface BootOptions {
+  /** Plugins given as definitions, loaded after the configured ones (embedding, tests). */
+  plugins?: EmbeddedPlugin[];
+}
 
 /** Longest time a plugin's register() may take. */
 export const REGISTER_TIMEOUT_MS = 30_000;
@@ -124,14 +129,14 @@ export class Kernel {
   }
 
   /** Opens the store, seeds a first run, and loads and registers the plugins. */
-  static async boot(resolved: ResolvedConfig, mode: KernelMode, log: Logger): Promise<Kernel> {
+  static async boot(resolved: ResolvedConfig, mode: KernelMode, log: Logger, options: BootOptions = {}): Promise<Kernel> {
     mkdirSync(resolved.dataDir, { recursive: true });
     const store = await Store.open(resolved.dataDir, log.child({ plugin: "core" }));
     const kernel = new Kernel(store, resolved, mode, log);
     try {
       kernel.seed();
       kernel.registerCore();
-      await kernel.loadPlugins();
+      await kernel.loadPlugins(options.plugins ?? []);
       return kernel;
     } catch (error) {
       await kernel.stop("boot failed");
@@ -154,8 +159,8 @@ export class Kernel {
     for (const command of coreCommands(this)) this.registries.cli.claim(command.name, CORE_OWNER, command);
   }
 
-  private async loadPlugins(): Promise<void> {
-    const { plugins, failures } = await loadPlugins(this.resolved.config.plugins, this.resolved.baseDir);
+  private async loadPlugins(embedded: EmbeddedPlugin[]): Promise<void> {
+    const { plugins, failures } = await loadPlugins(this.resolved.config.plugins, this.resolved.baseDir, embedded);
     for (const failure of failures) {
       this.statuses.set(failure.name, { state: "failed", source: failure.source, version: failure.version, error: failure.error });
       this.root.error({ plugin: failure.name, source: failure.source, err: failure.error }, "plugin failed to load; the others start");

@@ -2,17 +2,20 @@ import { ArizukoError } from "./errors.js";
 
 /** Options for {@link splitText}. */
 export interface SplitOptions {
-  /** Close a fenced code block at each cut inside it and re-open it in the next chunk; default true. */
+  /** Whether a cut inside a fenced code block closes it and re-opens it in the next chunk (default true). */
   fences?: boolean;
 }
 
-/** Earliest share of a chunk's room where a preferred break is taken; an earlier one would multiply the messages. */
+/** Earliest share of a chunk's room where a preferred break is taken, since an earlier one multiplies the messages. */
 const MIN_BREAK_FRACTION = 0.5;
 
-/** Least share of the limit left for text when a re-opener repeats the info string; else it drops only the highlighting. */
+/**
+ * Minimum share of the limit left for text when a re-opener repeats the info string. Below it
+ * the info string, which only sets the highlighting, is dropped.
+ */
 const MIN_TEXT_FRACTION_WITH_INFO = 0.5;
 
-/** Fence lines as CommonMark 0.30 defines them: up to 3 spaces, then 3 or more backticks or tildes. */
+/** Fence lines as CommonMark 0.31.2 defines them: up to 3 spaces, then 3 or more backticks or tildes. */
 const FENCE_OPENER = /^ {0,3}(`{3,}|~{3,})(.*)$/;
 const FENCE_CLOSER = /^ {0,3}(`{3,}|~{3,})[ \t]*$/;
 
@@ -40,7 +43,7 @@ interface FenceSpan {
 interface Layout {
   text: string;
   limit: number;
-  /** Queried near an offset: ICU finds a boundary there without rescanning from the start. */
+  /** Segmentation of the whole text. Its `containing()` works near the offset and does not rescan from the start. */
   segments: Intl.Segments;
   /** 1 at each offset where a fence rule bars a cut. */
   barred: Uint8Array;
@@ -78,8 +81,8 @@ class FenceReader {
       return "opener";
     }
 
-    const marker = FENCE_CLOSER.exec(body)?.[1];
-    const closes = marker !== undefined && marker[0] === this.open.marker[0] && marker.length >= this.open.marker.length;
+    const marker = FENCE_CLOSER.exec(body)?.[1] ?? "";
+    const closes = marker.startsWith(this.open.marker);
     if (!closes) return "content";
     this.open = undefined;
     return "closer";
@@ -91,7 +94,7 @@ class FenceReader {
  * length) each, for platforms that cap the length of a message.
  *
  * A cut never falls inside a surrogate pair, nor inside a grapheme cluster such as 👨‍👩‍👧 or 🇺🇦
- * that fits the limit; a longer cluster is cut between code points. In the second half of a
+ * that fits the limit. A longer cluster is cut between code points. In the second half of a
  * chunk's room the cut goes after the last paragraph break, else the last line break, else the
  * last breaking space, so that break ends the chunk. Without one the chunk is filled up.
  *
@@ -107,7 +110,8 @@ class FenceReader {
  *
  * @returns `[]` for empty text, and `[text]` when it fits.
  * @throws ArizukoError `ARZ_ERR_SPLIT_LIMIT` when `limit` is not an integer of at least 1, or
- *   when `fences` is on and the limit cannot hold a fence line, or the added markers plus one code point.
+ *   when `fences` is on and the limit is too small for a whole fence line, or for the added
+ *   markers plus one code point.
  */
 export function splitText(text: string, limit: number, options: SplitOptions = {}): string[] {
   if (!Number.isInteger(limit) || limit < 1) {
@@ -145,8 +149,8 @@ export function joinChunks(chunks: readonly string[]): string {
     const body = lastLineFeed === -1 ? rest : rest.slice(0, lastLineFeed);
     reader.feed(body);
 
-    // Original text cannot pass for both an added closer and the next chunk's re-opener: the
-    // two would continue one line as a fence line, and splitText never cuts inside one.
+    // Original text cannot look like both an added closer and the next chunk's re-opener, because
+    // the two would form one fence line across the cut, and splitText never cuts inside a fence line.
     const open = reader.open;
     const next = chunks[index + 1];
     const closed = open !== undefined && next !== undefined && rest.slice(body.length) === closerFor(open);
@@ -219,7 +223,10 @@ function chooseCut(layout: Layout, start: number, room: number, hasMarkers: bool
   );
 }
 
-/** Finds the last paragraph break in [from, to], else the last line break, else the last breaking space. */
+/**
+ * Finds the last paragraph break between offsets `from` and `to` inclusive, else the last line
+ * break, else the last breaking space.
+ */
 function findNaturalBreak(layout: Layout, from: number, to: number): number | undefined {
   let lineBreak: number | undefined;
   let space: number | undefined;
@@ -267,9 +274,9 @@ function findLastCodePointCut({ text, barred }: Layout, start: number, end: numb
   return undefined;
 }
 
-/** Returns the start of the grapheme cluster that holds the code unit at `offset`. */
+/** Returns the start of the grapheme cluster that contains the code unit at `offset`. */
 function clusterStartAt({ text, segments }: Layout, offset: number): number {
-  // Code points below U+0300 are Control, CR, LF or Other in UAX #29, so only CR LF joins two of them.
+  // Below U+0300 there are no combining marks, so UAX #29 joins no two such code points except CR LF (rule GB3).
   const before = text.charCodeAt(offset - 1);
   const after = text.charCodeAt(offset);
   if (before < 0x300 && after < 0x300 && !(before === 0x0d && after === 0x0a)) return offset;
@@ -278,9 +285,9 @@ function clusterStartAt({ text, segments }: Layout, offset: number): number {
 }
 
 /**
- * Returns the end of the code point at `start` when it is two code units long and the limit is 1,
- * the one case where a chunk may exceed the limit. Any other chunk without a cut is a fence
- * line or marker set the limit cannot hold, and throws.
+ * Returns the end of the two-unit code point at `start` when the limit is 1 and no marker is
+ * added, the one case where a chunk may exceed the limit. Otherwise no cut fits because of a
+ * fence line or the added markers, so it throws.
  */
 function cutOversizedCodePoint({ text, limit, barred }: Layout, start: number, hasMarkers: boolean): number {
   const end = start + ((text.codePointAt(start) ?? 0) > 0xffff ? 2 : 1);
@@ -288,27 +295,21 @@ function cutOversizedCodePoint({ text, limit, barred }: Layout, start: number, h
 
   throw new ArizukoError(
     "ARZ_ERR_SPLIT_LIMIT",
-    `split limit ${limit} is too small to cut at offset ${start} without breaking a code fence line or its added markers; raise the limit or pass { fences: false }`,
+    `split limit ${limit} is too small to cut at offset ${start} without breaking a code fence line ` +
+      "or its added markers. Raise the limit or pass { fences: false }.",
   );
 }
 
 /** Returns the fence open at `offset`: its opener line has ended and its closer line has not. */
 function fenceOpenAt(spans: readonly FenceSpan[], offset: number): Fence | undefined {
-  let low = 0;
-  let high = spans.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((spans[middle]?.contentStart ?? Infinity) <= offset) low = middle + 1;
-    else high = middle;
-  }
-
-  const span = spans[low - 1];
+  const span = spans.findLast((candidate) => candidate.contentStart <= offset);
   return span !== undefined && offset <= span.closerLineEnd ? span.fence : undefined;
 }
 
 /**
  * Builds the line that re-opens `fence` at the start of a chunk. It has no indentation, so text
  * that mimics it right after a cut would form a fence line, which {@link joinChunks} relies on.
+ * NOTE: a block opened with indentation therefore shows that indentation in later chunks.
  */
 function reopenerFor(fence: Fence, limit: number): string {
   const full = `${fence.marker}${fence.info}\n`;

@@ -29,6 +29,9 @@ export function createServer(log: Logger): FastifyInstance {
     requestTimeout: 30_000,
     connectionTimeout: 30_000,
     return503OnClosing: true,
+    // At shutdown channels have ended their streams; whatever is still open is cut, and a
+    // client whose post was cut retries it (a repeated message id is stored once).
+    forceCloseConnections: true,
     ajv: { customOptions: { allErrors: false, removeAdditional: false, coerceTypes: false } },
   });
 

@@ -135,8 +135,7 @@ export class Executor {
   /** 2. The run spec and prompt. */
   private async prepare(attempt: Attempt, sessionId: string | null, lastSeq: number): Promise<RunFrame> {
     const { unit, messages } = attempt;
-    const firstSeq = messages[0]!.seq;
-    const context = this.store.messages.context(unit, lastSeq, firstSeq, this.config.contextMessages);
+    const context = this.store.messages.context(unit, lastSeq, this.config.contextMessages);
     const groupPath = this.groups.path(unit.group);
 
     const initial: RunSpec = {

@@ -113,6 +113,11 @@ async function importOne(candidate: PluginCandidate, baseDir: string): Promise<L
   };
 }
 
+function embed(candidate: PluginCandidate, definition: unknown): LoadedPlugin {
+  const checked = checkShape(candidate.entry, definition);
+  return { definition: checked, owner: { name: checked.name, firstParty: false }, source: "embedded", config: candidate.config, index: candidate.index };
+}
+
 /** Validates each plugin's config against its schema; returns every problem, named by plugin and field. */
 function validateConfigs(plugins: LoadedPlugin[]): string[] {
   const problems: string[] = [];
@@ -168,17 +173,31 @@ function order(plugins: LoadedPlugin[], failures: PluginFailure[]): LoadedPlugin
   return ordered;
 }
 
+/** A plugin handed over as a definition (embedding, tests) rather than named in the config. */
+export interface EmbeddedPlugin {
+  definition: unknown;
+  config?: Record<string, unknown>;
+}
+
 /**
- * Imports every configured plugin. Throws ARZ_ERR_CONFIG_INVALID when any plugin's
- * config is invalid; every other problem becomes a failure and the rest load.
+ * Imports every configured plugin, then takes the embedded ones. Throws
+ * ARZ_ERR_CONFIG_INVALID when any plugin's config is invalid; every other problem
+ * becomes a failure and the rest load.
  */
-export async function loadPlugins(entries: PluginEntryConfig[], baseDir: string): Promise<LoadResult> {
+export async function loadPlugins(entries: PluginEntryConfig[], baseDir: string, embedded: EmbeddedPlugin[] = []): Promise<LoadResult> {
   const failures: PluginFailure[] = [];
   const loaded: LoadedPlugin[] = [];
+  const sources: Array<{ candidate: PluginCandidate; load: () => Promise<LoadedPlugin> }> = [
+    ...candidates(entries).map((candidate) => ({ candidate, load: () => importOne(candidate, baseDir) })),
+    ...embedded.map((plugin, offset) => {
+      const candidate = { entry: `embedded plugin #${offset}`, index: entries.length + offset, config: plugin.config };
+      return { candidate, load: async () => embed(candidate, plugin.definition) };
+    }),
+  ];
 
-  for (const candidate of candidates(entries)) {
+  for (const { candidate, load } of sources) {
     try {
-      const plugin = await importOne(candidate, baseDir);
+      const plugin = await load();
       const clash = loaded.find((other) => other.definition.name === plugin.definition.name);
       if (clash) {
         failures.push({

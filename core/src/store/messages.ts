@@ -143,7 +143,7 @@ export class MessageStore {
       ),
       context: db.prepare(
         `SELECT * FROM (
-           SELECT * FROM messages WHERE chat = ? AND route_topic = ? AND seq > ? AND seq < ?
+           SELECT * FROM messages WHERE chat = ? AND route_topic = ? AND seq > ?
              AND state = 'context' ORDER BY seq DESC LIMIT ?
          ) ORDER BY seq`,
       ),
@@ -259,10 +259,13 @@ export class MessageStore {
     return rows.map(toRecord);
   }
 
-  /** The unit's `context` rows between `afterSeq` and `beforeSeq` (exclusive), the newest `limit` of them, oldest first. */
-  context(unit: RunUnit, afterSeq: number, beforeSeq: number, limit: number): MessageRecord[] {
+  /**
+   * The unit's `context` rows stored after `afterSeq` (the last seq a run of the unit
+   * saw): chatter, earlier replies, notices. The newest `limit` of them, oldest first.
+   */
+  context(unit: RunUnit, afterSeq: number, limit: number): MessageRecord[] {
     if (limit <= 0) return [];
-    const rows = this.statements.context.all(unit.chat, unit.topic, afterSeq, beforeSeq, limit) as MessageRow[];
+    const rows = this.statements.context.all(unit.chat, unit.topic, afterSeq, limit) as MessageRow[];
     return rows.map(toRecord);
   }
 
