@@ -8,6 +8,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ["arizuko-source"] } },
   test: {
     include: ["{sdk,core,agent,plugins/*}/test/**/*.test.ts"],
+    globalSetup: ["scripts/test-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",

@@ -6,6 +6,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { isArizukoError } from "@arizuko/sdk";
+import { isBusyError } from "../store/db.js";
 
 /** Largest request body accepted, in bytes. */
 export const BODY_LIMIT_BYTES = 1_048_576;
@@ -41,6 +42,10 @@ export function createServer(log: Logger): FastifyInstance {
     }
     if (isArizukoError(error) && error.statusCode < 500) {
       return sendError(reply, error.statusCode, error.code, error.message);
+    }
+    if (isBusyError(error)) {
+      request.log.warn({ method: request.method, url: request.url }, "database locked past its busy timeout; answered 503");
+      return reply.header("retry-after", "1").code(503).send({ error: { code: "ARZ_ERR_STORE_BUSY", message: "the database is busy; retry the request in a moment" } });
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {

@@ -8,12 +8,15 @@
 import type { RouteDecision, RunUnit } from "@arizuko/sdk";
 import type { Logger } from "pino";
 import type { Hooks } from "../hooks/hooks.js";
+import { isBusyError } from "../store/db.js";
 import type { Store } from "../store/index.js";
 import type { Decision, MessageRecord } from "../store/messages.js";
 import type { GroupService } from "../groups/groups.js";
 import type { Outbound } from "./outbound.js";
 
 export const NO_ROUTE_REASON = "no route";
+/** Wait before routing a message again when another process held the database too long. */
+const BUSY_RETRY_MS = 1000;
 
 export interface IntakeTarget {
   notify(unit: RunUnit): void;
@@ -51,8 +54,14 @@ export class Intake {
     const next = previous
       .then(() => this.process(message, channel))
       .catch((error: unknown) => {
+        const ids = { chat: message.chat, seq: message.seq, messageId: message.id, err: error };
+        if (isBusyError(error)) {
+          this.log.warn(ids, `database locked during intake; retrying in ${BUSY_RETRY_MS} ms`);
+          setTimeout(() => this.submit(message, channel), BUSY_RETRY_MS).unref();
+          return;
+        }
         // The message stays pending and unrouted; start-up intake retries it.
-        this.log.error({ chat: message.chat, seq: message.seq, messageId: message.id, err: error }, "intake failed; message left for retry at start-up");
+        this.log.error(ids, "intake failed; message left for retry at start-up");
       });
     this.chains.set(message.chat, next);
     void next.finally(() => {

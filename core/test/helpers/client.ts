@@ -20,6 +20,10 @@ export class Client {
     }
   }
 
+  setCookie(name: string, value: string): void {
+    this.cookies.set(name, value);
+  }
+
   get cookieHeader(): string {
     return [...this.cookies.entries()].map(([name, value]) => `${name}=${value}`).join("; ");
   }

@@ -17,8 +17,12 @@ export class WebChats {
 
   /** Claims `chat` for `visitor` if nobody owns it; returns true when `visitor` owns it. */
   claim(chat: string, visitor: string): boolean {
-    this.statements.claim.run(chat, visitor, Date.now());
-    const row = this.statements.owner.get(chat) as { owner: string } | undefined;
+    // Read first: only a new chat needs a write (and so can meet a locked database).
+    let row = this.statements.owner.get(chat) as { owner: string } | undefined;
+    if (!row) {
+      this.statements.claim.run(chat, visitor, Date.now());
+      row = this.statements.owner.get(chat) as { owner: string } | undefined;
+    }
     return row?.owner === visitor;
   }
 }

@@ -1,0 +1,242 @@
+import { existsSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { openDatabase } from "../src/store/db.js";
+import { Client } from "./helpers/client.js";
+import { fixture, fixtureAgent, tempDir } from "./helpers/instance.js";
+import { runArizuko, startArizuko, type RunningArizuko } from "./helpers/process.js";
+import { waitFor } from "./helpers/wait.js";
+
+interface WebMessage {
+  seq: number;
+  text: string;
+  from_agent: boolean;
+  kind: string;
+}
+
+const running: RunningArizuko[] = [];
+const folders: string[] = [];
+
+afterEach(async () => {
+  for (const instance of running.splice(0)) await instance.kill("SIGKILL");
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+function workspace(config?: Record<string, unknown>): string {
+  const dir = tempDir("arizuko-cli-");
+  folders.push(dir);
+  if (config) writeFileSync(join(dir, "arizuko.yaml"), stringify(config));
+  return dir;
+}
+
+async function start(cwd: string, args: string[] = ["--port", "0"]): Promise<RunningArizuko> {
+  const instance = await startArizuko(args, { cwd });
+  running.push(instance);
+  return instance;
+}
+
+/** Reads the instance's database through a second, read-only connection. */
+function query<T>(cwd: string, sql: string, ...params: unknown[]): T[] {
+  const db = openDatabase(join(cwd, "data", "arizuko.db"), { readonly: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
+
+describe("arizuko start", () => {
+  it("serves the chat on the embedded defaults", async () => {
+    const cwd = workspace();
+    const instance = await start(cwd);
+    const visitor = new Client(instance.url);
+
+    const page = await visitor.get("/");
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    const posted = await visitor.say("c1", "hello");
+    expect(posted.status).toBe(202);
+
+    const stream = await visitor.events("c1");
+    await stream.until((s) => s.messages<WebMessage>().some((m) => m.from_agent), 15_000, "the demo reply");
+    stream.close();
+    expect(stream.messages<WebMessage>()[1]!.text).toBe("[demo] I am the main assistant of this arizuko instance. You said: hello");
+
+    const health = await visitor.get("/health");
+    expect(health.body).toEqual({ status: "ok", plugins: { web: { state: "ok" }, "route-table": { state: "ok" } } });
+    expect((await visitor.get("/ready")).status).toBe(200);
+    expect(existsSync(join(cwd, "data", "groups", "main", "PERSONA.md"))).toBe(true);
+  });
+
+  it("answers an interrupted message once after kill -9", async () => {
+    const cwd = workspace({ agent: { options: { delayMs: 1500 } } });
+    const first = await start(cwd);
+    const visitor = new Client(first.url);
+    await visitor.say("c1", "are you there?");
+    const stream = await visitor.events("c1");
+    await stream.until((s) => s.events.some((e) => e.event === "typing"), 15_000, "the run to start");
+    stream.close();
+
+    await first.kill("SIGKILL");
+    const second = await start(cwd);
+    const again = new Client(second.url);
+    for (const [name, value] of visitor.cookieHeader.split("; ").map((pair) => pair.split("="))) again.setCookie(name!, value!);
+
+    await waitFor(async () => {
+      const history = await again.get("/web/chats/c1/messages");
+      return (history.body.messages as WebMessage[]).some((m) => m.from_agent);
+    }, { timeoutMs: 20_000, what: "the answer after the restart" });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    const history = (await again.get("/web/chats/c1/messages")).body.messages as WebMessage[];
+    expect(history.map((m) => m.text)).toEqual([
+      "are you there?",
+      "[demo] I am the main assistant of this arizuko instance. You said: are you there?",
+    ]);
+    const runs = query<{ state: string }>(cwd, "SELECT state FROM runs ORDER BY started_at");
+    expect(runs).toEqual([{ state: "abandoned" }, { state: "done" }]);
+  });
+
+  it("keeps a reply stored before kill -9 without a second run", async () => {
+    const cwd = workspace({ runner: { command: fixtureAgent("scripted.mjs") } });
+    const first = await start(cwd);
+    const visitor = new Client(first.url);
+    await visitor.say("c1", "reply-hang");
+    const stream = await visitor.events("c1");
+    await stream.until((s) => s.messages<WebMessage>().some((m) => m.from_agent), 15_000, "the partial reply");
+    stream.close();
+
+    await first.kill("SIGKILL");
+    await start(cwd);
+    await waitFor(() => query<{ state: string }>(cwd, "SELECT state FROM runs").every((run) => run.state !== "running"), { what: "recovery" });
+
+    expect(query(cwd, "SELECT text, state FROM messages WHERE direction = 'in'")).toEqual([{ text: "reply-hang", state: "done" }]);
+    expect(query(cwd, "SELECT text FROM messages WHERE direction = 'out'")).toEqual([{ text: "partial reply to reply-hang" }]);
+    expect(query(cwd, "SELECT count(*) AS n FROM runs")).toEqual([{ n: 1 }]);
+  });
+
+  it("stops cleanly on SIGTERM", async () => {
+    const cwd = workspace();
+    const instance = await start(cwd);
+    expect(existsSync(join(cwd, "data", "arizuko.lock"))).toBe(true);
+
+    expect(await instance.kill("SIGTERM")).toBe(0);
+    expect(existsSync(join(cwd, "data", "arizuko.lock"))).toBe(false);
+    expect(existsSync(join(cwd, "data", "admin.sock"))).toBe(false);
+  });
+
+  it("refuses a second instance on one data folder", async () => {
+    const cwd = workspace();
+    const first = await start(cwd);
+    const second = runArizuko(["start", "--port", "0"], cwd);
+
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain("ARZ_ERR_INSTANCE_RUNNING");
+    expect(second.stderr).toContain(`(pid ${first.child.pid})`);
+  });
+
+  it("refuses a public address without --insecure", () => {
+    const result = runArizuko(["start", "--host", "0.0.0.0", "--port", "0"], workspace());
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("refusing to listen on 0.0.0.0 without authentication");
+  });
+
+  it("names the bad field of an invalid config", () => {
+    const result = runArizuko(["start"], workspace({ http: { port: "eighty" } }));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('http.port: expected integer, got "eighty"');
+  });
+});
+
+describe("arizuko commands", () => {
+  it("runs offline when no instance runs", () => {
+    const cwd = workspace();
+    expect(runArizuko(["group", "add", "support", "--name", "Support"], cwd)).toMatchObject({ status: 0 });
+    expect(runArizuko(["route", "add", "platform=web chat=web:local/s*", "support", "--seq", "50"], cwd)).toMatchObject({ status: 0 });
+
+    const groups = runArizuko(["group", "list"], cwd);
+    expect(groups.stdout).toContain("support  Support");
+    const routes = runArizuko(["route", "list"], cwd);
+    expect(routes.stdout.split("\n").slice(1, 3)).toEqual([
+      "2   50   platform=web chat=web:local/s*  support  run",
+      "1   100  platform=web                    main     run",
+    ]);
+    expect(existsSync(join(cwd, "data", "groups", "support", "PERSONA.md"))).toBe(true);
+  });
+
+  it("changes the running instance through the admin socket", async () => {
+    const cwd = workspace({ runner: { command: fixtureAgent("scripted.mjs") } });
+    const instance = await start(cwd);
+    expect(statSync(join(cwd, "data", "admin.sock")).mode & 0o777).toBe(0o600);
+
+    expect(runArizuko(["group", "add", "support"], cwd).status).toBe(0);
+    expect(runArizuko(["route", "add", "chat=web:local/s*", "support", "--seq", "10"], cwd).status).toBe(0);
+    const visitor = new Client(instance.url);
+    await visitor.say("s1", "who answers?");
+    await waitFor(() => query<{ state: string }>(cwd, "SELECT state FROM messages WHERE direction = 'in'")[0]?.state === "done");
+
+    expect(query(cwd, "SELECT group_folder, route_reason FROM messages WHERE direction = 'in'")).toEqual([
+      { group_folder: "support", route_reason: "route #2 (chat=web:local/s*) → support" },
+    ]);
+    expect(instance.output()).toContain('"msg":"admin command"');
+  });
+
+  it("explains a bad route term", () => {
+    const result = runArizuko(["route", "add", "plattform=web", "main"], workspace());
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('unknown key "plattform"; keys are platform, account, chat, sender, verb, topic');
+  });
+
+  it("lists plugin commands in help", () => {
+    const result = runArizuko(["--help"], workspace());
+    expect(result.status).toBe(0);
+    for (const command of ["group", "route", "plugins", "migrate", "start"]) expect(result.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
+  });
+});
+
+describe("faulty plugins", () => {
+  it("keep the other chats answering", async () => {
+    const cwd = workspace({
+      runner: { command: fixtureAgent("scripted.mjs") },
+      plugins: [
+        "web",
+        "route-table",
+        fixture("plugins/throws-on-import.mjs"),
+        fixture("plugins/throws-in-register.mjs"),
+        fixture("plugins/flow-tap-throws.mjs"),
+        fixture("plugins/command-hello-first.mjs"),
+        fixture("plugins/command-hello-second.mjs"),
+        fixture("plugins/admit-gate.mjs"),
+      ],
+    });
+    const instance = await start(cwd);
+    const visitor = new Client(instance.url);
+
+    await visitor.say("c1", "still there?");
+    await visitor.say("c-gate", "let me in");
+    await waitFor(() => query<{ state: string }>(cwd, "SELECT state FROM messages WHERE text = 'still there?'")[0]?.state === "done", { what: "c1's answer" });
+    await waitFor(() => query<{ state: string }>(cwd, "SELECT state FROM messages WHERE text = 'let me in'")[0]?.state === "context", { what: "c-gate's decision" });
+
+    expect(query(cwd, "SELECT text FROM messages WHERE direction = 'out'")).toEqual([{ text: "echo: still there? (context: 0)" }]);
+    expect(query(cwd, "SELECT route_layer, run_id FROM messages WHERE text = 'let me in'")).toEqual([{ route_layer: "admission", run_id: null }]);
+
+    const health = await visitor.get("/health");
+    expect(health.status).toBe(200);
+    expect(health.body.status).toBe("degraded");
+    const plugins = health.body.plugins as Record<string, { state: string; error?: string }>;
+    expect(plugins[fixture("plugins/throws-on-import.mjs")]).toEqual({ state: "failed", error: "fixture: this module cannot be imported" });
+    expect(plugins["throws-in-register"]).toEqual({ state: "failed", error: "fixture: register failed" });
+    expect(plugins["flow-tap-throws"]).toEqual({ state: "degraded", error: "fixture: resolve tap failed" });
+    expect(plugins["command-hello-second"]).toEqual({
+      state: "failed",
+      error: 'command "hello" is already registered by command-hello-first; command-hello-second cannot register it too',
+    });
+    expect(plugins["admit-gate"]).toEqual({ state: "degraded", error: "fixture: admission check failed for c-gate" });
+    for (const name of ["web", "route-table", "command-hello-first"]) expect(plugins[name]).toEqual({ state: "ok" });
+
+    const halfRegistered = await visitor.get("/fixture/half-registered");
+    expect(halfRegistered.status).toBe(503);
+    expect(halfRegistered.body.error.message).toContain("plugin throws-in-register is not running");
+  });
+});
