@@ -68,6 +68,9 @@ export const errors = {
   registrationClosed: (plugin: string, what: string) =>
     error("ARZ_ERR_REGISTRATION_CLOSED", `plugin ${plugin} registered ${what} after start-up; HTTP routes and CLI commands must be registered in register()`),
 
+  channelInvalid: (plugin: string, channel: string, problem: string) =>
+    error("ARZ_ERR_CHANNEL_INVALID", `plugin ${plugin} registered an invalid channel ${JSON.stringify(channel)}: ${problem}`),
+
   chatNotOwned: (chat: string, channel: string) =>
     error("ARZ_ERR_CHAT_PREFIX", `channel ${channel} sent a message for ${chat}, outside the JID prefixes it registered`, 400),
 

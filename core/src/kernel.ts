@@ -58,6 +58,8 @@ export interface BootOptions {
 
 /** Longest time a plugin's register() may take. */
 export const REGISTER_TIMEOUT_MS = 30_000;
+/** At shutdown, how long routing of messages already accepted may take. */
+const SHUTDOWN_INTAKE_WAIT_MS = 5_000;
 /** At shutdown, how long runs get to finish after `stop` before they are killed. */
 const SHUTDOWN_RUN_WAIT_MS = 10_000;
 
@@ -103,7 +105,9 @@ export class Kernel {
     this.log = log;
     this.statuses = new PluginStatuses((event) => void this.hooks.observe("onPluginError", event));
     this.statuses.set("core", { state: "ok", source: "core", version: null });
-    this.hooks = new Hooks(root, (failure) => this.statuses.degrade(failure.plugin, failure.hook, failure.error));
+    this.hooks = new Hooks(root, (failure) =>
+      failure.policy === "log" ? this.statuses.count(failure.plugin) : this.statuses.degrade(failure.plugin, failure.hook, failure.error),
+    );
     this.groups = new GroupService(store, resolved.dataDir);
     this.server = createServer(root);
     this.http = new HttpRoutes(this.server);
@@ -229,6 +233,7 @@ export class Kernel {
     const { config } = this.resolved;
     if (!isLoopback(config.http.host) && !config.insecure) throw errors.insecureBind(config.http.host);
     this.log.warn("process runner: agents run as plain child processes with no isolation; use the docker runner in production");
+    await this.hooks.observe("onBoot", { dataDir: this.resolved.dataDir });
 
     // 1. Runs interrupted by the last stop, before anything new arrives.
     recoverRuns(this.store, this.runner, this.log);
@@ -287,12 +292,16 @@ export class Kernel {
 
     this.adminSocket?.close();
     await this.channels.stopAll();
+    await Promise.race([this.intake.idle(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_INTAKE_WAIT_MS).unref())]);
     this.executor.stop("shutdown");
     const waited = await Promise.race([
       this.queue.drain().then(() => true),
       new Promise<false>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_RUN_WAIT_MS).unref()),
     ]);
-    if (!waited) this.log.warn("runs still going at shutdown; the next start recovers them");
+    if (!waited) {
+      this.log.warn("runs still going at shutdown were killed; the next start recovers them");
+      this.executor.killAll();
+    }
     this.delivery.stop();
     this.breaker.stop();
 

@@ -104,7 +104,12 @@ export class ProcessRunner implements Runner {
           const error = errors.protocolFrame(`frame for run ${String(parsed.run_id)} during run ${frame.run_id}`);
           return this.broken(child, handlers, error, log, () => (phase = "broken"));
         }
-        handlers.onFrame(parsed);
+        try {
+          handlers.onFrame(parsed);
+        } catch (error) {
+          // A frame the host could not take (say, the store refused it) fails the run.
+          this.broken(child, handlers, error as Error, log, () => (phase = "broken"));
+        }
       });
 
       child.once("error", (error) => {

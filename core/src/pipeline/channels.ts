@@ -103,7 +103,7 @@ export class ChannelRegistry {
       if (channel.capabilities.typing && typeof channel.typing !== "function") return "capabilities.typing is set but typing() is missing";
       return null;
     })();
-    if (problem) throw errors.invalidMessage(owner.name, `channel ${JSON.stringify(channel?.name)}: ${problem}`);
+    if (problem) throw errors.channelInvalid(owner.name, String(channel?.name), problem);
   }
 
   /** Starts every registered channel that has not started; returns the owners whose start failed. */

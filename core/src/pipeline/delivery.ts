@@ -60,10 +60,15 @@ export class Delivery {
       return;
     }
     this.draining.add(chat);
-    void this.drain(chat).finally(() => {
-      this.draining.delete(chat);
-      if (this.again.delete(chat)) this.kick(chat);
-    });
+    void this.drain(chat)
+      .catch((error: unknown) => {
+        // The rows stay in the outbox; the next kick or start-up sends them.
+        this.log.error({ chat, err: error }, "delivery failed outside a send; rows kept for the next attempt");
+      })
+      .finally(() => {
+        this.draining.delete(chat);
+        if (this.again.delete(chat)) this.kick(chat);
+      });
   }
 
   /** Kicks every chat with rows to send (start-up). */

@@ -99,6 +99,11 @@ export class Executor {
     return count;
   }
 
+  /** Kills every live runner at once (shutdown after the grace period). */
+  killAll(): void {
+    for (const attempt of this.live.values()) attempt.handle?.kill();
+  }
+
   get running(): number {
     return this.live.size;
   }

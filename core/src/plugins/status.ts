@@ -48,7 +48,13 @@ export class PluginStatuses {
     this.notify({ plugin: name, state: "failed", hook: null, error });
   }
 
-  /** A tap of `name` failed in `hook`; a failed plugin stays failed. */
+  /** An observer tap of `name` failed: counted, the state is unchanged. */
+  count(name: string): void {
+    const status = this.statuses.get(name);
+    if (status) status.failures += 1;
+  }
+
+  /** A gate or flow tap of `name` failed in `hook`; a failed plugin stays failed. */
   degrade(name: string, hook: string, error: string): void {
     const status = this.statuses.get(name);
     if (!status) return;

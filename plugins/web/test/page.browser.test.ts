@@ -1,0 +1,192 @@
+/**
+ * The web chat page in a real headless Chromium against a real kernel: the default
+ * config (web chat, route table, demo harness), a visitor typing in the page.
+ * Chromium comes from scripts/provision-browser.sh, run once per test run by
+ * scripts/test-setup.ts.
+ */
+import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { startInstance, type TestInstance } from "../../../core/test/helpers/instance.js";
+
+/** Screenshots: the chat after a reply, and the page of any failed test. Outside the repository. */
+const ARTIFACTS = join(tmpdir(), "arizuko-browser-artifacts");
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+/** Milliseconds to wait for the page to show something, the demo agent's reply included. */
+const SHOW_TIMEOUT_MS = 15_000;
+
+const demoReply = (text: string) => `[demo] I am the main assistant of this arizuko instance. You said: ${text}`;
+
+/** One message as the page shows it. */
+interface ShownMessage {
+  seq: string | null;
+  mine: boolean;
+  /** The message text: the item's text without its sender and time line. */
+  text: string;
+}
+
+let browser: Browser | undefined;
+let context: BrowserContext | undefined;
+let page: Page;
+let instance: TestInstance;
+
+beforeAll(async () => {
+  const provisioning = inject("browser");
+  if (!provisioning.ok) throw new Error(`Chromium is not available for the browser tests: ${provisioning.reason}`);
+
+  // playwright-core gives each launch a fresh temporary profile (--user-data-dir) and deletes it on close.
+  browser = await chromium.launch({ executablePath: provisioning.executablePath, args: CHROMIUM_ARGS, timeout: 60_000 });
+  mkdirSync(ARTIFACTS, { recursive: true });
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+beforeEach(async () => {
+  instance = await startInstance();
+  context = await browser!.newContext();
+  page = await context.newPage();
+});
+
+afterEach(async ({ task }) => {
+  if (task.result?.state === "fail" && context) {
+    const file = join(ARTIFACTS, `failed-${task.name.replace(/[^A-Za-z0-9]+/g, "-")}.png`);
+    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+    console.error(`browser test failed; screenshot of the page: ${file}`);
+  }
+  await context?.close();
+  context = undefined;
+  // Undefined only when the first test's startInstance failed; disposing twice is safe.
+  await instance?.dispose();
+});
+
+/** Opens the page on `chat` and waits until its event stream is connected. */
+async function openChat(target: Page, chat: string): Promise<void> {
+  await target.goto(`${instance.url}/#${chat}`);
+  await target.locator("#connection", { hasText: /^connected$/ }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+}
+
+/** Types `text` into the composer and sends it with Enter, as a visitor does. */
+async function send(target: Page, text: string): Promise<void> {
+  const box = target.getByLabel("Message", { exact: true });
+  await box.fill(text);
+  await box.press("Enter");
+}
+
+async function waitForMessage(target: Page, text: string): Promise<void> {
+  await target.locator("#messages > li", { hasText: text }).last().waitFor({ timeout: SHOW_TIMEOUT_MS });
+}
+
+async function waitForCount(target: Page, count: number): Promise<void> {
+  await target.waitForFunction((n) => document.querySelectorAll("#messages > li").length >= n, count, { timeout: SHOW_TIMEOUT_MS });
+}
+
+async function shownMessages(target: Page): Promise<ShownMessage[]> {
+  return target.locator("#messages > li").evaluateAll((items) =>
+    items.map((item) => ({
+      seq: item.getAttribute("data-seq"),
+      mine: item.classList.contains("mine"),
+      text: item.lastChild?.textContent ?? "",
+    })),
+  );
+}
+
+/** Stored messages of a web chat of this instance, in seq order. */
+function storedTexts(chat: string): string[] {
+  const rows = instance.kernel.store.db.prepare("SELECT text FROM messages WHERE chat = ? ORDER BY seq").all(`web:local/${chat}`) as Array<{ text: string }>;
+  return rows.map((row) => row.text);
+}
+
+describe("web chat page in Chromium", () => {
+  it("shows a message and the demo reply", async () => {
+    const text = "hello from the browser";
+    await openChat(page, "c1");
+    expect(await page.locator("#chat-name").textContent()).toBe("chat c1");
+
+    await send(page, text);
+    await waitForMessage(page, text);
+    expect(await page.getByLabel("Message", { exact: true }).inputValue()).toBe("");
+    await waitForMessage(page, demoReply(text));
+
+    const shown = await shownMessages(page);
+    expect(shown.map((m) => m.text)).toEqual([text, demoReply(text)]);
+    expect(shown.map((m) => m.mine)).toEqual([true, false]);
+    expect(await page.locator("#messages > li .meta").first().textContent()).toMatch(/^you · /);
+    expect(await page.locator("#messages > li .meta").last().textContent()).toMatch(/^main · /);
+    await page.screenshot({ path: join(ARTIFACTS, "chat.png"), fullPage: true });
+  });
+
+  it("shows history once after reload", async () => {
+    const text = "hello from the browser";
+    await openChat(page, "c1");
+    await send(page, text);
+    await waitForMessage(page, demoReply(text));
+
+    await page.reload();
+    await page.locator("#connection", { hasText: /^connected$/ }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    await waitForCount(page, 2);
+
+    const shown = await shownMessages(page);
+    expect(shown.map((m) => m.text)).toEqual([text, demoReply(text)]);
+    expect(new Set(shown.map((m) => m.seq)).size).toBe(2);
+    expect(storedTexts("c1")).toEqual([text, demoReply(text)]);
+  });
+
+  it("shows history once after a server restart", async () => {
+    await openChat(page, "c1");
+    await send(page, "before the restart");
+    await waitForMessage(page, demoReply("before the restart"));
+
+    // Same folder and port, so the open page's EventSource reconnects with Last-Event-ID.
+    // NOTE: another process could take the freed port before the restart binds it again.
+    const port = new URL(instance.url).port;
+    await instance.stop();
+    await page.locator("#connection", { hasText: /^reconnecting/ }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    instance = await startInstance({ dir: instance.dir, config: { http: { port: Number(port) } } });
+    await page.locator("#connection", { hasText: /^connected$/ }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+
+    await send(page, "after the restart");
+    await waitForMessage(page, demoReply("after the restart"));
+
+    const expected = ["before the restart", demoReply("before the restart"), "after the restart", demoReply("after the restart")];
+    expect((await shownMessages(page)).map((m) => m.text)).toEqual(expected);
+    expect(storedTexts("c1")).toEqual(expected);
+  });
+
+  it("shows markup in a message as text", async () => {
+    const text = "<b>not bold</b>";
+    await openChat(page, "c1");
+    await send(page, text);
+    await waitForMessage(page, demoReply(text));
+
+    expect((await shownMessages(page)).map((m) => m.text)).toEqual([text, demoReply(text)]);
+    expect(await page.locator("#messages b").count()).toBe(0);
+    expect(await page.locator("#messages > li").first().innerText()).toContain(text);
+  });
+
+  it("keeps a line typed with Shift+Enter", async () => {
+    await openChat(page, "c1");
+    const box = page.getByLabel("Message", { exact: true });
+    await box.pressSequentially("first line");
+    await box.press("Shift+Enter");
+    await box.pressSequentially("second line");
+    expect(await box.inputValue()).toBe("first line\nsecond line");
+    expect(await page.locator("#messages > li").count()).toBe(0);
+
+    await box.press("Enter");
+    await waitForMessage(page, demoReply("first line\nsecond line"));
+    expect((await shownMessages(page))[0]!.text).toBe("first line\nsecond line");
+  });
+});
