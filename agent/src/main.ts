@@ -18,10 +18,11 @@ let current: { runId: string; abort: AbortController } | null = null;
 
 async function run(frame: RunFrame): Promise<void> {
   const runId = frame.run_id;
-  const harness = HARNESSES[frame.harness.name];
+  const name = frame.harness?.name;
+  const harness = typeof name === "string" ? HARNESSES[name] : undefined;
   if (!harness) {
     const known = Object.keys(HARNESSES).join(", ");
-    send({ type: "error", run_id: runId, code: "ARZ_AGENT_HARNESS", message: `unknown harness ${JSON.stringify(frame.harness.name)}; this agent has ${known}` });
+    send({ type: "error", run_id: runId, code: "ARZ_AGENT_HARNESS", message: `unknown harness ${JSON.stringify(name ?? null)}; this agent has ${known}` });
     return;
   }
 

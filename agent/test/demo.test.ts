@@ -17,7 +17,7 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** A fresh group folder whose PERSONA.md contains `persona`. */
+/** Creates a group folder whose PERSONA.md contains `persona`. */
 function groupWithPersona(persona: string): string {
   const folder = join(root, `group-${folderCount++}`);
   mkdirSync(folder);

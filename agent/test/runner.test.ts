@@ -60,7 +60,7 @@ class Runner {
     if (this.running) this.child.kill("SIGKILL");
   }
 
-  /** Waits until `check` holds, re-checking on every frame and stderr chunk. */
+  /** Waits until `check` returns true, checking again on every frame and stderr chunk. */
   until(check: () => boolean, what: string, timeoutMs = FRAME_TIMEOUT_MS): Promise<void> {
     if (check()) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -78,7 +78,7 @@ class Runner {
     });
   }
 
-  /** Frames of one run, in order. */
+  /** Returns the frames of one run, in order. */
   framesOf(runId: string): AgentFrame[] {
     return this.frames.filter((frame) => frame.run_id === runId);
   }
@@ -359,7 +359,7 @@ describe("agent runner input", () => {
     const runner = await started();
 
     runner.writeLine("this is not a frame");
-    await runner.until(() => runner.stderr.includes("ignoring a line that is not JSON"), "the stderr note");
+    await runner.until(() => runner.stderr.includes("ignoring a line that is not JSON"), "the stderr message");
 
     expect(runner.stderr).toContain("agent: ignoring a line that is not JSON: this is not a frame");
     expect(runner.frames).toHaveLength(1);
@@ -380,7 +380,7 @@ describe("agent runner input", () => {
     const runner = await started();
 
     runner.send({ type: "dance", run_id: "run-x" });
-    await runner.until(() => runner.stderr.includes("unknown frame type"), "the stderr note");
+    await runner.until(() => runner.stderr.includes("unknown frame type"), "the stderr message");
 
     expect(runner.stderr).toContain('agent: ignoring unknown frame type "dance"');
     expect(runner.running).toBe(true);

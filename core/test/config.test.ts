@@ -20,7 +20,7 @@ function write(name: string, text: string): string {
   return file;
 }
 
-/** The coded error `load` throws. */
+/** Runs `load` and returns the coded error it throws. */
 function failure(load: () => unknown): { code: string; message: string } {
   try {
     load();

@@ -4,14 +4,14 @@ import type { StoredMessage } from "@arizuko/sdk";
 import { HOOK_CATALOG, HOOK_NAMES, POLICY_BY_KIND } from "../src/hooks/catalog.js";
 import { Hooks, type TapFailure } from "../src/hooks/hooks.js";
 
-/** A `Hooks` with a silent logger that records every tap failure it reports. */
+/** Creates a `Hooks` with a silent logger and records every tap failure it reports. */
 function silentHooks(): { hooks: Hooks; failures: TapFailure[] } {
   const failures: TapFailure[] = [];
   const hooks = new Hooks(pino({ level: "silent" }), (failure) => failures.push(failure));
   return { hooks, failures };
 }
 
-/** A `Hooks` whose log lines are kept in memory, parsed. */
+/** Creates a `Hooks` that keeps its log lines in memory as parsed JSON. */
 function loggedHooks(): { hooks: Hooks; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];
   const stream = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };

@@ -26,7 +26,7 @@ function objectNames(db: Db, prefix: string): string[] {
   return rows.map((row) => row.name);
 }
 
-/** An in-process plugin whose migrations folder is a fixture of the same name. */
+/** Defines an in-process plugin whose migrations folder is the fixture folder of the same name. */
 function migratingPlugin(name: string) {
   return {
     definition: definePlugin({

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { definePlugin, HOST_API_VERSION, type Host, type PluginErrorEvent, type RoutesService } from "@arizuko/sdk";
 import { Kernel, loadConfig, type EmbeddedPlugin } from "../src/index.js";
+import { CORE_OWNER, NameRegistry } from "../src/plugins/registry.js";
 import { fixture, fixtureAgent, startInstance, tempDir, type TestInstance } from "./helpers/instance.js";
 import { waitFor } from "./helpers/wait.js";
 
@@ -19,7 +20,7 @@ afterEach(async () => {
   instance = undefined;
 });
 
-/** An in-process plugin built for this host's API. */
+/** Defines an in-process plugin built for this host's API. */
 function plugin(name: string, register: (host: Host) => void | Promise<void>, extra: { dependencies?: string[] } = {}): EmbeddedPlugin {
   return { definition: definePlugin({ name, version: "0.0.1", apiVersion: HOST_API_VERSION, register, ...extra }) };
 }
@@ -86,7 +87,7 @@ describe("plugin whose register throws", () => {
     expect(instance.kernel.hooks.tappers("afterStore")).not.toContain("broken");
   });
 
-  // When fastify rejects the path of a stopped route, HttpRoutes.register keeps the new claimant's claim although it failed.
+  // When fastify rejects the path of a stopped route, HttpRoutes.register keeps the failed claimant's claim, so a later plugin's error names it as the holder.
   it.fails("releases a failed plugin's route claim", async () => {
     const route = (host: Host) => void host.http.register({ method: "GET", url: "/x", handler: () => ({ owner: host.plugin }) });
     instance = await startInstance({
@@ -219,7 +220,7 @@ describe("plugin dependencies", () => {
     expect(registered).toBe(false);
   });
 
-  // A dependency refused at load time (here for its API version) failed to load; it is in the list.
+  // The error says a dependency refused for its API version "is not in the plugins list", although it is listed and failed to load.
   it.fails("names a dependency refused at load", async () => {
     const future = definePlugin({ name: "future", version: "2.0.0", apiVersion: 2, register: () => {} });
     instance = await startInstance({
@@ -245,7 +246,7 @@ describe("plugin dependencies", () => {
     expect(report.plugins.left?.error).toContain("cycle (left → right → left)");
   });
 
-  // Only the plugin where the walk closed the loop gets the cycle message; the other is told its dependency "failed to load".
+  // Only the plugin where the walk closed the loop gets the cycle message, and the other one's error says its dependency "failed to load".
   it.fails("names the cycle for both", async () => {
     instance = await startInstance({
       plugins: [
@@ -349,6 +350,32 @@ describe("registration collisions", () => {
     expect(status?.state).toBe("failed");
     expect(status?.error).toContain("already registered by core");
     expect(instance.kernel.registries.cli.get("group")?.owner.name).toBe("core");
+  });
+});
+
+describe("name registry owners", () => {
+  const claimError = (first: { name: string; firstParty: boolean }, second: { name: string; firstParty: boolean }) => {
+    const registry = new NameRegistry<true>("CLI command");
+    registry.claim("group", first, true);
+    try {
+      registry.claim("group", second, true);
+    } catch (error) {
+      return error as { code: string; message: string };
+    }
+    throw new Error("expected the second claim to throw");
+  };
+
+  it("stops on a first-party collision", () => {
+    const error = claimError(CORE_OWNER, { name: "web", firstParty: true });
+
+    expect(error.code).toBe("ARZ_ERR_FATAL_COLLISION");
+    expect(error.message).toContain("already registered by core");
+  });
+
+  it("rejects a third-party claimant only", () => {
+    const error = claimError(CORE_OWNER, { name: "groups-plus", firstParty: false });
+
+    expect(error.code).toBe("ARZ_ERR_NAME_COLLISION");
   });
 });
 

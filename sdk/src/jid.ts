@@ -42,15 +42,24 @@ export type Jid = ChatJid | SenderJid | LocalJid;
 export const MAX_JID_LENGTH = 512;
 
 const PLATFORM_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
-// Whitespace, control characters and bidi overrides never belong in an id.
-const FORBIDDEN_CHARACTERS = /[\s\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+// Whitespace, control and invisible format characters (zero-width, bidi) never belong in an id.
+const FORBIDDEN_CHARACTERS = /[\s\p{Cc}\p{Cf}]/u;
 
 const FORMS = "`<platform>:<account>/<chat>`, `<platform>:<user>` or `local:<folder>`";
 
+/** Quotes a rejected value with every invisible or control character shown as `\uXXXX`, so it cannot reorder a log line. */
+function quote(value: string): string {
+  return JSON.stringify(value).replace(/[\p{Cc}\p{Cf}]/gu, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 export class JidError extends ArizukoError {
   constructor(value: string, problem: string) {
-    super("ARZ_ERR_INVALID_JID", `invalid JID ${JSON.stringify(value)}: ${problem}; expected ${FORMS}`);
+    super("ARZ_ERR_INVALID_JID", `invalid JID ${quote(value)}: ${problem}; expected ${FORMS}`);
   }
+}
+
+function rejectLocal(platform: string, value: string): void {
+  if (platform === "local") throw new JidError(value, "the platform `local` is reserved for groups; build those JIDs with localJid(folder)");
 }
 
 /** Parses any JID, dispatching on its platform. Throws `JidError` naming the problem. */
@@ -129,6 +138,7 @@ export function formatJid(jid: Jid): string {
 /** Builds and validates a chat JID. */
 export function chatJid(platform: string, account: string, chat: string): string {
   const value = `${platform}:${account}/${chat}`;
+  rejectLocal(platform, value);
   const parsed = parseJid(value);
   if (parsed.kind !== "chat" || parsed.account !== account) {
     throw new JidError(value, "the account part must not contain `/`");
@@ -139,6 +149,7 @@ export function chatJid(platform: string, account: string, chat: string): string
 /** Builds and validates a sender JID. */
 export function senderJid(platform: string, user: string): string {
   const value = `${platform}:${user}`;
+  rejectLocal(platform, value);
   const parsed = parseJid(value);
   if (parsed.kind !== "sender") throw new JidError(value, "the user part must not contain `/`");
   return value;

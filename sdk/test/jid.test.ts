@@ -15,7 +15,7 @@ import {
   type Jid,
 } from "../src/jid.js";
 
-/** Runs `action` and returns the error it throws; fails the test when it returns normally. */
+/** Runs `action` and returns the error it throws. Fails the test when `action` returns normally. */
 function thrownBy(action: () => unknown): { code: string; message: string } {
   try {
     action();
@@ -84,7 +84,10 @@ describe("parseJid rejects invalid values", () => {
   });
 
   it.each(INVALID)("names the value for %s", (_case, value) => {
-    expect(thrownBy(() => parseJid(value)).message).toContain(`invalid JID ${JSON.stringify(value)}`);
+    const message = thrownBy(() => parseJid(value)).message;
+    // Invisible and control characters are shown as \uXXXX escapes instead of raw.
+    if (/[\p{Cc}\p{Cf}]/u.test(value)) expect(message).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+    else expect(message).toContain(`invalid JID ${JSON.stringify(value)}`);
   });
 
   it.each(INVALID)("explains the problem for %s", (_case, value, problem) => {
@@ -151,6 +154,19 @@ describe("JID builders", () => {
 
     expect(error.code).toBe("ARZ_ERR_INVALID_JID");
     expect(error.message).toContain("user part must not contain `/`");
+  });
+
+  // Known bug: senderJid("local", "acme") blames a `/` that the user part does not contain.
+  it("senderJid explains the local platform", () => {
+    expect(thrownBy(() => senderJid("local", "acme")).message).toContain("the platform `local` is reserved for groups");
+  });
+
+  it("chatJid explains the local platform", () => {
+    expect(thrownBy(() => chatJid("local", "acme", "x")).message).toContain("the platform `local` is reserved for groups");
+  });
+
+  it("error shows bidi characters escaped", () => {
+    expect(thrownBy(() => parseJid("web:local/c\u202e1")).message).toContain('"web:local/c\\u202e1"');
   });
 
   it.each([

@@ -5,7 +5,7 @@ function pluginNamed(name: string): PluginDefinition {
   return { name, version: "0.1.0", apiVersion: HOST_API_VERSION, register: () => undefined };
 }
 
-/** Runs `action` and returns the error it throws; fails the test when it returns normally. */
+/** Runs `action` and returns the error it throws. Fails the test when `action` returns normally. */
 function thrownBy(action: () => unknown): { code: string; message: string } {
   try {
     action();

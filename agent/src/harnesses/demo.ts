@@ -23,8 +23,11 @@ export function personaLine(groupPath: string): string {
   } catch {
     return NO_PERSONA;
   }
-  const line = text.split(/\r?\n/).find((candidate) => candidate.trim().length > 0);
-  return line ? line.replace(/^#+\s*/, "").trim() : NO_PERSONA;
+  const line = text
+    .split(/\r?\n/)
+    .map((candidate) => candidate.replace(/^ {0,3}#+/, "").trim())
+    .find((candidate) => candidate.length > 0);
+  return line ?? NO_PERSONA;
 }
 
 function wait(ms: number, signal: AbortSignal): Promise<void> {

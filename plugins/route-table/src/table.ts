@@ -14,7 +14,11 @@ interface Compiled extends RouteRow {
   terms: Term[];
 }
 
-/** A stable folder-safe id for a sender JID: `telegram:111` → `telegram-111`. */
+/**
+ * A stable folder-safe id for a sender JID: `telegram:111` → `telegram-111`.
+ * TODO: distinct senders can share a slug (`a.b` and `a-b`, or ids cut at 64 characters);
+ * a short hash of the JID would keep them apart.
+ */
 export function senderSlug(sender: string): string {
   const slug = sender.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^[^a-z0-9]+/, "").slice(0, 64);
   return slug.length > 0 ? slug : "sender";

@@ -37,7 +37,7 @@ async function cli(target: TestInstance, argv: string[]): Promise<{ exitCode: nu
   return target.kernel.runCli(argv);
 }
 
-/** The inbound row with `text` in web chat `chat`, or undefined before it is stored. */
+/** Returns the inbound row with `text` in web chat `chat`, or undefined before it is stored. */
 function inbound(target: TestInstance, chat: string, text: string): InboundRow | undefined {
   return target.kernel.store.db
     .prepare("SELECT text, state, group_folder, route_layer, route_reason FROM messages WHERE chat = ? AND direction = 'in' AND text = ?")
@@ -56,7 +56,7 @@ function countRuns(target: TestInstance): number {
   return (target.kernel.store.db.prepare("SELECT count(*) AS n FROM runs").get() as { n: number }).n;
 }
 
-/** Texts the scripted agent received in `folder`, one list per run. */
+/** Reads the texts the scripted agent received in `folder`, one list per run. */
 function agentTexts(target: TestInstance, folder: string): string[][] {
   try {
     const lines = readFileSync(join(target.kernel.groups.path(folder), "runs.jsonl"), "utf8").split("\n").filter(Boolean);
@@ -66,7 +66,7 @@ function agentTexts(target: TestInstance, folder: string): string[][] {
   }
 }
 
-/** Route list rows as cells, without the header. */
+/** Splits `route list` output into rows of cells, without the header. */
 function listedRows(stdout: string): string[][] {
   return stdout.trimEnd().split("\n").slice(1).map((line) => line.split(/\s{2,}/));
 }

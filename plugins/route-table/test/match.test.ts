@@ -2,7 +2,7 @@ import type { StoredMessage } from "@arizuko/sdk";
 import { describe, expect, it } from "vitest";
 import { fieldsOf, matches, MATCH_KEYS, parseMatch } from "../src/match.js";
 
-/** A stored inbound message; every field the match grammar reads can be overridden. */
+/** Builds a stored Telegram group mention. Tests override the fields the match grammar reads. */
 function message(overrides: Partial<StoredMessage> = {}): StoredMessage {
   return {
     seq: 1,
@@ -30,11 +30,11 @@ function message(overrides: Partial<StoredMessage> = {}): StoredMessage {
   };
 }
 
-function holds(expression: string, overrides: Partial<StoredMessage> = {}): boolean {
+function matchesMessage(expression: string, overrides: Partial<StoredMessage> = {}): boolean {
   return matches(parseMatch(expression), fieldsOf(message(overrides)));
 }
 
-/** Runs `action` and returns the error it throws; fails the test when it returns normally. */
+/** Runs `action` and returns the error it throws. Fails the test when `action` returns normally. */
 function thrownBy(action: () => unknown): { code: string; message: string } {
   try {
     action();
@@ -120,8 +120,8 @@ describe("match grammar", () => {
     ["platform=telegram chat=telegram:*/-100* !sender=telegram:111", {}, false],
   ];
 
-  it.each(CASES)("%j with %j holds: %s", (expression, overrides, expected) => {
-    expect(holds(expression, overrides)).toBe(expected);
+  it.each(CASES)("%j on %j matches: %s", (expression, overrides, expected) => {
+    expect(matchesMessage(expression, overrides)).toBe(expected);
   });
 
   it("parses an empty expression to no terms", () => {

@@ -62,7 +62,7 @@ function message(overrides: Partial<StoredMessage> = {}): StoredMessage {
 const telegramMention = (overrides: Partial<StoredMessage> = {}) =>
   message({ chat: "telegram:600000001/-1001000000001", sender: "telegram:111", verb: "mention", ...overrides });
 
-/** Runs `action` and returns the error it throws; fails the test when it returns normally. */
+/** Runs `action` and returns the error it throws. Fails the test when `action` returns normally. */
 function thrownBy(action: () => unknown): { code: string; message: string } {
   try {
     action();
