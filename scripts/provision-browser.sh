@@ -2,10 +2,11 @@
 # Installs Debian's Chromium at /usr/bin/chromium for the browser tests.
 #
 # Exits 0 at once when /usr/bin/chromium already exists. Otherwise it needs root
-# and apt-get: it runs `apt-get update` only when apt has no candidate for the
-# chromium package (or the install fails on a stale index), then installs it
-# without recommended packages. Progress and errors go to stderr, and success
-# prints nothing. Exit status: 0 when Chromium is installed, 1 when it cannot be.
+# and apt-get. It runs `apt-get update` only when apt has no candidate for the
+# chromium package or the install fails on a stale index, then installs the
+# package without recommended packages. Progress and errors go to stderr, and the
+# script prints nothing when Chromium is already installed.
+# Exit status: 0 when Chromium is installed, 1 when it cannot be installed.
 set -euo pipefail
 
 readonly CHROMIUM=/usr/bin/chromium

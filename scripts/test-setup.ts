@@ -1,5 +1,5 @@
 /**
- * Vitest global setup: provisions Chromium once per test run for the browser tests.
+ * Vitest global setup that provisions Chromium once per test run for the browser tests.
  *
  * It runs scripts/provision-browser.sh, which returns at once when /usr/bin/chromium
  * exists, and passes the outcome to the test files as `browser`. A failed

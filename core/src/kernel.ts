@@ -166,7 +166,7 @@ export class Kernel {
   private async loadPlugins(embedded: EmbeddedPlugin[]): Promise<void> {
     const { plugins, failures } = await loadPlugins(this.resolved.config.plugins, this.resolved.baseDir, embedded);
     for (const failure of failures) {
-      this.statuses.set(failure.name, { state: "failed", source: failure.source, version: failure.version, error: failure.error });
+      this.statuses.fail(failure.name, failure.error, { source: failure.source, version: failure.version });
       this.root.error({ plugin: failure.name, source: failure.source, err: failure.error }, "plugin failed to load; the others start");
     }
     for (const plugin of plugins) await this.registerPlugin(plugin);

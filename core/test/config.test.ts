@@ -156,7 +156,7 @@ describe("environment substitution", () => {
   });
 
   // Substitution runs on parsed strings and validation does not convert them, so `port: ${PORT}` is always a string.
-  it.fails("fills a number field", () => {
+  it("fills a number field", () => {
     const file = write("arizuko.yaml", "http:\n  port: ${PORT}\n");
 
     expect(loadConfig({ file, cwd: dir, env: { PORT: "9400" } }).config.http.port).toBe(9400);
@@ -184,7 +184,7 @@ describe("config validation", () => {
   it.each([
     ["a text port", "http:\n  port: eighty\n", 'http.port: expected integer, got "eighty"'],
     ["a text boolean", "insecure: sure\n", 'insecure: expected boolean, got "sure"'],
-    ["a single plugin", "plugins: web\n", 'plugins: expected array, got "web"'],
+    ["a plugin mapping", "plugins: { web: true }\n", 'plugins[0]: expected a plugin name or path, or { use, config }, got {"web":true}'],
     ["a port too high", "http:\n  port: 70000\n", "http.port: expected a number <= 65535, got 70000"],
     ["an unknown log level", "log:\n  level: loud\n", 'log.level: expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "loud"'],
     ["an empty data path", 'data: ""\n', 'data: expected at least 1 characters, got ""'],
@@ -194,6 +194,11 @@ describe("config validation", () => {
 
     expect(error.code).toBe("ARZ_ERR_CONFIG_INVALID");
     expect(error.message).toContain(problem);
+  });
+
+  it("reads a single plugin as a list", () => {
+    const file = write("arizuko.yaml", "plugins: web\n");
+    expect(loadConfig({ file, cwd: dir, env: {} }).config.plugins).toEqual(["web"]);
   });
 
   it("lists every problem", () => {

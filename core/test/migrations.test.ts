@@ -205,14 +205,14 @@ describe("plugin migrations", () => {
   });
 
   // The prefix check scans SQL comments too, so a comment mentioning "CREATE TABLE notes" rejects a correct file.
-  it.fails("ignore table names in comments", async () => {
+  it("ignore table names in comments", async () => {
     const db = freshDb();
 
     expect(await migrateFixture(db, "unit-migrations-comment")).toEqual(["0001_notes.sql"]);
   });
 
   // The prefix check matches CREATE [UNIQUE] [TEMP] TABLE|INDEX|VIEW|TRIGGER only, so CREATE VIRTUAL TABLE passes unchecked.
-  it.fails("reject an unprefixed virtual table", async () => {
+  it("reject an unprefixed virtual table", async () => {
     const error = await rejection(migrateFixture(freshDb(), "unit-migrations-virtual"));
 
     expect(error.code).toBe("ARZ_ERR_MIGRATION_TABLE");

@@ -2,7 +2,8 @@
  * Finds, reads and validates the config: `--config FILE`, else `arizuko.yaml`,
  * `arizuko.yml` or `arizuko.json` in the working folder, else the embedded defaults.
  * `${NAME}` in any string is replaced by the environment variable NAME (`$${` keeps a
- * literal `${`). Command-line flags override the file.
+ * literal `${`); validation then converts text to the number or boolean a field needs.
+ * Command-line flags override the file.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";

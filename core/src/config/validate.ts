@@ -42,7 +42,17 @@ function shown(value: unknown): string {
   return text.length > 60 ? text.slice(0, 57) + "..." : text;
 }
 
-function describeError(error: SchemaError, input: unknown, base: string): string | null {
+/** The sub-schema at a JSON pointer like `#/properties/plugins/items`. */
+function schemaAt(schema: TSchema, pointer: string): Record<string, unknown> | undefined {
+  let current: unknown = schema;
+  for (const part of pointer.replace(/^#\/?/, "").split("/").filter(Boolean)) {
+    if (typeof current !== "object" || current === null) return undefined;
+    current = (current as Record<string, unknown>)[part.replaceAll("~1", "/").replaceAll("~0", "~")];
+  }
+  return typeof current === "object" && current !== null ? (current as Record<string, unknown>) : undefined;
+}
+
+function describeError(error: SchemaError, input: unknown, base: string, schema: TSchema): string | null {
   const field = fieldName(error.instancePath, base);
   const got = shown(valueAt(input, error.instancePath));
   const params = error.params;
@@ -74,8 +84,10 @@ function describeError(error: SchemaError, input: unknown, base: string): string
     case "pattern":
       return `${field}: expected text matching ${params.pattern}, got ${got}`;
     case "anyOf":
-    case "oneOf":
-      return `${field}: ${got} matches none of the allowed forms`;
+    case "oneOf": {
+      const description = schemaAt(schema, error.schemaPath)?.description;
+      return typeof description === "string" ? `${field}: expected ${description}, got ${got}` : `${field}: ${got} matches none of the allowed forms`;
+    }
     default:
       return `${field}: ${error.message}, got ${got}`;
   }
@@ -86,14 +98,16 @@ function describeError(error: SchemaError, input: unknown, base: string): string
  * (`plugins[0].config`) so a message points at the right place in the file.
  */
 export function validate<T>(schema: TSchema, input: unknown, base = ""): Validated<T> {
-  const value = Value.Default(schema, input === undefined ? undefined : structuredClone(input));
+  // Convert first: a value from `${ENV}` is always text, even where the schema wants a number.
+  const copy = input === undefined ? undefined : Value.Convert(schema, structuredClone(input));
+  const value = Value.Default(schema, copy);
   const raw = [...Value.Errors(schema, value)] as unknown as SchemaError[];
 
   // A union reports one error per branch plus its own; keep only the union's.
   const unionPaths = new Set(raw.filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf").map((e) => e.instancePath));
   const problems = raw
     .filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf" || !unionPaths.has(e.instancePath))
-    .map((e) => describeError(e, value, base))
+    .map((e) => describeError(e, value, base, schema))
     .filter((line): line is string => line !== null);
 
   return { value: value as T, problems: [...new Set(problems)] };

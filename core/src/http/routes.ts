@@ -1,7 +1,8 @@
 /**
  * HTTP routes registered by plugins. fastify cannot remove a route once added, so a
- * disposed plugin's routes stay in the table and answer 503 naming the plugin.
- * Routes can only be added before the server starts listening.
+ * disposed plugin's routes stay in the table, answer 503 naming the plugin, and keep
+ * their method and path claimed until the next start. Routes can only be added before
+ * the server starts listening.
  */
 import type { Disposer, HttpRoute } from "@arizuko/sdk";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -27,19 +28,24 @@ export class HttpRoutes {
 
     let live = true;
     const handler = route.handler;
-    this.server.route({
-      ...route,
-      handler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-        if (!live) {
-          return reply.code(503).send({ error: { code: "ARZ_ERR_PLUGIN_STOPPED", message: `plugin ${owner.name} is not running; see /health` } });
-        }
-        return handler.call(this, request, reply);
-      },
-    });
+    try {
+      this.server.route({
+        ...route,
+        handler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+          if (!live) {
+            return reply.code(503).send({ error: { code: "ARZ_ERR_PLUGIN_STOPPED", message: `plugin ${owner.name} is not running; see /health` } });
+          }
+          return handler.call(this, request, reply);
+        },
+      });
+    } catch (error) {
+      claims.forEach((dispose) => dispose());
+      throw error;
+    }
 
+    // The claims stay: fastify still serves this path (with 503), so nobody else can take it.
     return () => {
       live = false;
-      claims.forEach((dispose) => dispose());
     };
   }
 

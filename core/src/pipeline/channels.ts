@@ -75,7 +75,8 @@ export class ChannelRegistry {
     const disposers: Disposer[] = [this.names.claim(channel.name, owner, entry)];
     try {
       for (const prefix of channel.prefixes) {
-        disposers.push(this.prefixes.claim(prefix, owner, entry, (other) => other.startsWith(prefix) || prefix.startsWith(other)));
+        // A valid prefix is exactly `<platform>:<account>/`, so two prefixes clash only when equal.
+        disposers.push(this.prefixes.claim(prefix, owner, entry));
       }
     } catch (error) {
       disposers.forEach((dispose) => dispose());

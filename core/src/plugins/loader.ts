@@ -95,7 +95,9 @@ function checkShape(entry: string, candidate: unknown): PluginDefinition {
   if (typeof definition.register !== "function") throw errors.pluginShape(entry, "has no register() function");
   if (typeof definition.apiVersion !== "number") throw errors.pluginShape(entry, "does not declare apiVersion");
   if (definition.apiVersion !== HOST_API_VERSION) {
-    throw errors.pluginApiVersion(definition.name, definition.apiVersion, HOST_API_VERSION);
+    throw Object.assign(errors.pluginApiVersion(definition.name, definition.apiVersion, HOST_API_VERSION), {
+      plugin: { name: definition.name, version: typeof definition.version === "string" ? definition.version : null },
+    });
   }
   return definition as PluginDefinition;
 }
@@ -145,7 +147,12 @@ function order(plugins: LoadedPlugin[], failures: PluginFailure[]): LoadedPlugin
     if (seen === "done") return true;
     if (seen === "failed") return false;
     if (seen === "visiting") {
-      fail(plugin, errors.pluginDependency(name, path[path.length - 1] ?? name, `forms a cycle (${[...path, name].join(" → ")})`).message);
+      // Every member of the cycle gets the same explanation.
+      const cycle = [...path.slice(path.indexOf(name)), name];
+      for (let index = 0; index < cycle.length - 1; index += 1) {
+        const member = byName.get(cycle[index]!)!;
+        fail(member, errors.pluginDependency(cycle[index]!, cycle[index + 1]!, `forms a cycle (${cycle.join(" → ")})`).message);
+      }
       return false;
     }
 
@@ -210,7 +217,9 @@ export async function loadPlugins(entries: PluginEntryConfig[], baseDir: string,
       }
       loaded.push(plugin);
     } catch (error) {
-      failures.push({ name: candidate.entry, source: candidate.entry, version: null, error: describe(error) });
+      // Name the plugin when its definition was read far enough to know it.
+      const known = (error as { plugin?: { name: string; version: string | null } }).plugin;
+      failures.push({ name: known?.name ?? candidate.entry, source: candidate.entry, version: known?.version ?? null, error: describe(error) });
     }
   }
 

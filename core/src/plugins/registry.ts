@@ -35,20 +35,12 @@ export class NameRegistry<T> {
   /** @param kind what the names are, for messages: `command`, `HTTP route`, … */
   constructor(private readonly kind: string) {}
 
-  /**
-   * Claims `name`; throws ARZ_ERR_NAME_COLLISION (the claimant fails) or FatalCollision.
-   * `conflicts` finds a clash other than an equal name (JID prefixes that overlap).
-   */
-  claim(name: string, owner: Owner, value: T, conflicts?: (other: string) => boolean): Disposer {
-    const clash = this.entries.has(name)
-      ? name
-      : conflicts
-        ? [...this.entries.keys()].find((other) => conflicts(other))
-        : undefined;
-
-    if (clash !== undefined) {
-      const holder = this.entries.get(clash)!.owner;
-      const error = errors.nameCollision(this.kind, clash === name ? name : `${name} (overlaps ${clash})`, holder.name, owner.name);
+  /** Claims `name`; throws ARZ_ERR_NAME_COLLISION (the claimant fails) or FatalCollision. */
+  claim(name: string, owner: Owner, value: T): Disposer {
+    const existing = this.entries.get(name);
+    if (existing) {
+      const holder = existing.owner;
+      const error = errors.nameCollision(this.kind, name, holder.name, owner.name);
       if (holder.firstParty && owner.firstParty) throw new FatalCollision(error);
       throw error;
     }

@@ -42,8 +42,8 @@ export class PluginStatuses {
     if (status && status.state !== "failed") status.state = state;
   }
 
-  fail(name: string, error: string): void {
-    const status = this.statuses.get(name) ?? { state: "failed", source: name, version: null, failures: 0 };
+  fail(name: string, error: string, origin?: { source: string; version: string | null }): void {
+    const status = this.statuses.get(name) ?? { state: "failed", source: origin?.source ?? name, version: origin?.version ?? null, failures: 0 };
     this.statuses.set(name, { ...status, state: "failed", error });
     this.notify({ plugin: name, state: "failed", hook: null, error });
   }

@@ -8,13 +8,13 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { Umzug, type UmzugStorage } from "umzug";
+import { isArizukoError } from "@arizuko/sdk";
 import { errors } from "../errors.js";
 import type { Db } from "./db.js";
 
 export const MIGRATIONS_TABLE = "arizuko_migrations";
 
 const MIGRATION_FILE = /^\d{4}_[a-z0-9_]+\.sql$/;
-const CREATED_OBJECT = /\bCREATE\s+(?:UNIQUE\s+)?(?:TEMP\s+|TEMPORARY\s+)?(?:TABLE|INDEX|VIEW|TRIGGER)\s+(?:IF\s+NOT\s+EXISTS\s+)?["`[]?([A-Za-z0-9_]+)/gi;
 
 export interface MigrationSource {
   /** `core` or the plugin's name. */
@@ -56,12 +56,10 @@ class LedgerStorage implements UmzugStorage {
   }
 }
 
-function checkPrefix(source: MigrationSource, file: string, sql: string): void {
-  if (!source.prefix) return;
-  for (const match of sql.matchAll(CREATED_OBJECT)) {
-    const object = match[1]!;
-    if (!object.startsWith(source.prefix)) throw errors.migrationTable(source.owner, file, object, source.prefix);
-  }
+/** Names of the schema's tables, indexes, views and triggers, SQLite's own excepted. */
+function schemaObjects(db: Db): Set<string> {
+  const rows = db.prepare("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").all() as Array<{ name: string }>;
+  return new Set(rows.map((row) => row.name));
 }
 
 function readMigrations(db: Db, source: MigrationSource) {
@@ -73,10 +71,16 @@ function readMigrations(db: Db, source: MigrationSource) {
     if (!MIGRATION_FILE.test(file)) throw errors.migrationName(source.owner, file);
     const path = join(source.dir, file);
     const sql = readFileSync(path, "utf8");
-    checkPrefix(source, file, sql);
 
+    // The prefix check reads what the file really created (virtual tables and their shadow
+    // tables included) and throws inside the transaction, so a refused file leaves nothing.
     const apply = db.transaction(() => {
+      const before = source.prefix ? schemaObjects(db) : null;
       db.exec(sql);
+      if (before) {
+        const foreign = [...schemaObjects(db)].find((name) => !before.has(name) && !name.startsWith(source.prefix!));
+        if (foreign !== undefined) throw errors.migrationTable(source.owner, file, foreign, source.prefix!);
+      }
       record.run(source.owner, file, Date.now());
     });
     return {
@@ -86,7 +90,7 @@ function readMigrations(db: Db, source: MigrationSource) {
         try {
           apply();
         } catch (cause) {
-          throw errors.migrationFailed(source.owner, file, cause);
+          throw isArizukoError(cause) ? cause : errors.migrationFailed(source.owner, file, cause);
         }
       },
     };

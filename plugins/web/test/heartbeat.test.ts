@@ -1,7 +1,8 @@
 /**
  * The `: ping` comment that keeps idle event streams open through proxies. It comes
- * every 15 s (HEARTBEAT_MS in src/events.ts), so this file waits that long once; it is
- * a file of its own so the wait overlaps the other files' tests.
+ * every 15 s (HEARTBEAT_MS in src/events.ts), so this test waits that long. It has a
+ * file of its own because vitest runs files in parallel, so the wait overlaps the
+ * other files' tests.
  */
 import { afterEach, expect, it } from "vitest";
 import { HEARTBEAT_MS } from "../src/events.js";

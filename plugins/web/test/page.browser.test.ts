@@ -1,17 +1,17 @@
 /**
- * The web chat page in a real headless Chromium against a real kernel: the default
- * config (web chat, route table, demo harness), a visitor typing in the page.
- * Chromium comes from scripts/provision-browser.sh, run once per test run by
- * scripts/test-setup.ts.
+ * Tests the web chat page as a visitor uses it, in a real headless Chromium against a
+ * real kernel that runs the default config (web chat, route table and demo harness).
+ * Chromium comes from scripts/provision-browser.sh, which scripts/test-setup.ts runs
+ * once per test run.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { startInstance, type TestInstance } from "../../../core/test/helpers/instance.js";
 
-/** Screenshots: the chat after a reply, and the page of any failed test. Outside the repository. */
+/** Folder for screenshots (the chat after a reply and the page of each failed test), outside the repository. */
 const ARTIFACTS = join(tmpdir(), "arizuko-browser-artifacts");
 const CHROMIUM_ARGS = [
   "--headless",
@@ -37,17 +37,32 @@ interface ShownMessage {
 }
 
 let browser: Browser | undefined;
+/**
+ * Why Chromium could not be provisioned or launched. beforeEach throws it, so every test
+ * fails with it. An error thrown in beforeAll would mark the tests skipped (vitest 4.1),
+ * and a run with only skipped tests can pass.
+ */
+let browserError: Error | undefined;
 let context: BrowserContext | undefined;
 let page: Page;
 let instance: TestInstance;
 
 beforeAll(async () => {
-  const provisioning = inject("browser");
-  if (!provisioning.ok) throw new Error(`Chromium is not available for the browser tests: ${provisioning.reason}`);
-
-  // playwright-core gives each launch a fresh temporary profile (--user-data-dir) and deletes it on close.
-  browser = await chromium.launch({ executablePath: provisioning.executablePath, args: CHROMIUM_ARGS, timeout: 60_000 });
+  // Screenshots of an earlier run would look like failures of this one.
+  rmSync(ARTIFACTS, { recursive: true, force: true });
   mkdirSync(ARTIFACTS, { recursive: true });
+
+  const provisioning = inject("browser");
+  if (!provisioning.ok) {
+    browserError = new Error(`Chromium is not available for the browser tests: ${provisioning.reason}`);
+    return;
+  }
+  try {
+    // playwright-core 1.64 gives each launch a fresh temporary profile (--user-data-dir) and deletes it on close.
+    browser = await chromium.launch({ executablePath: provisioning.executablePath, args: CHROMIUM_ARGS, timeout: 60_000 });
+  } catch (error) {
+    browserError = new Error(`Chromium at ${provisioning.executablePath} failed to launch: ${(error as Error).message}`, { cause: error });
+  }
 }, 90_000);
 
 afterAll(async () => {
@@ -55,6 +70,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
+  if (browserError) throw browserError;
   instance = await startInstance();
   context = await browser!.newContext();
   page = await context.newPage();
@@ -68,7 +84,7 @@ afterEach(async ({ task }) => {
   }
   await context?.close();
   context = undefined;
-  // Undefined only when the first test's startInstance failed; disposing twice is safe.
+  // Undefined until an instance started. A failed beforeEach leaves the previous test's instance, and disposing it again is safe.
   await instance?.dispose();
 });
 
@@ -103,7 +119,7 @@ async function shownMessages(target: Page): Promise<ShownMessage[]> {
   );
 }
 
-/** Stored messages of a web chat of this instance, in seq order. */
+/** Texts of the stored messages of a web chat, in seq order. */
 function storedTexts(chat: string): string[] {
   const rows = instance.kernel.store.db.prepare("SELECT text FROM messages WHERE chat = ? ORDER BY seq").all(`web:local/${chat}`) as Array<{ text: string }>;
   return rows.map((row) => row.text);
@@ -120,9 +136,9 @@ describe("web chat page in Chromium", () => {
     expect(await page.getByLabel("Message", { exact: true }).inputValue()).toBe("");
     await waitForMessage(page, demoReply(text));
 
-    const shown = await shownMessages(page);
-    expect(shown.map((m) => m.text)).toEqual([text, demoReply(text)]);
-    expect(shown.map((m) => m.mine)).toEqual([true, false]);
+    const messages = await shownMessages(page);
+    expect(messages.map((m) => m.text)).toEqual([text, demoReply(text)]);
+    expect(messages.map((m) => m.mine)).toEqual([true, false]);
     expect(await page.locator("#messages > li .meta").first().textContent()).toMatch(/^you · /);
     expect(await page.locator("#messages > li .meta").last().textContent()).toMatch(/^main · /);
     await page.screenshot({ path: join(ARTIFACTS, "chat.png"), fullPage: true });
@@ -138,9 +154,9 @@ describe("web chat page in Chromium", () => {
     await page.locator("#connection", { hasText: /^connected$/ }).waitFor({ timeout: SHOW_TIMEOUT_MS });
     await waitForCount(page, 2);
 
-    const shown = await shownMessages(page);
-    expect(shown.map((m) => m.text)).toEqual([text, demoReply(text)]);
-    expect(new Set(shown.map((m) => m.seq)).size).toBe(2);
+    const messages = await shownMessages(page);
+    expect(messages.map((m) => m.text)).toEqual([text, demoReply(text)]);
+    expect(new Set(messages.map((m) => m.seq)).size).toBe(2);
     expect(storedTexts("c1")).toEqual([text, demoReply(text)]);
   });
 

@@ -10,7 +10,7 @@ beforeAll(async () => {
 
 afterAll(() => instance.dispose());
 
-/** The `arizuko_visitor` Set-Cookie header of a response, or undefined. */
+/** Returns the `arizuko_visitor` Set-Cookie header of a response, or undefined. */
 function visitorCookie(response: Response): string | undefined {
   return response.headers.getSetCookie().find((header) => header.startsWith("arizuko_visitor="));
 }
@@ -52,10 +52,10 @@ describe("chat page", () => {
   });
 
   it("gives each new browser its own cookie", async () => {
-    const one = visitorCookie(await fetch(`${instance.url}/`))!.split(";")[0];
-    const two = visitorCookie(await fetch(`${instance.url}/`))!.split(";")[0];
+    const firstCookie = visitorCookie(await fetch(`${instance.url}/`))!.split(";")[0];
+    const secondCookie = visitorCookie(await fetch(`${instance.url}/`))!.split(";")[0];
 
-    expect(one).not.toBe(two);
+    expect(firstCookie).not.toBe(secondCookie);
   });
 
   it.each([

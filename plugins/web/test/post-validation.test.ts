@@ -1,7 +1,6 @@
 /**
- * Input checks of `POST /web/chats/{chat}/messages`: every bad request is answered with
- * a JSON error `{ error: { code, message } }` that names what was wrong, and stores
- * nothing.
+ * Input checks of `POST /web/chats/{chat}/messages`. Every bad request gets a JSON
+ * error `{ error: { code, message } }` that names what was wrong, and stores nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "../../../core/test/helpers/client.js";
@@ -47,7 +46,7 @@ const JSON_ERRORS: BadPost[] = [
   { name: "JSON null body", body: "null", status: 400, code: "ARZ_ERR_INVALID_REQUEST", mentions: "body" },
 ];
 
-/** Errors raised by fastify while reading the body; their codes are fastify's own. */
+/** Errors that fastify raises while reading the body. Their codes are fastify's own. */
 const BODY_ERRORS: Array<Omit<BadPost, "code">> = [
   { name: "non-JSON body", body: "{text: hi}", status: 400, mentions: "JSON" },
   { name: "empty JSON body", body: "", status: 400, mentions: /empty/i },
@@ -108,7 +107,7 @@ describe("rejected posts", () => {
     expect(response.body.error.message).toContain("colour");
   });
 
-  // NOTE: fails because fastify's default text/plain parser accepts the body, so the answer is 400 "body must be object" instead of 415.
+  // NOTE: fails because fastify's default text/plain parser accepts the body, so the response is 400 "body must be object" instead of 415.
   it.fails("rejects a text/plain body with 415", async () => {
     const response = await post({ body: JSON.stringify({ text: "hi" }), headers: { "content-type": "text/plain" } });
 

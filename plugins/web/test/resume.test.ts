@@ -1,7 +1,7 @@
 /**
- * Resuming the web chat's event stream. A reconnecting EventSource must get only what
- * it has not seen: the fault this guards against is a server that answers every
- * reconnect with the whole transcript (no `id:` on events), so the page shows the
+ * Resuming the web chat's event stream. A reconnecting EventSource must get only the
+ * events it has not seen. The fault this guards against is a server that sends the
+ * whole transcript on every reconnect (no `id:` on events), so the page shows the
  * conversation twice.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -23,8 +23,8 @@ afterEach(() => pool.disposeAll());
 
 const seqsOf = (reader: EventSourceReader) => reader.messages<WebMessage>().map((message) => message.seq);
 
-async function waitForMessages(reader: EventSourceReader, count: number, what: string): Promise<void> {
-  await reader.until((r) => r.ofType("message").length >= count, 20_000, what);
+async function waitForMessages(reader: EventSourceReader, count: number, description: string): Promise<void> {
+  await reader.until((r) => r.ofType("message").length >= count, 20_000, description);
 }
 
 describe("resume after a dropped stream", () => {
@@ -174,10 +174,10 @@ describe("resume after a dropped stream", () => {
 });
 
 describe("resume across a reset store", () => {
-  // The store behind the gateway is replaced (data folder deleted, backup restored)
-  // while a page stays open. The new store numbers seqs from 1 again, so the page's
-  // old Last-Event-ID can name a message of the same chat in the new store.
-  // NOTE: fails because the event id is a bare seq with no store epoch: an old id that matches a message of this chat in the new store resumes past the new history without a reset event.
+  // The gateway starts on an empty data folder while a page stays open. The new store
+  // numbers seqs from 1 again, so the page's old Last-Event-ID can name a message of
+  // the same chat in the new store.
+  // NOTE: fails because the event id is a bare seq without a store epoch, so the page resumes past the new store's first 20 messages and gets no reset event.
   it.fails("resets a page from the old store", async () => {
     const old = await pool.start({ config: scriptedConfig() });
     const browser = new Browser(old.url);

@@ -1,7 +1,7 @@
 /**
- * Visitors of the web chat: a chat belongs to the browser (visitor cookie) that first
- * opened it, everyone else gets the same 404 as for a chat that does not exist, and
- * the stored sender is the visitor id, whatever name the body gives.
+ * Visitors of the web chat. A chat belongs to the browser (visitor cookie) that first
+ * opened it, and everyone else gets the same 404 as for a chat that does not exist.
+ * The stored sender is the visitor id, whatever name the body gives.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Client } from "../../../core/test/helpers/client.js";
@@ -18,7 +18,7 @@ interface CallResult {
   body: any;
 }
 
-/** The three chat calls, each as one visitor's request; an opened event stream is closed at once. */
+/** The three chat calls, each as one visitor's request. An opened event stream is closed at once. */
 const CHAT_CALLS: Array<[string, (visitor: Client, chat: string) => Promise<CallResult>]> = [
   ["POST messages", (visitor, chat) => visitor.say(chat, "hello")],
   ["GET messages", (visitor, chat) => visitor.get(`/web/chats/${chat}/messages`)],
@@ -32,7 +32,7 @@ const CHAT_CALLS: Array<[string, (visitor: Client, chat: string) => Promise<Call
   ],
 ];
 
-/** The visitor id in a client's cookie jar, or undefined before the server issued one. */
+/** Returns the visitor id in a client's cookie jar, or undefined before the server issued one. */
 function visitorIdOf(client: Client): string | undefined {
   const pair = client.cookieHeader.split("; ").find((cookie) => cookie.startsWith(`${VISITOR_COOKIE}=`));
   return pair?.slice(VISITOR_COOKIE.length + 1);
@@ -89,11 +89,11 @@ describe("chat ownership", () => {
     const first = await request(stranger, "c2");
     expect(first.status).toBeLessThan(300);
 
-    const taken = await owner.get("/web/chats/c2/messages");
-    expect(taken.status).toBe(404);
-    expect(taken.body.error.code).toBe("ARZ_ERR_CHAT_NOT_FOUND");
-    const kept = await stranger.get("/web/chats/c2/messages");
-    expect(kept.status).toBe(200);
+    const ownerResponse = await owner.get("/web/chats/c2/messages");
+    expect(ownerResponse.status).toBe(404);
+    expect(ownerResponse.body.error.code).toBe("ARZ_ERR_CHAT_NOT_FOUND");
+    const strangerResponse = await stranger.get("/web/chats/c2/messages");
+    expect(strangerResponse.status).toBe(200);
   });
 });
 
@@ -139,9 +139,9 @@ describe("sender identity", () => {
   it("gives two visitors different senders", async () => {
     const first = instance.client();
     const second = instance.client();
-    const one = await first.say("c1", "hello", { sender_name: "Sam" });
-    const two = await second.say("c2", "hello", { sender_name: "Sam" });
+    const fromFirst = await first.say("c1", "hello", { sender_name: "Sam" });
+    const fromSecond = await second.say("c2", "hello", { sender_name: "Sam" });
 
-    expect(storedSender(one.body.seq).sender).not.toBe(storedSender(two.body.seq).sender);
+    expect(storedSender(fromFirst.body.seq).sender).not.toBe(storedSender(fromSecond.body.seq).sender);
   });
 });

@@ -38,7 +38,7 @@ export class Browser {
     try {
       parsed = JSON.parse(text);
     } catch {
-      // Not JSON: the test sees the text.
+      // Not JSON, so the body stays text.
     }
     return { status: response.status, body: parsed as T, headers: response.headers };
   }

@@ -1,9 +1,9 @@
 /**
  * A server-sent events reader that tracks the last event ID the way a browser's
- * EventSource does (WHATWG HTML, "Interpreting an event stream"): an `id:` field sets
- * the ID for its own event and every later one until another `id:` arrives, and a
- * block without data still updates it. So `lastEventId` is exactly the value a
- * browser would send as `Last-Event-ID` when it reconnects.
+ * EventSource does (WHATWG HTML, "Interpreting an event stream"). An `id:` field sets
+ * the ID for its own event and every later one until another `id:` arrives. A block
+ * without data still updates it. So `lastEventId` is exactly the value a browser would
+ * send as `Last-Event-ID` when it reconnects.
  */
 
 export interface ReceivedEvent {
@@ -32,7 +32,7 @@ export class EventSourceReader {
   retry: number | null = null;
   status = 0;
   headers = new Headers();
-  /** The response body when the server answered with something other than a stream. */
+  /** The response body when the server returned something other than an event stream. */
   body = "";
   ended = false;
 
@@ -68,13 +68,13 @@ export class EventSourceReader {
     return this.events.filter((event) => event.type === type);
   }
 
-  /** Waits until `predicate` holds; rejects if the stream ends or `timeoutMs` passes first. */
-  async until(predicate: (reader: EventSourceReader) => boolean, timeoutMs = 15_000, what = "SSE events"): Promise<void> {
+  /** Waits until `predicate` holds. Rejects if the stream ends or `timeoutMs` passes first. */
+  async until(predicate: (reader: EventSourceReader) => boolean, timeoutMs = 15_000, description = "SSE events"): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this)) {
-      if (this.ended) throw new Error(`stream ended before ${what}; got ${JSON.stringify(this.events)}`);
+      if (this.ended) throw new Error(`stream ended before ${description} (events so far: ${JSON.stringify(this.events)})`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${JSON.stringify(this.events)}`);
+      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${description} (events so far: ${JSON.stringify(this.events)})`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => {

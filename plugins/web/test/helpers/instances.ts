@@ -6,7 +6,7 @@ export class InstancePool {
   private readonly instances: TestInstance[] = [];
   private readonly dirs = new Set<string>();
 
-  /** Starts an instance; pass `dir` of a stopped one to restart it on the same store. */
+  /** Starts an instance. Pass the `dir` of a stopped one to restart it on the same store. */
   async start(options: InstanceOptions = {}): Promise<TestInstance> {
     const instance = await startInstance(options);
     this.instances.push(instance);
