@@ -12,5 +12,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // The JSON report is what .ci/run counts passes and failures from.
+    reporters: ["default", ["json", { outputFile: "test-results/vitest.json" }]],
   },
 });

@@ -12,8 +12,16 @@
   const input = document.getElementById("text");
   const seen = new Set();
 
+  function hashName() {
+    try {
+      return decodeURIComponent(location.hash.slice(1));
+    } catch {
+      return ""; // a malformed escape in the hash: fall back to the stored name
+    }
+  }
+
   function chatName() {
-    const fromHash = decodeURIComponent(location.hash.slice(1));
+    const fromHash = hashName();
     if (CHAT_PATTERN.test(fromHash)) return fromHash;
     let name = localStorage.getItem("arizuko.chat");
     if (!name || !CHAT_PATTERN.test(name)) {
@@ -44,24 +52,52 @@
     item.scrollIntoView({ block: "end" });
   }
 
+  // EventSource retries dropped streams by itself, but gives up for good on an error
+  // status (404 for someone else's chat, 5xx); then ask the API why and say so.
+  async function explainClosed() {
+    const response = await fetch(base + "/messages?limit=1").catch(() => null);
+    const body = response ? await response.json().catch(() => ({})) : {};
+    const reason = (body.error && body.error.message) || (response ? "HTTP " + response.status : "the server is unreachable");
+    connection.textContent = "disconnected: " + reason + " (reload to retry)";
+  }
+
   const events = new EventSource(base + "/events");
   events.addEventListener("open", () => { connection.textContent = "connected"; });
-  events.addEventListener("error", () => { connection.textContent = "reconnecting…"; });
+  events.addEventListener("error", () => {
+    if (events.readyState === EventSource.CLOSED) explainClosed();
+    else connection.textContent = "reconnecting…";
+  });
   events.addEventListener("message", (event) => show(JSON.parse(event.data)));
   events.addEventListener("typing", (event) => { typing.hidden = !JSON.parse(event.data).active; });
   events.addEventListener("reset", () => { list.replaceChildren(); seen.clear(); });
 
+  // The id of a message that failed to send, kept while its text is unchanged, so a
+  // retry of a post that did reach the server is stored once.
+  let pending = null;
+
   async function send(text) {
-    const id = "m-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 8);
-    const response = await fetch(base + "/messages", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ id, text }),
-    });
-    if (!response.ok) {
-      const body = await response.json().catch(() => ({}));
-      connection.textContent = "not sent: " + ((body.error && body.error.message) || response.status);
+    if (!pending || pending.text !== text) pending = { text, id: "m-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 8) };
+    const { id } = pending;
+    let problem = null;
+    try {
+      const response = await fetch(base + "/messages", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ id, text }),
+      });
+      if (!response.ok) {
+        const body = await response.json().catch(() => ({}));
+        problem = (body.error && body.error.message) || "HTTP " + response.status;
+      }
+    } catch {
+      problem = "the server is unreachable";
     }
+    if (problem === null) {
+      pending = null;
+      return;
+    }
+    connection.textContent = "not sent: " + problem;
+    if (input.value === "") input.value = text; // give the text back so it can be sent again
   }
 
   form.addEventListener("submit", (event) => {

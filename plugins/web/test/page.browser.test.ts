@@ -39,8 +39,8 @@ interface ShownMessage {
 let browser: Browser | undefined;
 /**
  * Why Chromium could not be provisioned or launched. beforeEach throws it, so every test
- * fails with it. An error thrown in beforeAll would mark the tests skipped (vitest 4.1),
- * and a run with only skipped tests can pass.
+ * fails with it. An error thrown in beforeAll would mark the tests skipped in vitest 4.1
+ * reports, so a count of failed tests would miss it.
  */
 let browserError: Error | undefined;
 let context: BrowserContext | undefined;
