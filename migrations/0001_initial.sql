@@ -86,6 +86,11 @@ CREATE TABLE messages (
   UNIQUE (chat, platform_id, kind)
 );
 CREATE INDEX messages_chat_seq ON messages (chat, seq);
+
+-- seq starts at a random point between 10^9 and 10^10, so a client holding a seq (an
+-- SSE event id) from another store, a deleted and recreated one say, never finds it
+-- here by accident and gets a reset instead of a silent gap.
+INSERT INTO sqlite_sequence (name, seq) VALUES ('messages', 1000000000 + abs(random() % 9000000000));
 CREATE INDEX messages_unit_pending ON messages (group_folder, chat, route_topic, seq) WHERE state = 'pending';
 CREATE INDEX messages_unit_context ON messages (chat, route_topic, seq);
 CREATE INDEX messages_unrouted ON messages (seq) WHERE state = 'pending' AND route_layer IS NULL;

@@ -27,7 +27,7 @@ const Admission = Type.Object(
     /** `open`: anyone may start runs; `allowlist`: only senders or chats listed in `allow`. */
     policy: Type.Enum(["open", "allowlist"]),
     /** Sender or chat JIDs; `*` at the end matches any rest. */
-    allow: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+    allow: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
   },
   { additionalProperties: false },
 );

@@ -16,6 +16,21 @@ export function isLoopback(host: string): boolean {
   return bare === "localhost" || bare === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
 }
 
+/** fastify's request errors, answered with arizuko codes and messages that say what to send instead. */
+const FRAMEWORK_ERRORS: Record<string, { code: string; message: (contentType: string | undefined) => string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: "ARZ_ERR_UNSUPPORTED_MEDIA_TYPE",
+    message: (type) => `unsupported content type ${JSON.stringify(type ?? "none")}; send the body as application/json`,
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: "ARZ_ERR_BODY_TOO_LARGE",
+    message: () => `request body larger than ${BODY_LIMIT_BYTES} bytes; send less`,
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: "ARZ_ERR_INVALID_JSON", message: () => "the body is not valid JSON" },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: "ARZ_ERR_INVALID_JSON", message: () => "the body is empty; send a JSON object" },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: "ARZ_ERR_BAD_REQUEST", message: () => "Content-Length does not match the body" },
+};
+
 function sendError(reply: { code(status: number): { send(body: unknown): unknown } }, status: number, code: string, message: string) {
   return reply.code(status).send({ error: { code, message } });
 }
@@ -34,7 +49,17 @@ export function createServer(log: Logger): FastifyInstance {
     // client whose post was cut retries it (a repeated message id is stored once).
     forceCloseConnections: true,
     ajv: { customOptions: { allErrors: false, removeAdditional: false, coerceTypes: false } },
+    schemaErrorFormatter: (validationErrors, dataVar) => {
+      const [first] = validationErrors;
+      const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
+      const where = `${dataVar}${first?.instancePath ?? ""}`.replaceAll("/", ".");
+      const detail = extra !== undefined ? `has an unknown field "${extra}"; remove it` : (first?.message ?? "is invalid");
+      return new Error(`${where} ${detail}`);
+    },
   });
+
+  // Bodies are JSON; fastify would parse text/plain too and report a confusing type error.
+  server.removeContentTypeParser("text/plain");
 
   server.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) {
@@ -49,7 +74,9 @@ export function createServer(log: Logger): FastifyInstance {
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      return sendError(reply, status, error.code ?? "ARZ_ERR_BAD_REQUEST", error.message);
+      const known = FRAMEWORK_ERRORS[error.code];
+      const message = known ? known.message(request.headers["content-type"]) : error.message;
+      return sendError(reply, status, known?.code ?? "ARZ_ERR_BAD_REQUEST", message);
     }
     request.log.error({ err: error, method: request.method, url: request.url }, "request failed");
     if (isArizukoError(error) && status === 503) return sendError(reply, 503, error.code, error.message);

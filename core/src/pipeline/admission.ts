@@ -33,7 +33,8 @@ export function tapAdmission(hooks: Hooks, config: AdmissionConfig): Disposer {
       const { platform } = parseChatJid(message.chat);
       const policy = admissionPolicy(config, platform);
       if (policy.policy === "open") return undefined;
-      if (listed(message.sender, policy.allow) || listed(message.chat, policy.allow)) return undefined;
+      const allow = policy.allow ?? [];
+      if (listed(message.sender, allow) || listed(message.chat, allow)) return undefined;
       return { deny: `sender ${message.sender} is not on the ${platform} allowlist` };
     },
     { stage: -1000 },

@@ -114,8 +114,9 @@ export class Delivery {
         return;
       }
 
-      const carryOn = await this.send(row, entry);
-      if (!carryOn) return;
+      // After a failure the row is rescheduled or failed; the next turn of the loop
+      // then waits for its `not_before` or moves on to the next row.
+      await this.send(row, entry);
     }
   }
 
@@ -129,13 +130,13 @@ export class Delivery {
     this.wakeups.set(chat, timer);
   }
 
-  /** Sends one row; returns true when the chat's next row may go now. */
-  private async send(row: OutboxRecord, entry: ChannelEntry): Promise<boolean> {
+  /** Sends one row and records the outcome. */
+  private async send(row: OutboxRecord, entry: ChannelEntry): Promise<void> {
     const { channel } = entry;
     const log = this.log.child({ plugin: entry.owner.name, channel: channel.name, chat: row.chat, outboxId: row.id });
 
     // A row found in `sending` was interrupted by a crash: its fate is unknown.
-    if (row.state === "sending" && (await this.confirmed(row, channel, log))) return true;
+    if (row.state === "sending" && (await this.confirmed(row, channel, log))) return;
     if (row.state === "sending") this.counters.resentAfterCrash += 1;
 
     this.store.outbox.markSending(row.id, Date.now());
@@ -151,9 +152,8 @@ export class Delivery {
       this.store.outbox.markDelivered(row.id, result.platformMessageId, Date.now());
       this.counters.delivered += 1;
       void this.hooks.observe("afterDelivery", { chunk, channel: channel.name, platformMessageId: result.platformMessageId });
-      return true;
     } catch (error) {
-      return this.failed(row, entry, error, log);
+      this.failed(row, entry, error, log);
     }
   }
 
@@ -175,8 +175,8 @@ export class Delivery {
     }
   }
 
-  /** Applies the outbox policy for a failed send; returns true when the next row may go now. */
-  private failed(row: OutboxRecord, entry: ChannelEntry, error: unknown, log: Logger): boolean {
+  /** Applies the outbox policy to a failed send: reschedule it, or fail it for good. */
+  private failed(row: OutboxRecord, entry: ChannelEntry, error: unknown, log: Logger): void {
     const kind = sendErrorKind(error);
     const attempts = row.attempts + 1;
     const now = Date.now();
@@ -187,7 +187,7 @@ export class Delivery {
       this.store.outbox.reschedule(row.id, row.attempts, now + retryAfterMs, message, now);
       this.counters.retried += 1;
       log.info({ retryAfterMs }, "rate limited; send postponed");
-      return false;
+      return;
     }
 
     const retryable = kind === "transient" || (kind === "unknown" && entry.channel.capabilities.confirm === true);
@@ -196,7 +196,7 @@ export class Delivery {
       this.store.outbox.reschedule(row.id, attempts, now + delayMs, message, now);
       this.counters.retried += 1;
       log.warn({ attempt: attempts, delayMs, err: message }, "send failed; retrying");
-      return false;
+      return;
     }
 
     if (kind === "unknown") this.counters.unknownOutcomes += 1;
@@ -204,7 +204,6 @@ export class Delivery {
     this.counters.failed += 1;
     log.error({ kind, attempt: attempts, err: message }, kind === "unknown" ? "send outcome unknown; not retried, the platform may or may not show it" : "send failed for good");
     void this.hooks.observe("onDeliveryFailed", { chunk: toChunk(row), channel: entry.channel.name, error: message });
-    return true;
   }
 
   private withTimeout<T>(promise: Promise<T>): Promise<T> {

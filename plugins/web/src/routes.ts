@@ -15,7 +15,8 @@ import { toWebMessage } from "./view.js";
 import { visitorOf } from "./visitor.js";
 
 export const CHAT_PATTERN = "^[A-Za-z0-9_-]{1,64}$";
-const SEQ_PATTERN = "^[0-9]{1,15}$";
+/** A seq, as in `?after=`; empty means from the start. */
+const SEQ_PATTERN = "^[0-9]{0,15}$";
 /** Most messages one history request returns. */
 export const MAX_PAGE = 1000;
 
@@ -29,7 +30,7 @@ const PostBody = Type.Object(
     sender_name: Type.Optional(Type.String({ maxLength: 128 })),
     topic: Type.Optional(Type.String({ maxLength: 128 })),
     reply_to: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
-    attachments: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 0 })),
+    attachments: Type.Optional(Type.Array(Type.Unknown())),
   },
   { additionalProperties: false },
 );
@@ -111,13 +112,13 @@ export function registerRoutes(context: WebRoutesContext): void {
     handler: (request, reply) => {
       const { chat } = request.params as Static<typeof Params>;
       const { after } = request.query as Static<typeof EventsQuery>;
-      open(request, reply, chat);
 
       const header = request.headers["last-event-id"];
-      const resume = typeof header === "string" && header.trim() !== "" ? header.trim() : after ?? "0";
+      const resume = typeof header === "string" && header.trim() !== "" ? header.trim() : after || "0";
       if (!/^[0-9]{1,15}$/.test(resume)) {
-        throw badRequest("ARZ_ERR_INVALID_EVENT_ID", `Last-Event-ID must be the seq of an earlier event (digits), got ${JSON.stringify(resume)}`);
+        throw badRequest("ARZ_ERR_INVALID_EVENT_ID", `Last-Event-ID must be the seq of an earlier event (1 to 15 digits), got ${JSON.stringify(resume)}`);
       }
+      open(request, reply, chat);
 
       // An id that is not a message of this chat comes from another store or a reset one.
       const afterSeq = Number(resume);
@@ -141,7 +142,7 @@ export function registerRoutes(context: WebRoutesContext): void {
 
       const limit = query.limit === undefined ? 100 : Number(query.limit);
       if (limit < 1 || limit > MAX_PAGE) throw badRequest("ARZ_ERR_INVALID_LIMIT", `limit must be from 1 to ${MAX_PAGE}, got ${limit}`);
-      const rows = host.messages.list({ chat: jidOf(chat), afterSeq: Number(query.after ?? 0), limit });
+      const rows = host.messages.list({ chat: jidOf(chat), afterSeq: Number(query.after || 0), limit });
       return reply.send({ messages: rows.map((row) => toWebMessage(row, chat)) });
     },
   });
