@@ -208,6 +208,7 @@ describe("faulty plugins", () => {
         fixture("plugins/command-hello-first.mjs"),
         fixture("plugins/command-hello-second.mjs"),
         fixture("plugins/admit-gate.mjs"),
+        fixture("plugins/rejects-unhandled.mjs"),
       ],
     });
     const instance = await start(cwd);
@@ -234,6 +235,9 @@ describe("faulty plugins", () => {
     });
     expect(plugins["admit-gate"]).toEqual({ state: "degraded", error: "fixture: admission check failed for c-gate" });
     for (const name of ["web", "route-table", "command-hello-first"]) expect(plugins[name]).toEqual({ state: "ok" });
+
+    expect(instance.child.exitCode).toBeNull();
+    expect(instance.output()).toContain("unhandled promise rejection (a plugin bug?); arizuko keeps running");
 
     const halfRegistered = await visitor.get("/fixture/half-registered");
     expect(halfRegistered.status).toBe(503);

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BUSY_TIMEOUT_MS } from "../src/store/db.js";
 import { fixture, startInstance, type TestInstance } from "./helpers/instance.js";
+import { waitFor } from "./helpers/wait.js";
 
 let instance: TestInstance | undefined;
 afterEach(async () => {
@@ -50,6 +51,8 @@ describe("store under lock contention", () => {
     instance = await startInstance();
     const visitor = instance.client();
     await visitor.say("c1", "opens the chat");
+    // Let the first message's run finish, so the post below is the only writer meeting the lock.
+    await waitFor(() => (instance!.kernel.store.db.prepare("SELECT state FROM messages WHERE text = ?").get("opens the chat") as { state: string }).state === "done");
     const lock = await holdLock(join(instance.dataDir, "arizuko.db"), BUSY_TIMEOUT_MS + 2000);
 
     const posted = await visitor.say("c1", "written after a long lock");

@@ -205,4 +205,36 @@ describe("web chat page in Chromium", () => {
     await waitForMessage(page, demoReply("first line\nsecond line"));
     expect((await shownMessages(page))[0]!.text).toBe("first line\nsecond line");
   });
+
+  it("opens despite a malformed hash", async () => {
+    await page.goto(`${instance.url}/#%E0%A4%A`);
+    await page.locator("#connection", { hasText: /^connected$/ }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+
+    expect(await page.locator("#chat-name").textContent()).toMatch(/^chat chat-[a-z0-9]+$/);
+    await send(page, "still works");
+    await waitForMessage(page, demoReply("still works"));
+  });
+
+  it("says why another visitor's chat is closed", async () => {
+    await openChat(page, "c1");
+    const stranger = await context!.browser()!.newContext();
+    try {
+      const other = await stranger.newPage();
+      await other.goto(`${instance.url}/#c1`);
+      await other.locator("#connection", { hasText: /^disconnected: / }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+      expect(await other.locator("#connection").textContent()).toContain("chat c1 not found for this visitor");
+    } finally {
+      await stranger.close();
+    }
+  });
+
+  it("keeps the text of a failed send", async () => {
+    await openChat(page, "c1");
+    await instance.stop();
+    await page.locator("#connection", { hasText: /^reconnecting/ }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+
+    await send(page, "sent while the server is down");
+    await page.locator("#connection", { hasText: /^not sent: / }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    expect(await page.getByLabel("Message", { exact: true }).inputValue()).toBe("sent while the server is down");
+  });
 });
