@@ -26,6 +26,9 @@ export const errors = {
   insecureBind: (host: string) =>
     error("ARZ_ERR_INSECURE_BIND", `refusing to listen on ${host} without authentication; bind to 127.0.0.1 or start with --insecure if this network is trusted`),
 
+  portInUse: (host: string, port: number) =>
+    error("ARZ_ERR_PORT_IN_USE", `${host}:${port} is already in use by another program; stop it or start with --port N (0 picks a free port)`),
+
   instanceRunning: (dataDir: string, pid: number) =>
     error("ARZ_ERR_INSTANCE_RUNNING", `another arizuko instance (pid ${pid}) is running on ${dataDir}; stop it or pass another --data folder`),
 
@@ -110,7 +113,7 @@ export const errors = {
   cliUsage: (message: string) => error("ARZ_ERR_USAGE", message, 400),
 };
 
-/** The message of any thrown value, for logs and stored error columns. */
+/** Returns the message of any thrown value, for logs and stored error columns. */
 export function describe(cause: unknown): string {
   if (cause instanceof Error) return cause.message;
   return String(cause);

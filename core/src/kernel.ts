@@ -42,7 +42,7 @@ import { Store } from "./store/index.js";
 import { migrate } from "./store/migrate.js";
 import { registerHealthRoutes } from "./http/health.js";
 
-/** A plugin's `migrations`: a path, or a `file:` URL (also from another realm, so no instanceof). */
+/** Resolves a plugin's `migrations` (a path or a `file:` URL, possibly from another realm) to a folder path. */
 function migrationsDir(migrations: string | URL): string {
   const text = typeof migrations === "string" ? migrations : migrations.href;
   return text.startsWith("file:") ? fileURLToPath(text) : text;
@@ -56,7 +56,7 @@ export interface BootOptions {
   plugins?: EmbeddedPlugin[];
 }
 
-/** Longest time a plugin's register() may take. */
+/** Maximum time a plugin's register() may take. */
 export const REGISTER_TIMEOUT_MS = 30_000;
 /** At shutdown, how long routing of messages already accepted may take. */
 const SHUTDOWN_INTAKE_WAIT_MS = 5_000;
@@ -240,7 +240,12 @@ export class Kernel {
 
     // 2. HTTP; no plugin can add routes after this.
     this.http.close();
-    this.url = await this.server.listen({ host: config.http.host, port: config.http.port });
+    try {
+      this.url = await this.server.listen({ host: config.http.host, port: config.http.port });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") throw errors.portInUse(config.http.host, config.http.port);
+      throw error;
+    }
     this.url = this.url.replace("[::1]", "localhost");
 
     // 3. Channels; one that fails to start fails its plugin only.

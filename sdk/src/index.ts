@@ -8,3 +8,4 @@ export * from "./hooks.js";
 export * from "./host.js";
 export * from "./plugin.js";
 export * from "./split.js";
+export * from "./table.js";

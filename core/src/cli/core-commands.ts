@@ -2,14 +2,8 @@
  * The CLI commands the kernel itself provides: `group`, `migrate`, `plugins`, and the
  * `start` entry shown in help (the `arizuko` binary runs `start` itself).
  */
-import type { CliCommand } from "@arizuko/sdk";
+import { formatTable as table, type CliCommand } from "@arizuko/sdk";
 import type { Kernel } from "../kernel.js";
-
-function table(rows: string[][]): string {
-  if (rows.length === 0) return "";
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()).join("\n");
-}
 
 export function coreCommands(kernel: Kernel): CliCommand[] {
   return [

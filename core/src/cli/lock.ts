@@ -23,7 +23,7 @@ function isArizuko(pid: number): boolean {
   }
 }
 
-/** The pid of the live instance serving `dataDir`, or null. */
+/** Returns the pid of the live instance serving `dataDir`, or null. */
 export function runningInstance(dataDir: string): number | null {
   let text: string;
   try {

@@ -84,38 +84,56 @@ async function start(argv: string[], globals: GlobalOptions): Promise<number> {
   const resolved = loadConfig({ file: globals.config, overrides: { ...options, data: globals.data } });
   const log = createLogger(resolved.config.log.level);
   const release = acquireLock(resolved.dataDir);
-  let kernel: Kernel;
-  try {
-    kernel = await Kernel.boot(resolved, "server", log);
-    const url = await kernel.start();
-    process.stderr.write(`arizuko is running: chat at ${url}/ (health: ${url}/health, data: ${resolved.dataDir}). Ctrl-C stops it.\n`);
-  } catch (error) {
-    release();
-    throw error;
-  }
+
+  // Handlers go in before anything slow: a signal arriving before them would kill the
+  // process outright, leaving the lock and runs behind. One that arrives during start-up
+  // is acted on once the instance is up.
+  let kernel: Kernel | null = null;
+  let signals = 0;
+  let pending: NodeJS.Signals | null = null;
+  let finished: (code: number) => void = () => {};
+  const done = new Promise<number>((resolve) => (finished = resolve));
+
+  const shutdown = (running: Kernel, signal: NodeJS.Signals) => {
+    void running
+      .stop(signal)
+      .catch((error: unknown) => log.error({ err: error }, "shutdown failed"))
+      .finally(() => {
+        release();
+        pino.destination(1).flushSync?.();
+        finished(0);
+      });
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) process.exit(130);
+    log.info({ signal }, "signal received; stopping (send it again to exit at once)");
+    if (kernel) shutdown(kernel, signal);
+    else pending = signal;
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
 
   // One bad plugin never takes the host down: stray errors are logged, not fatal.
   process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled promise rejection (a plugin bug?); arizuko keeps running"));
   process.on("uncaughtException", (error) => log.error({ err: error }, "uncaught exception (a plugin bug?); arizuko keeps running"));
 
-  return new Promise<number>((resolve) => {
-    let signals = 0;
-    const stop = (signal: NodeJS.Signals) => {
-      signals += 1;
-      if (signals > 1) process.exit(130);
-      log.info({ signal }, "signal received; stopping (send it again to exit at once)");
-      void kernel
-        .stop(signal)
-        .catch((error: unknown) => log.error({ err: error }, "shutdown failed"))
-        .finally(() => {
-          release();
-          pino.destination(1).flushSync?.();
-          resolve(0);
-        });
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  let booted: Kernel | null = null;
+  try {
+    booted = await Kernel.boot(resolved, "server", log);
+    const url = await booted.start();
+    kernel = booted;
+    process.stderr.write(`arizuko is running: chat at ${url}/ (health: ${url}/health, data: ${resolved.dataDir}). Ctrl-C stops it.\n`);
+  } catch (error) {
+    await booted?.stop("start-up failed").catch(() => undefined);
+    release();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    throw error;
+  }
+
+  if (pending !== null) shutdown(kernel, pending);
+  return done;
 }
 
 async function dispatch(argv: string[], globals: GlobalOptions): Promise<number> {

@@ -23,7 +23,10 @@ interface SchemaError {
 export function fieldName(instancePath: string, base = ""): string {
   const parts = instancePath.split("/").slice(1).map((part) => part.replaceAll("~1", "/").replaceAll("~0", "~"));
   let field = base;
-  for (const part of parts) field += /^\d+$/.test(part) ? `[${part}]` : field ? `.${part}` : part;
+  for (const part of parts) {
+    if (/^\d+$/.test(part)) field += `[${part}]`;
+    else field += field ? `.${part}` : part;
+  }
   return field || "(top level)";
 }
 
@@ -42,7 +45,7 @@ function shown(value: unknown): string {
   return text.length > 60 ? text.slice(0, 57) + "..." : text;
 }
 
-/** The sub-schema at a JSON pointer like `#/properties/plugins/items`. */
+/** Finds the sub-schema at a JSON pointer like `#/properties/plugins/items`. */
 function schemaAt(schema: TSchema, pointer: string): Record<string, unknown> | undefined {
   let current: unknown = schema;
   for (const part of pointer.replace(/^#\/?/, "").split("/").filter(Boolean)) {

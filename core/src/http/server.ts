@@ -69,7 +69,7 @@ export function createServer(log: Logger): FastifyInstance {
       return sendError(reply, error.statusCode, error.code, error.message);
     }
     if (isBusyError(error)) {
-      request.log.warn({ method: request.method, url: request.url }, "database locked past its busy timeout; answered 503");
+      request.log.warn({ method: request.method, url: request.url }, "database locked past its busy timeout; responded 503");
       return reply.header("retry-after", "1").code(503).send({ error: { code: "ARZ_ERR_STORE_BUSY", message: "the database is busy; retry the request in a moment" } });
     }
     const status = error.statusCode ?? 500;

@@ -11,9 +11,9 @@ import type { Hooks } from "../hooks/hooks.js";
 import type { Store } from "../store/index.js";
 import { NameRegistry, type Owner } from "../plugins/registry.js";
 
-/** Longest time a channel's start() may take before its plugin is marked failed. */
+/** Maximum time a channel's start() may take before its plugin is marked failed. */
 export const CHANNEL_START_TIMEOUT_MS = 30_000;
-/** Longest time a channel's stop() may take at shutdown. */
+/** Maximum time a channel's stop() may take at shutdown. */
 export const CHANNEL_STOP_TIMEOUT_MS = 10_000;
 
 export interface ChannelEntry {
@@ -184,7 +184,7 @@ export class ChannelRegistry {
     if (state === "ok" && entry.started) this.onAvailable(entry);
   }
 
-  /** The channel owning `chat`, or undefined. */
+  /** Finds the channel owning `chat`. */
   entryForChat(chat: string): ChannelEntry | undefined {
     for (const [prefix, { value }] of this.prefixes.entriesList()) {
       if (hasPrefix(chat, prefix)) return value;

@@ -76,7 +76,7 @@ export class Delivery {
     for (const chat of this.store.outbox.openChats()) this.kick(chat);
   }
 
-  /** A channel became available: send what waited for it. */
+  /** Sends the rows that waited for this channel to become available. */
   channelAvailable(entry: ChannelEntry): void {
     for (const chat of [...this.waitingForChannel]) {
       if (entry.channel.prefixes.some((prefix) => chat.startsWith(prefix))) {

@@ -40,9 +40,9 @@ interface Attempt {
   attempt: number;
   messages: MessageRecord[];
   handle: RunHandle | null;
-  /** Why the host asked the runner to stop, if it did. */
+  /** Reason the host sent `stop`, if it did. */
   stopReason: StopFrame["reason"] | null;
-  /** What the runner itself reported: `done`, or an error. */
+  /** Outcome the runner itself reported: `done`, or an error. */
   reported: { outcome: "done" } | { outcome: "failed"; error: string } | null;
   delivered: number;
   startedAt: number;

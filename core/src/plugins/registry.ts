@@ -8,7 +8,7 @@ import type { Disposer } from "@arizuko/sdk";
 import { ArizukoError } from "@arizuko/sdk";
 import { errors } from "../errors.js";
 
-/** Who registers something: the kernel or a plugin. */
+/** The owner of a registration: the kernel or a plugin. */
 export interface Owner {
   name: string;
   /** The kernel and `@arizuko/*` packages. */

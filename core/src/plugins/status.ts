@@ -48,13 +48,13 @@ export class PluginStatuses {
     this.notify({ plugin: name, state: "failed", hook: null, error });
   }
 
-  /** An observer tap of `name` failed: counted, the state is unchanged. */
+  /** Counts a failed observer tap of `name`; the state is unchanged. */
   count(name: string): void {
     const status = this.statuses.get(name);
     if (status) status.failures += 1;
   }
 
-  /** A gate or flow tap of `name` failed in `hook`; a failed plugin stays failed. */
+  /** Marks `name` degraded after a gate or flow tap failed in `hook`; a failed plugin stays failed. */
   degrade(name: string, hook: string, error: string): void {
     const status = this.statuses.get(name);
     if (!status) return;

@@ -269,7 +269,7 @@ export class MessageStore {
     return rows.map(toRecord);
   }
 
-  /** The inbound messages a run took. */
+  /** Lists the inbound messages a run took. */
   forRun(runId: string): MessageRecord[] {
     return (this.statements.forRun.all(runId) as MessageRow[]).map(toRecord);
   }

@@ -1,12 +1,10 @@
 /** `arizuko route add|list|rm`. */
-import { ArizukoError, type CliCommand, type RoutesService } from "@arizuko/sdk";
+import { ArizukoError, formatTable, type CliCommand, type RoutesService } from "@arizuko/sdk";
 
 function formatRows(routes: RoutesService): string {
   const rows = routes.list().map((row) => [String(row.id), String(row.seq), row.match || "(everything)", row.target, row.mode]);
   if (rows.length === 0) return "no routes; add one with `arizuko route add <match> <target>`";
-  const all = [["ID", "SEQ", "MATCH", "TARGET", "MODE"], ...rows];
-  const widths = all[0]!.map((_, column) => Math.max(...all.map((row) => row[column]!.length)));
-  return all.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()).join("\n");
+  return formatTable([["ID", "SEQ", "MATCH", "TARGET", "MODE"], ...rows]);
 }
 
 export function routeCommand(routes: RoutesService): CliCommand {
