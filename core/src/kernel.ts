@@ -185,7 +185,8 @@ export class Kernel {
     try {
       if (definition.migrations) {
         const dir = migrationsDir(definition.migrations);
-        await migrate(this.store.db, { owner: name, dir, prefix: tablePrefix(name) }, this.root.child({ plugin: name }));
+        const applied = await migrate(this.store.db, { owner: name, dir, prefix: tablePrefix(name) }, this.root.child({ plugin: name }));
+        this.store.applied.push(...applied.map((file) => `${name}/${file}`));
       }
       const host = createHost(this.hostContext(), owner, scope);
       await this.withTimeout(Promise.resolve().then(() => definition.register(host, plugin.config as never)), name, "register()");

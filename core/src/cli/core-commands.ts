@@ -49,7 +49,13 @@ export function coreCommands(kernel: Kernel): CliCommand[] {
     {
       name: "migrate",
       description: "apply pending database migrations of the core and every configured plugin",
-      run: () => `database ${kernel.store.file} is up to date`,
+      run: ({ offline }) => {
+        // Migrations run whenever a host opens the store; this reports what this one applied.
+        const applied = kernel.store.applied;
+        const when = offline ? "" : " when the running instance started";
+        const summary = applied.length > 0 ? `applied ${applied.join(", ")}${when}` : "nothing to apply";
+        return `${summary}; database ${kernel.store.file} is up to date`;
+      },
     },
     {
       name: "plugins",

@@ -23,6 +23,9 @@ export class Store {
   readonly channels: ChannelStore;
   readonly meta: MetaStore;
 
+  /** Migrations applied while this process opened the store, `owner/name`; plugins' are added as they load. */
+  readonly applied: string[] = [];
+
   private constructor(readonly db: Db, readonly file: string) {
     this.messages = new MessageStore(db);
     this.runs = new RunStore(db);
@@ -38,8 +41,10 @@ export class Store {
     const file = join(dataDir, DATABASE_FILE);
     const db = openDatabase(file);
     try {
-      await migrate(db, { owner: "core", dir: coreMigrationsDir() }, log);
-      return new Store(db, file);
+      const applied = await migrate(db, { owner: "core", dir: coreMigrationsDir() }, log);
+      const store = new Store(db, file);
+      store.applied.push(...applied.map((name) => `core/${name}`));
+      return store;
     } catch (error) {
       db.close();
       throw error;
