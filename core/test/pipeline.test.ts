@@ -205,6 +205,16 @@ describe("failed runs", () => {
     expect(agentRuns(instance)).toHaveLength(1);
   });
 
+  it("kills a finished runner that does not exit", async () => {
+    instance = await startInstance({ config: scripted({ stopGraceMs: 300 }) });
+    const visitor = instance.client();
+    await visitor.say("c1", "linger");
+
+    await waitFor(() => states(instance!, "c1").linger === "done", { what: "the run to settle" });
+    const run = instance.kernel.store.db.prepare("SELECT state, error FROM runs").get();
+    expect(run).toEqual({ state: "done", error: null });
+  });
+
   it.each([
     ["an error frame", "fail"],
     ["a line that is not JSON", "garbage"],

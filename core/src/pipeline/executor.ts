@@ -46,6 +46,8 @@ interface Attempt {
   reported: { outcome: "done" } | { outcome: "failed"; error: string } | null;
   delivered: number;
   startedAt: number;
+  /** Arms the exit timer once the runner reported done or error. */
+  onReported: () => void;
 }
 
 interface Settled {
@@ -120,7 +122,18 @@ export class Executor {
       this.store.sessions.advance(unit, Math.max(...seqs), Date.now());
     });
 
-    const attempt: Attempt = { runId, unit, attempt: number, messages, handle: null, stopReason: null, reported: null, delivered: 0, startedAt: Date.now() };
+    const attempt: Attempt = {
+      runId,
+      unit,
+      attempt: number,
+      messages,
+      handle: null,
+      stopReason: null,
+      reported: null,
+      delivered: 0,
+      startedAt: Date.now(),
+      onReported: () => {},
+    };
     this.live.set(runId, attempt);
     log.info({ messages: seqs }, "run started");
 
@@ -181,11 +194,20 @@ export class Executor {
     return new Promise<Settled>((resolve, reject) => {
       let graceTimer: NodeJS.Timeout | undefined;
       const deadline = setTimeout(() => {
+        // A run that already reported done or error is only slow to exit: no stop needed.
+        if (attempt.reported) return attempt.handle?.kill();
         log.warn({ timeoutMs: frame.deadline_ms }, "run past its deadline; stopping it");
         attempt.stopReason = "deadline";
         attempt.handle?.stop("deadline");
         graceTimer = setTimeout(() => attempt.handle?.kill(), this.config.stopGraceMs);
       }, frame.deadline_ms);
+
+      // After done or error the runner should exit once its stdin closes; one that does
+      // not is killed after the grace period.
+      attempt.onReported = () => {
+        clearTimeout(graceTimer);
+        graceTimer = setTimeout(() => attempt.handle?.kill(), this.config.stopGraceMs);
+      };
 
       const finish = (exit: RunExit) => {
         clearTimeout(deadline);
@@ -237,11 +259,13 @@ export class Executor {
       case "done":
         attempt.reported ??= { outcome: "done" };
         attempt.handle?.close();
+        attempt.onReported();
         return;
       case "error":
         log.warn({ code: frame.code, err: frame.message }, "agent reported an error");
         attempt.reported ??= { outcome: "failed", error: `${frame.code}: ${frame.message}` };
         attempt.handle?.close();
+        attempt.onReported();
         return;
       case "delta":
       case "hello":
@@ -250,7 +274,10 @@ export class Executor {
   }
 
   private outcome(attempt: Attempt, exit: RunExit): Settled {
-    if (attempt.stopReason === "deadline") return { outcome: "timed_out", error: `stopped after ${this.config.timeoutMs} ms` };
+    // `reported` before `stopReason`: a run that finished just as it was stopped is finished.
+    if (attempt.stopReason === "deadline" && attempt.reported?.outcome !== "done") {
+      return { outcome: "timed_out", error: `stopped after ${this.config.timeoutMs} ms` };
+    }
     if (attempt.stopReason === "user") return { outcome: "stopped", error: null };
     if (attempt.stopReason === "shutdown" && attempt.reported?.outcome !== "done") return { outcome: "abandoned", error: "host shut down" };
     if (attempt.reported?.outcome === "done") return { outcome: "done", error: null };
