@@ -22,7 +22,7 @@ async function run(frame: RunFrame): Promise<void> {
   const harness = typeof name === "string" ? HARNESSES[name] : undefined;
   if (!harness) {
     const known = Object.keys(HARNESSES).join(", ");
-    send({ type: "error", run_id: runId, code: "ARZ_AGENT_HARNESS", message: `unknown harness ${JSON.stringify(name ?? null)}; this agent has ${known}` });
+    send({ type: "error", run_id: runId, code: "ARZ_AGENT_HARNESS", message: `unknown harness ${JSON.stringify(name ?? null)}; this agent has ${known}`, retryable: false });
     return;
   }
 
@@ -68,7 +68,7 @@ function onLine(line: string): void {
 }
 
 const features = [...new Set(Object.values(HARNESSES).flatMap((harness) => harness.features))];
-send({ type: "hello", run_id: null, protocol: PROTOCOL_VERSION, features, harness: Object.keys(HARNESSES).join(",") });
+send({ type: "hello", run_id: null, protocol: PROTOCOL_VERSION, features, harnesses: Object.keys(HARNESSES) });
 
 const lines = createInterface({ input: process.stdin });
 lines.on("line", onLine);

@@ -233,13 +233,16 @@ export class Kernel {
   async start(): Promise<string> {
     const { config } = this.resolved;
     if (!isLoopback(config.http.host) && !config.insecure) throw errors.insecureBind(config.http.host);
-    this.log.warn("process runner: agents run as plain child processes with no isolation; use the docker runner in production");
+    this.log.warn("process runner: agents run as plain child processes of this host, with no isolation; fine for development, not for untrusted users");
     await this.hooks.observe("onBoot", { dataDir: this.resolved.dataDir });
 
-    // 1. Runs interrupted by the last stop, before anything new arrives.
+    // 1. The agent runner starts and offers the configured harness, else nothing would be answered.
+    await this.runner.check(config.agent.harness, this.resolved.dataDir);
+
+    // 2. Runs interrupted by the last stop, before anything new arrives.
     recoverRuns(this.store, this.runner, this.log);
 
-    // 2. HTTP; no plugin can add routes after this.
+    // 3. HTTP; no plugin can add routes after this.
     this.http.close();
     try {
       this.url = await this.server.listen({ host: config.http.host, port: config.http.port });
@@ -249,10 +252,10 @@ export class Kernel {
     }
     this.url = this.url.replace("[::1]", "localhost");
 
-    // 3. Channels; one that fails to start fails its plugin only.
+    // 4. Channels; one that fails to start fails its plugin only.
     for (const { owner, error } of await this.channels.startAll()) await this.failPlugin(owner.name, describe(error));
 
-    // 4. Work left from before the stop.
+    // 5. Work left from before the stop.
     this.breaker.restore();
     recoverUnrouted(this.store, this.channels, this.intake, this.log);
     this.queue.notifyAll();
@@ -271,9 +274,13 @@ export class Kernel {
     return runCommandLine(commands, argv, this.mode === "offline");
   }
 
-  resumeGroup(folder: string): void {
-    if (!this.groups.exists(folder)) throw errors.groupNotFound(folder);
+  /** Closes a group's breaker; returns false when it was not paused. */
+  resumeGroup(folder: string): boolean {
+    const group = this.store.groups.get(folder);
+    if (!group) throw errors.groupNotFound(folder);
+    if (group.breaker === "closed" && group.failureStreak === 0) return false;
     this.breaker.resume(folder);
+    return true;
   }
 
   health(): { status: "ok" | "degraded"; healthy: boolean; plugins: Record<string, { state: string; error?: string }> } {
@@ -315,5 +322,6 @@ export class Kernel {
     for (const [name, status] of this.statuses.all()) if (status.state !== "failed" && name !== "core") this.statuses.setState(name, "stopped");
     await this.server.close();
     this.store.close();
+    this.log.info({ reason }, "arizuko stopped");
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -162,7 +162,8 @@ describe("arizuko commands", () => {
       "2   50   platform=web chat=web:local/s*  support  run",
       "1   100  platform=web                    main     run",
     ]);
-    expect(existsSync(join(cwd, "data", "groups", "support", "PERSONA.md"))).toBe(true);
+    expect(readFileSync(join(cwd, "data", "groups", "support", "PERSONA.md"), "utf8")).toMatch(/^I am the support assistant of this arizuko instance\.\n/);
+    expect(runArizuko(["group", "resume", "support"], cwd).stdout).toBe("group support was not paused; nothing to do\n");
   });
 
   it("changes the running instance through the admin socket", async () => {

@@ -229,14 +229,33 @@ describe("failed runs", () => {
     expect(notices.n).toBe(1);
   });
 
-  it("refuses an agent runner of another protocol major", async () => {
-    instance = await startInstance({ config: { runner: { command: fixtureAgent("protocol-v2.mjs") } } });
+  it("does not retry what cannot succeed", async () => {
+    instance = await startInstance({ config: scripted() });
     const visitor = instance.client();
-    await visitor.say("c1", "hello");
-    await waitFor(() => states(instance!, "c1").hello === "failed");
+    await visitor.say("c1", "fail-final");
+    await waitFor(() => states(instance!, "c1")["fail-final"] === "failed");
 
-    const run = instance.kernel.store.db.prepare("SELECT error FROM runs ORDER BY started_at LIMIT 1").get() as { error: string };
-    expect(run.error).toBe("agent runner speaks run protocol 2.0, this host speaks 1.0; use an agent image built for protocol 1.x");
+    expect(agentRuns(instance)).toHaveLength(1);
+    const notices = instance.kernel.store.db.prepare("SELECT count(*) AS n FROM messages WHERE kind = 'notice'").get() as { n: number };
+    expect(notices.n).toBe(1);
+  });
+});
+
+describe("agent runner check at start-up", () => {
+  it("refuses another protocol major", async () => {
+    const started = startInstance({ config: { runner: { command: fixtureAgent("protocol-v2.mjs") } } });
+    await expect(started).rejects.toMatchObject({
+      code: "ARZ_ERR_PROTOCOL_VERSION",
+      message: "agent runner speaks run protocol 2.0, this host speaks 1.0; use an agent image built for protocol 1.x",
+    });
+  });
+
+  it("refuses a harness the runner lacks", async () => {
+    const started = startInstance({ config: { agent: { harness: "demoo" } } });
+    await expect(started).rejects.toMatchObject({
+      code: "ARZ_ERR_HARNESS_UNKNOWN",
+      message: 'agent.harness is "demoo", but the agent runner offers "demo"; set agent.harness to one of them',
+    });
   });
 });
 

@@ -68,14 +68,14 @@ export interface StopFrame {
 
 export type HostFrame = RunFrame | SteerFrame | StopFrame;
 
-/** Agent → host, first line: protocol version and features. `run_id` is null: no run exists yet. */
+/** Agent → host, first line: protocol version, features and harnesses. `run_id` is null: no run exists yet. */
 export interface HelloFrame {
   type: "hello";
   run_id: null;
   protocol: string;
   features: AgentFeature[];
-  /** Name of the harness answering, e.g. `demo`. */
-  harness: string;
+  /** Names of the harnesses this runner offers, e.g. `["demo"]`; a `run` frame names one of them. */
+  harnesses: string[];
 }
 
 /** Agent → host: streamed partial text (typing indicators, live views); never delivered as a message. */
@@ -122,6 +122,8 @@ export interface ErrorFrame {
   run_id: string;
   code: string;
   message: string;
+  /** False when running the same batch again cannot help (an unknown harness, say): the host skips its retry. */
+  retryable?: boolean;
 }
 
 export type AgentFrame = HelloFrame | DeltaFrame | MessageFrame | SessionFrame | UsageFrame | DoneFrame | ErrorFrame;

@@ -19,7 +19,7 @@ const FRAME_SCHEMAS: Record<AgentFrame["type"], TSchema> = {
     run_id: Type.Null(),
     protocol: Type.String({ maxLength: 32 }),
     features: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 }),
-    harness: Type.String({ maxLength: 128 }),
+    harnesses: Type.Array(Type.String({ maxLength: 128 }), { maxItems: 64 }),
   }),
   delta: Type.Object({ type: Type.Literal("delta"), run_id: RunId, text: Type.String() }),
   message: Type.Object({
@@ -43,6 +43,7 @@ const FRAME_SCHEMAS: Record<AgentFrame["type"], TSchema> = {
     run_id: RunId,
     code: Type.String({ maxLength: 128 }),
     message: Type.String({ maxLength: 10_000 }),
+    retryable: Type.Optional(Type.Boolean()),
   }),
 };
 

@@ -33,10 +33,10 @@ export function defaultAgentCommand(): string[] {
   return [process.execPath, entry];
 }
 
-function childEnv(frame: RunFrame): NodeJS.ProcessEnv {
+function childEnv(home: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const name of PASSED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name];
-  env.HOME = frame.group.path;
+  env.HOME = home;
   return env;
 }
 
@@ -52,7 +52,7 @@ export class ProcessRunner implements Runner {
     const [file, ...args] = this.command as [string, ...string[]];
     const child = spawn(file, [...args, `${RUN_MARKER}${frame.run_id}`], {
       cwd: frame.group.path,
-      env: childEnv(frame),
+      env: childEnv(frame.group.path),
       stdio: ["pipe", "pipe", "pipe"],
     });
     const log = this.options.log.child({ runId: frame.run_id, pid: child.pid });
@@ -150,6 +150,50 @@ export class ProcessRunner implements Runner {
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       },
     };
+  }
+
+  /**
+   * Starts the runner once without a run and reads its `hello`: rejects when it speaks
+   * another protocol major or does not offer `harness`, so a misconfigured runner stops
+   * start-up instead of failing every message.
+   */
+  check(harness: string, cwd: string): Promise<HelloFrame> {
+    const [file, ...args] = this.command as [string, ...string[]];
+    const child = spawn(file, [...args, `${RUN_MARKER}check`], { cwd, env: childEnv(cwd), stdio: ["pipe", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr = (stderr + chunk).slice(-STDERR_TAIL)));
+    child.stdin.on("error", () => undefined);
+
+    return new Promise<HelloFrame>((resolve, reject) => {
+      const lines = createInterface({ input: child.stdout });
+      let settled = false;
+      const settle = (error: Error | null, hello?: HelloFrame) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        lines.close();
+        child.stdin.end();
+        // A runner exits on stdin EOF; one that does not is not waited for.
+        setTimeout(() => child.kill("SIGKILL"), 2000).unref();
+        if (error) reject(error);
+        else resolve(hello!);
+      };
+      const timer = setTimeout(() => settle(errors.agentHelloTimeout(this.options.helloTimeoutMs)), this.options.helloTimeoutMs);
+      child.once("error", (error) => settle(error));
+      child.once("exit", (code, signal) => settle(errors.agentExited(code, signal, stderr)));
+
+      lines.once("line", (line) => {
+        try {
+          const frame = parseAgentFrame(line);
+          if (frame.type !== "hello") throw errors.protocolFrame(`expected hello first, got ${frame.type}`);
+          if (protocolMajor(frame.protocol) !== protocolMajor(PROTOCOL_VERSION)) throw errors.protocolVersion(frame.protocol, PROTOCOL_VERSION);
+          if (!frame.harnesses.includes(harness)) throw errors.harnessUnknown(harness, frame.harnesses);
+          settle(null, frame);
+        } catch (error) {
+          settle(error as Error);
+        }
+      });
+    });
   }
 
   /** Kills a runner process left by a crashed host, if that pid is still one of ours for `runId`. */

@@ -40,8 +40,7 @@ export function coreCommands(kernel: Kernel): CliCommand[] {
           arguments: [{ name: "folder", description: "group folder" }],
           run: ({ args }) => {
             const folder = args[0] as string;
-            kernel.resumeGroup(folder);
-            return `group ${folder} resumed`;
+            return kernel.resumeGroup(folder) ? `group ${folder} resumed` : `group ${folder} was not paused; nothing to do`;
           },
         },
       ],
@@ -60,9 +59,10 @@ export function coreCommands(kernel: Kernel): CliCommand[] {
     {
       name: "plugins",
       description: "list plugins and their state",
-      run: () => {
+      run: ({ offline }) => {
         const rows = kernel.statuses.all().map(([name, status]) => [name, status.state, status.version ?? "", status.source, status.error ?? ""]);
-        return table([["NAME", "STATE", "VERSION", "SOURCE", "ERROR"], ...rows]);
+        const note = offline ? "\n(no instance is running: these states come from loading the plugins for this command)" : "";
+        return table([["NAME", "STATE", "VERSION", "SOURCE", "ERROR"], ...rows]) + note;
       },
     },
   ];

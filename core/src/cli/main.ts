@@ -9,6 +9,7 @@ import { isArizukoError } from "@arizuko/sdk";
 import pino from "pino";
 import { loadConfig, type ConfigOverrides } from "../config/load.js";
 import { describe, errors } from "../errors.js";
+import { isLoopback } from "../http/server.js";
 import { Kernel } from "../kernel.js";
 import { createLogger } from "../log.js";
 import { sendAdminCommand } from "./admin-socket.js";
@@ -82,6 +83,9 @@ async function start(argv: string[], globals: GlobalOptions): Promise<number> {
   }
 
   const resolved = loadConfig({ file: globals.config, overrides: { ...options, data: globals.data } });
+  const { host } = resolved.config.http;
+  if (!isLoopback(host) && !resolved.config.insecure) throw errors.insecureBind(host);
+
   const log = createLogger(resolved.config.log.level);
   const release = acquireLock(resolved.dataDir);
 
@@ -100,7 +104,7 @@ async function start(argv: string[], globals: GlobalOptions): Promise<number> {
       .catch((error: unknown) => log.error({ err: error }, "shutdown failed"))
       .finally(() => {
         release();
-        pino.destination(1).flushSync?.();
+        log.flush();
         finished(0);
       });
   };

@@ -3,7 +3,7 @@
  * the groups table. The folder holds the persona, memory, skills, received media and
  * harness sessions; `.arizuko/` inside it is host-only state, never mounted into agents.
  */
-import { cpSync, existsSync, mkdirSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { GroupInfo, GroupsApi } from "@arizuko/sdk";
 import { folderProblem, parentFolder } from "@arizuko/sdk";
@@ -16,6 +16,14 @@ export const GROUPS_FOLDER = "groups";
 
 /** The group every first run creates, reached by the seeded route `platform=web → main`. */
 export const SEEDED_GROUP = "main";
+
+/** Replaces `{{folder}}` and `{{name}}` in a copied template file. */
+function fillPlaceholders(file: string, values: { folder: string; name: string }): void {
+  if (!existsSync(file)) return;
+  const text = readFileSync(file, "utf8");
+  const filled = text.replaceAll("{{folder}}", values.folder).replaceAll("{{name}}", values.name);
+  if (filled !== text) writeFileSync(file, filled);
+}
 
 export class GroupService implements GroupsApi {
   readonly root: string;
@@ -64,6 +72,7 @@ export class GroupService implements GroupsApi {
     const path = this.path(folder);
     mkdirSync(path, { recursive: true });
     cpSync(template, path, { recursive: true, force: false, errorOnExist: false });
+    fillPlaceholders(join(path, "PERSONA.md"), { folder, name: name ?? folder });
 
     this.store.groups.add(folder, name ?? folder, Date.now());
     return this.get(folder)!;

@@ -42,8 +42,8 @@ interface Attempt {
   handle: RunHandle | null;
   /** Reason the host sent `stop`, if it did. */
   stopReason: StopFrame["reason"] | null;
-  /** Outcome the runner itself reported: `done`, or an error. */
-  reported: { outcome: "done" } | { outcome: "failed"; error: string } | null;
+  /** Outcome the runner itself reported: `done`, or an error (`retryable: false` when a retry cannot help). */
+  reported: { outcome: "done" } | { outcome: "failed"; error: string; retryable?: boolean } | null;
   delivered: number;
   startedAt: number;
   /** Arms the exit timer once the runner reported done or error. */
@@ -263,7 +263,7 @@ export class Executor {
         return;
       case "error":
         log.warn({ code: frame.code, err: frame.message }, "agent reported an error");
-        attempt.reported ??= { outcome: "failed", error: `${frame.code}: ${frame.message}` };
+        attempt.reported ??= { outcome: "failed", error: `${frame.code}: ${frame.message}`, retryable: frame.retryable };
         attempt.handle?.close();
         attempt.onReported();
         return;
@@ -289,7 +289,8 @@ export class Executor {
   private settle(attempt: Attempt, settled: Settled, log: Logger): { retry: boolean; runId: string } {
     const { runId, unit } = attempt;
     const { outcome, error } = settled;
-    const retry = outcome === "failed" && attempt.delivered === 0 && attempt.attempt === 1;
+    const retryable = !(attempt.reported?.outcome === "failed" && attempt.reported.retryable === false);
+    const retry = outcome === "failed" && attempt.delivered === 0 && attempt.attempt === 1 && retryable;
     const now = Date.now();
 
     this.store.transaction(() => {

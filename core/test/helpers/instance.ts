@@ -51,7 +51,13 @@ export async function startInstance(options: InstanceOptions = {}): Promise<Test
   const resolved = loadConfig({ file });
   const log = pino({ level: process.env.ARIZUKO_TEST_LOG ?? "debug" }, pino.destination({ dest: join(dir, "arizuko.log"), sync: true }));
   const kernel = await Kernel.boot(resolved, "server", log, { plugins: options.plugins });
-  const url = await kernel.start();
+  let url: string;
+  try {
+    url = await kernel.start();
+  } catch (error) {
+    await kernel.stop("start-up failed");
+    throw error;
+  }
 
   const instance: TestInstance = {
     kernel,

@@ -58,6 +58,14 @@ export class RouteTable implements RoutesService {
     const mode = row.mode ?? "run";
     const match = row.match.trim().split(/\s+/).filter(Boolean).join(" ");
     checkRow(match, row.target, mode);
+    // A fixed target must exist now; a {sender} target names groups that may come later.
+    if (!row.target.includes(SENDER_PLACEHOLDER) && !this.groups.exists(row.target)) {
+      throw new ArizukoError(
+        "ARZ_ERR_ROUTE_TARGET",
+        `group ${row.target} does not exist; create it with \`arizuko group add ${row.target}\` first`,
+        { statusCode: 400 },
+      );
+    }
     const seq = row.seq ?? ((this.statements.maxSeq.get() as { seq: number | null }).seq ?? 0) + SEQ_STEP;
     if (!Number.isInteger(seq)) throw new ArizukoError("ARZ_ERR_ROUTE_SEQ", `route seq must be an integer, got ${seq}`, { statusCode: 400 });
     const { id } = this.statements.insert.get(seq, match, row.target, mode, Date.now()) as { id: number };

@@ -126,14 +126,12 @@ describe("route table in a kernel", () => {
     expect(row.group_folder).toBe("main");
   });
 
-  it("skips a route to a missing group", async () => {
+  it("rejects a route to a missing group", async () => {
     instance = await start();
-    await cli(instance, ["route", "add", "--seq", "50", "platform=web", "ghost"]);
+    const result = await instance.kernel.runCli(["route", "add", "--seq", "50", "platform=web", "ghost"]);
 
-    await instance.client().say("c1", "still main");
-    const row = await decided(instance, "c1", "still main");
-
-    expect(row).toMatchObject({ group_folder: "main", route_reason: "route #1 (platform=web) → main" });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("group ghost does not exist; create it with `arizuko group add ghost` first");
   });
 
   it("stores observed messages as context", async () => {
@@ -163,6 +161,7 @@ describe("route table in a kernel", () => {
 describe("route commands", () => {
   it("lists rows in seq order", async () => {
     instance = await start();
+    await cli(instance, ["group", "add", "support"]);
     await cli(instance, ["route", "add", "--seq", "50", "platform=telegram verb=mention", "support"]);
     await cli(instance, ["route", "add", "--mode", "observe", "", "main"]);
 
@@ -188,6 +187,7 @@ describe("route commands", () => {
 
   it("removes a row by id", async () => {
     instance = await start();
+    await cli(instance, ["group", "add", "support"]);
     await cli(instance, ["route", "add", "platform=telegram", "support"]);
 
     expect(await cli(instance, ["route", "rm", "2"])).toMatchObject({ exitCode: 0, stdout: "route 2 removed\n" });

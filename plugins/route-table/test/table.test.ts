@@ -130,14 +130,18 @@ describe("RouteTable.match", () => {
     expect(table.match(telegramMention())).toMatchObject({ id: mention.id, target: "sales" });
   });
 
-  it("skips a row whose group is missing", () => {
+  it("skips a row whose group is gone", () => {
+    groups.folders.add("ghost");
     table.add({ match: "platform=web", target: "ghost", seq: 10 });
+    groups.folders.delete("ghost");
 
     expect(table.match(message())).toMatchObject({ id: 1, target: "main" });
   });
 
-  it("returns null when only missing groups match", () => {
+  it("returns null when only gone groups match", () => {
+    groups.folders.add("ghost");
     table.add({ match: "platform=telegram", target: "ghost" });
+    groups.folders.delete("ghost");
 
     expect(table.match(telegramMention())).toBeNull();
   });
@@ -228,10 +232,19 @@ describe("RouteTable.add", () => {
     expect(row.match).toBe("platform=telegram verb=mention");
   });
 
-  it("accepts a target of a missing group", () => {
-    const row = table.add({ match: "platform=telegram", target: "later" });
+  it("rejects a target of a missing group", () => {
+    const before = table.list().length;
 
-    expect(table.list()).toContainEqual(expect.objectContaining({ id: row.id, target: "later" }));
+    expect(() => table.add({ match: "platform=telegram", target: "later" })).toThrow(
+      expect.objectContaining({ code: "ARZ_ERR_ROUTE_TARGET", message: "group later does not exist; create it with `arizuko group add later` first" }),
+    );
+    expect(table.list()).toHaveLength(before);
+  });
+
+  it("accepts a {sender} target of groups to come", () => {
+    const row = table.add({ match: "platform=telegram", target: "guests/{sender}" });
+
+    expect(table.list()).toContainEqual(expect.objectContaining({ id: row.id, target: "guests/{sender}" }));
   });
 
   // [case, row, expected code, words the message must contain]
@@ -294,7 +307,9 @@ describe("RouteTable cache", () => {
   });
 
   it("checks group existence on every match", () => {
+    groups.folders.add("later");
     table.add({ match: "platform=telegram", target: "later" });
+    groups.folders.delete("later");
     expect(table.match(telegramMention())).toBeNull();
 
     groups.folders.add("later");
