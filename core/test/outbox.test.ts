@@ -166,6 +166,17 @@ describe("outbox delivery", () => {
   });
 });
 
+describe("channel capabilities", () => {
+  it("refuses a capability the channel lacks", async () => {
+    await start(testChannel());
+
+    expect(() => instance!.kernel.channels.require("test:bot/c1", "edit")).toThrow(
+      expect.objectContaining({ code: "ARZ_ERR_CAPABILITY_UNSUPPORTED", message: "channel test does not support edit; check its capabilities before calling it" }),
+    );
+    expect(instance!.kernel.channels.require("test:bot/c1", "reply").channel.name).toBe("test");
+  });
+});
+
 describe("resource bounds", () => {
   it("releases per-chat state once idle", async () => {
     const channel = testChannel();

@@ -215,9 +215,4 @@ export class ChannelRegistry {
   list(): ChannelInfo[] {
     return this.names.values().map((entry) => this.info(entry));
   }
-
-  /** Entries owned by `plugin`. */
-  ownedBy(plugin: string): ChannelEntry[] {
-    return this.names.values().filter((entry) => entry.owner.name === plugin);
-  }
 }

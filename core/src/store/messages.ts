@@ -147,7 +147,6 @@ export class MessageStore {
              AND state = 'context' ORDER BY seq DESC LIMIT ?
          ) ORDER BY seq`,
       ),
-      forRun: db.prepare("SELECT * FROM messages WHERE run_id = ? AND direction = 'in' ORDER BY seq"),
     };
   }
 
@@ -267,10 +266,5 @@ export class MessageStore {
     if (limit <= 0) return [];
     const rows = this.statements.context.all(unit.chat, unit.topic, afterSeq, limit) as MessageRow[];
     return rows.map(toRecord);
-  }
-
-  /** Lists the inbound messages a run took. */
-  forRun(runId: string): MessageRecord[] {
-    return (this.statements.forRun.all(runId) as MessageRow[]).map(toRecord);
   }
 }

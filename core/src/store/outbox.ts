@@ -100,7 +100,6 @@ export class OutboxStore {
       // The head of a chat's queue: the oldest row not yet delivered or failed.
       head: db.prepare(`${SELECT} WHERE outbox.chat = ? AND outbox.state IN ('queued', 'sending')
          ORDER BY outbox.message_seq, outbox.chunk_index LIMIT 1`),
-      get: db.prepare(`${SELECT} WHERE outbox.id = ?`),
       setState: db.prepare("UPDATE outbox SET state = ?, updated_at = ? WHERE id = ?"),
       delivered: db.prepare(
         "UPDATE outbox SET state = 'delivered', platform_message_id = ?, error = NULL, updated_at = ? WHERE id = ?",
@@ -110,8 +109,6 @@ export class OutboxStore {
       ),
       failed: db.prepare("UPDATE outbox SET state = 'failed', attempts = ?, error = ?, updated_at = ? WHERE id = ?"),
       openChats: db.prepare("SELECT DISTINCT chat FROM outbox WHERE state IN ('queued', 'sending')"),
-      sending: db.prepare(`${SELECT} WHERE outbox.state = 'sending'`),
-      byPlatformId: db.prepare(`${SELECT} WHERE outbox.chat = ? AND outbox.platform_message_id = ?`),
     };
   }
 
@@ -140,11 +137,6 @@ export class OutboxStore {
     return row ? toRecord(row) : null;
   }
 
-  get(id: string): OutboxRecord | null {
-    const row = this.statements.get.get(id) as OutboxRow | undefined;
-    return row ? toRecord(row) : null;
-  }
-
   markSending(id: string, now: number): void {
     this.statements.setState.run("sending", now, id);
   }
@@ -165,16 +157,5 @@ export class OutboxStore {
   /** Chats with rows still to send. */
   openChats(): string[] {
     return (this.statements.openChats.all() as Array<{ chat: string }>).map((row) => row.chat);
-  }
-
-  /** Rows a crash interrupted mid-send. */
-  sending(): OutboxRecord[] {
-    return (this.statements.sending.all() as OutboxRow[]).map(toRecord);
-  }
-
-  /** The delivered row that got `platformMessageId`, for following reply chains. */
-  byPlatformMessageId(chat: string, platformMessageId: string): OutboxRecord | null {
-    const row = this.statements.byPlatformId.get(chat, platformMessageId) as OutboxRow | undefined;
-    return row ? toRecord(row) : null;
   }
 }

@@ -25,7 +25,6 @@ export class SessionStore {
          ON CONFLICT (group_folder, chat, topic) DO UPDATE SET last_seq = max(sessions.last_seq, excluded.last_seq),
            updated_at = excluded.updated_at`,
       ),
-      count: db.prepare("SELECT count(*) AS n FROM sessions WHERE session_id IS NOT NULL"),
     };
   }
 

@@ -47,8 +47,8 @@ export default definePlugin({
         context = null;
         hub.closeAll();
       },
+      // The afterStore tap below already pushed the reply to open streams.
       async send(chunk) {
-        hub.notify(chunk.chat);
         return { platformMessageId: chunk.messageId };
       },
       async confirm(chunk) {
