@@ -55,7 +55,8 @@ CREATE INDEX runs_unit ON runs (group_folder, chat, topic, started_at);
 -- through target.
 CREATE TABLE messages (
   seq           INTEGER PRIMARY KEY AUTOINCREMENT,
-  id            TEXT NOT NULL UNIQUE,
+  -- Random, so unique without an index of its own; rows are found by seq.
+  id            TEXT NOT NULL,
   chat          TEXT NOT NULL REFERENCES chats (jid),
   platform_id   TEXT NOT NULL,
   kind          TEXT NOT NULL CHECK (kind IN ('message', 'edit', 'reaction', 'notice')),
@@ -91,11 +92,12 @@ CREATE INDEX messages_chat_seq ON messages (chat, seq);
 -- SSE event id) from another store, a deleted and recreated one say, never finds it
 -- here by accident and gets a reset instead of a silent gap.
 INSERT INTO sqlite_sequence (name, seq) VALUES ('messages', 1000000000 + abs(random() % 9000000000));
+-- Every index is one more page to write per message, so the list is short: the
+-- partial ones hold only the rows a step is waiting for.
 CREATE INDEX messages_unit_pending ON messages (group_folder, chat, route_topic, seq) WHERE state = 'pending';
-CREATE INDEX messages_unit_context ON messages (chat, route_topic, seq);
 CREATE INDEX messages_unrouted ON messages (seq) WHERE state = 'pending' AND route_layer IS NULL;
-CREATE INDEX messages_running ON messages (run_id) WHERE state = 'running';
-CREATE INDEX messages_run ON messages (run_id);
+CREATE INDEX messages_run ON messages (run_id) WHERE run_id IS NOT NULL;
+CREATE INDEX messages_context ON messages (chat, route_topic, seq) WHERE state = 'context';
 
 -- Agent sessions, one per (group, chat, topic) unit.
 CREATE TABLE sessions (

@@ -12,3 +12,4 @@ export { HOOK_CATALOG, HOOK_NAMES, POLICY_BY_KIND, type HookSpec, type FailurePo
 export { errors } from "./errors.js";
 export { BUSY_TIMEOUT_MS, openDatabase } from "./store/db.js";
 export { Store } from "./store/index.js";
+export type { Runner, RunHandle, RunHandlers, RunExit } from "./agent/runner.js";

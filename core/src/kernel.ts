@@ -54,6 +54,8 @@ export type KernelMode = "server" | "offline";
 export interface BootOptions {
   /** Plugins given as definitions, loaded after the configured ones (embedding, tests). */
   plugins?: EmbeddedPlugin[];
+  /** A runner to use instead of the one the config names (embedding, benchmarks). */
+  runner?: Runner;
 }
 
 /** Maximum time a plugin's register() may take. */
@@ -99,14 +101,17 @@ export class Kernel {
     readonly resolved: ResolvedConfig,
     readonly mode: KernelMode,
     private readonly root: Logger,
+    runner?: Runner,
   ) {
     const { config } = resolved;
     const log = root.child({ plugin: "core" });
     this.log = log;
     this.statuses = new PluginStatuses((event) => void this.hooks.observe("onPluginError", event));
     this.statuses.set("core", { state: "ok", source: "core", version: null });
-    this.hooks = new Hooks(root, (failure) =>
-      failure.policy === "log" ? this.statuses.count(failure.plugin) : this.statuses.degrade(failure.plugin, failure.hook, failure.error),
+    this.hooks = new Hooks(
+      root,
+      (failure) => (failure.policy === "log" ? this.statuses.count(failure.plugin) : this.statuses.degrade(failure.plugin, failure.hook, failure.error)),
+      config.hooks.timeoutsMs,
     );
     this.groups = new GroupService(store, resolved.dataDir);
     this.server = createServer(root);
@@ -117,7 +122,7 @@ export class Kernel {
     this.channels.onAvailable = (entry) => this.delivery.channelAvailable(entry);
     this.outbound = new Outbound(store, this.channels, this.hooks, this.delivery);
     this.breaker = new Breaker(store, config.breaker, this.outbound, log);
-    this.runner = new ProcessRunner({ command: config.runner.command, helloTimeoutMs: config.runner.helloTimeoutMs, log });
+    this.runner = runner ?? new ProcessRunner({ command: config.runner.command, helloTimeoutMs: config.runner.helloTimeoutMs, log });
     this.executor = new Executor(store, this.hooks, this.runner, this.outbound, this.breaker, this.groups, {
       timeoutMs: config.runner.timeoutMs,
       stopGraceMs: config.runner.stopGraceMs,
@@ -136,7 +141,7 @@ export class Kernel {
   static async boot(resolved: ResolvedConfig, mode: KernelMode, log: Logger, options: BootOptions = {}): Promise<Kernel> {
     mkdirSync(resolved.dataDir, { recursive: true });
     const store = await Store.open(resolved.dataDir, log.child({ plugin: "core" }));
-    const kernel = new Kernel(store, resolved, mode, log);
+    const kernel = new Kernel(store, resolved, mode, log, options.runner);
     try {
       kernel.seed();
       kernel.registerCore();
@@ -233,7 +238,9 @@ export class Kernel {
   async start(): Promise<string> {
     const { config } = this.resolved;
     if (!isLoopback(config.http.host) && !config.insecure) throw errors.insecureBind(config.http.host);
-    this.log.warn("process runner: agents run as plain child processes of this host, with no isolation; fine for development, not for untrusted users");
+    if (this.runner instanceof ProcessRunner) {
+      this.log.warn("process runner: agents run as plain child processes of this host, with no isolation; fine for development, not for untrusted users");
+    }
     await this.hooks.observe("onBoot", { dataDir: this.resolved.dataDir });
 
     // 1. The agent runner starts and offers the configured harness, else nothing would be answered.

@@ -5,7 +5,7 @@
  */
 import type { AgentFrame } from "@arizuko/sdk";
 import Type, { type TSchema } from "typebox";
-import Value from "typebox/value";
+import { Compile, type Validator } from "typebox/compile";
 import { errors } from "../errors.js";
 
 /** Longest line accepted from an agent runner, in UTF-16 code units. */
@@ -47,6 +47,10 @@ const FRAME_SCHEMAS: Record<AgentFrame["type"], TSchema> = {
   }),
 };
 
+const VALIDATORS = Object.fromEntries(
+  Object.entries(FRAME_SCHEMAS).map(([type, schema]) => [type, Compile(schema)]),
+) as Record<AgentFrame["type"], Validator>;
+
 /** Parses one line from an agent runner; throws ARZ_ERR_PROTOCOL_FRAME naming the problem. */
 export function parseAgentFrame(line: string): AgentFrame {
   if (line.length > MAX_FRAME_LENGTH) throw errors.protocolFrame(`line longer than ${MAX_FRAME_LENGTH} characters`);
@@ -59,10 +63,10 @@ export function parseAgentFrame(line: string): AgentFrame {
   }
 
   const type = (value as { type?: unknown } | null)?.type;
-  const schema = typeof type === "string" ? FRAME_SCHEMAS[type as AgentFrame["type"]] : undefined;
-  if (!schema) throw errors.protocolFrame(`unknown frame type ${JSON.stringify(type)}`);
-  if (!Value.Check(schema, value)) {
-    const first = [...Value.Errors(schema, value)][0];
+  const validator = typeof type === "string" && Object.hasOwn(VALIDATORS, type) ? VALIDATORS[type as AgentFrame["type"]] : undefined;
+  if (!validator) throw errors.protocolFrame(`unknown frame type ${JSON.stringify(type)}`);
+  if (!validator.Check(value)) {
+    const first = validator.Errors(value)[0];
     throw errors.protocolFrame(`${type} frame: ${first?.instancePath || "(frame)"} ${first?.message ?? "is invalid"}`);
   }
   return value as AgentFrame;

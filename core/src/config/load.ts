@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse } from "yaml";
 import { errors } from "../errors.js";
+import { HOOK_NAMES } from "../hooks/catalog.js";
 import { ConfigSchema, type Config } from "./schema.js";
 import { validate } from "./validate.js";
 
@@ -81,6 +82,9 @@ export function loadConfig(
   const raw = file ? substitute(readFile(file), file, options.env ?? process.env) : {};
 
   const { value: config, problems } = validate<Config>(ConfigSchema, raw);
+  for (const hook of Object.keys(config.hooks.timeoutsMs)) {
+    if (!(HOOK_NAMES as string[]).includes(hook)) problems.push(`hooks.timeoutsMs: unknown hook "${hook}"; hooks are listed in docs/plugins.md`);
+  }
   if (problems.length > 0) throw errors.configInvalid(file ?? "the embedded defaults", problems);
 
   const overrides = options.overrides ?? {};

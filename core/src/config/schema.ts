@@ -89,6 +89,13 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    hooks: Type.Object(
+      {
+        /** Per-hook timeouts in milliseconds replacing the defaults (docs/plugins.md lists them), e.g. `{ onEnrich: 120000 }`. */
+        timeoutsMs: Type.Record(Type.String(), Type.Integer({ minimum: 1, maximum: 600_000 }), { default: {} }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** Admission policy per platform (`web`, `telegram`, …). Unlisted platforms: `web` is open, others allow nobody. */
     admission: Type.Record(Type.String(), Admission, { default: {} }),
     log: Type.Object(

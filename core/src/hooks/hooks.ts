@@ -37,6 +37,10 @@ class TapTimeout extends Error {
   }
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
 function isDeny(value: unknown): value is Deny {
   return typeof value === "object" && value !== null && typeof (value as Deny).deny === "string";
 }
@@ -55,9 +59,13 @@ export class Hooks {
   private readonly records = new Map<number, TapRecord>();
   private nextTapId = 1;
 
+  /**
+   * @param timeoutsMs per-hook timeouts that replace the catalog's defaults
+   */
   constructor(
     private readonly log: Logger,
     private readonly onFailure: (failure: TapFailure) => void,
+    private readonly timeoutsMs: Partial<Record<HookName, number>> = {},
   ) {
     for (const name of HOOK_NAMES) {
       const hook = createTapableHook(name);
@@ -73,7 +81,7 @@ export class Hooks {
     this.records.set(record.id, record);
 
     const tap = { name: plugin, stage: options.stage ?? 0, tapId: record.id };
-    (hook.tapPromise as (options: object, fn: AnyFn) => void)(tap, async (...args: unknown[]) =>
+    (hook.tapPromise as (options: object, fn: AnyFn) => void)(tap, (...args: unknown[]) =>
       record.disposed ? undefined : (fn as AnyFn)(...args),
     );
 
@@ -134,10 +142,13 @@ export class Hooks {
   private guard(name: HookName, tap: { name: string }, fn: AnyFn): AnyFn {
     const spec = HOOK_CATALOG[name];
     const policy = POLICY_BY_KIND[spec.kind];
+    const timeoutMs = this.timeoutsMs[name] ?? spec.timeoutMs;
 
     return async (...args: unknown[]) => {
       try {
-        const result = await withTimeout(Promise.resolve().then(() => fn(...args)), spec.timeoutMs);
+        // Only a tap that returned a promise can hang; a synchronous one needs no timer.
+        const returned = fn(...args);
+        const result = isThenable(returned) ? await withTimeout(Promise.resolve(returned), timeoutMs) : returned;
         if (spec.kind === "gate") return isDeny(result) ? { deny: result.deny } : undefined;
         if (spec.kind === "observer") return undefined;
         return result ?? undefined;

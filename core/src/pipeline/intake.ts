@@ -9,6 +9,7 @@ import type { RouteDecision, RunUnit } from "@arizuko/sdk";
 import type { Logger } from "pino";
 import type { Hooks } from "../hooks/hooks.js";
 import { isBusyError } from "../store/db.js";
+import { GroupCommit } from "../store/group-commit.js";
 import type { Store } from "../store/index.js";
 import type { Decision, MessageRecord } from "../store/messages.js";
 import type { GroupService } from "../groups/groups.js";
@@ -38,6 +39,7 @@ function sanitize(value: unknown, fallbackTopic: string): RouteDecision {
 
 export class Intake {
   private readonly chains = new Map<string, Promise<void>>();
+  private readonly decisions: GroupCommit<{ seq: number; decision: Decision }, void>;
 
   constructor(
     private readonly store: Store,
@@ -46,7 +48,15 @@ export class Intake {
     private readonly outbound: Outbound,
     private readonly queue: IntakeTarget,
     private readonly log: Logger,
-  ) {}
+  ) {
+    const write = ({ seq, decision }: { seq: number; decision: Decision }) => store.messages.decide(seq, decision);
+    this.decisions = new GroupCommit(
+      (items) => store.transaction(() => items.map(write)),
+      (item) => store.transaction(() => write(item)),
+      log,
+      "routing decisions",
+    );
+  }
 
   /** Queues `message` behind earlier messages of its chat. */
   submit(message: MessageRecord, channel: string): void {
@@ -83,7 +93,7 @@ export class Intake {
     // 1. Admission: may this sender start runs at all?
     const denial = await this.hooks.gate("onAdmit", { message, channel });
     if (denial) {
-      this.settle(message, { state: "context", group: null, routeTopic: message.topic, layer: "admission", reason: `not admitted: ${denial.deny}` });
+      await this.settle(message, { state: "context", group: null, routeTopic: message.topic, layer: "admission", reason: `not admitted: ${denial.deny}` });
       void this.hooks.observe("afterRoute", { message, admitted: false, control: null, decision: null });
       return;
     }
@@ -91,7 +101,7 @@ export class Intake {
     // 2. Control phase: sticky switches and commands, never also an agent turn.
     const control = await this.hooks.bail("onControl", message, { channel });
     if (control) {
-      this.settle(message, { state: "done", group: null, routeTopic: message.topic, layer: "control", reason: String(control.reason ?? "handled") });
+      await this.settle(message, { state: "done", group: null, routeTopic: message.topic, layer: "control", reason: String(control.reason ?? "handled") });
       if (typeof control.reply === "string" && control.reply.length > 0) {
         this.outbound.notice({ chat: message.chat, topic: message.topic, text: control.reply, group: null, replyTo: message.platformId });
       }
@@ -108,11 +118,11 @@ export class Intake {
     const layer = decision.layer ?? "none";
     if (!group) {
       const reason = decision.target ? `${decision.reason}; group ${decision.target} does not exist` : decision.reason || NO_ROUTE_REASON;
-      this.settle(message, { state: "context", group: null, routeTopic: decision.topic, layer, reason });
+      await this.settle(message, { state: "context", group: null, routeTopic: decision.topic, layer, reason });
       return;
     }
     if (decision.mode === "observe") {
-      this.settle(message, { state: "context", group: group.folder, routeTopic: decision.topic, layer, reason: decision.reason });
+      await this.settle(message, { state: "context", group: group.folder, routeTopic: decision.topic, layer, reason: decision.reason });
       return;
     }
 
@@ -121,14 +131,15 @@ export class Intake {
     const notes = Array.isArray(enrichment?.notes) ? enrichment.notes.filter((note) => typeof note === "string") : [];
 
     // 5. Queue.
-    this.settle(message, { state: "pending", group: group.folder, routeTopic: decision.topic, layer, reason: decision.reason, notes });
+    await this.settle(message, { state: "pending", group: group.folder, routeTopic: decision.topic, layer, reason: decision.reason, notes });
     const unit: RunUnit = { group: group.folder, chat: message.chat, topic: decision.topic };
     void this.hooks.observe("onEnqueue", { message, unit });
     this.queue.notify(unit);
   }
 
-  private settle(message: MessageRecord, decision: Decision): void {
-    this.store.messages.decide(message.seq, decision);
+  /** Stores a decision; decisions of messages of different chats share one transaction. */
+  private async settle(message: MessageRecord, decision: Decision): Promise<void> {
+    await this.decisions.submit({ seq: message.seq, decision });
     this.log.debug({ chat: message.chat, seq: message.seq, state: decision.state, group: decision.group, layer: decision.layer, reason: decision.reason }, "message decided");
   }
 }

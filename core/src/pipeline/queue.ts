@@ -28,13 +28,27 @@ export class RunQueue {
     private readonly log: Logger,
   ) {}
 
-  /** The unit has new pending messages. */
+  /**
+   * The unit has new pending messages. The run starts in the next turn of the event
+   * loop, so messages routed in this turn join one batch instead of a run each.
+   */
   notify(unit: RunUnit): void {
     if (this.stopped) return;
     const key = unitKey(unit);
     if (this.active.has(key)) return; // picked up when the current run ends
     this.waiting.set(key, unit);
-    this.pump();
+    this.schedulePump();
+  }
+
+  private pumpScheduled = false;
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   /** Re-queues every unit with pending messages (start-up). */
@@ -81,8 +95,8 @@ export class RunQueue {
       .finally(() => {
         this.active.delete(key);
         if (this.stopped) return;
-        if (this.store.messages.pendingForUnit(unit, 1).length > 0) this.waiting.set(key, unit);
-        this.pump();
+        if (this.store.messages.hasPending(unit)) this.waiting.set(key, unit);
+        this.schedulePump();
       });
     this.active.set(key, run);
   }

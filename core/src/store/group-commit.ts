@@ -32,10 +32,12 @@ export class GroupCommit<T, R> {
    * @param transaction writes all items in one transaction and returns one result per item, in order
    * @param write writes one item in its own transaction (used to isolate a bad item)
    */
+  /** @param what names the writes in log lines, e.g. `inbound commit` */
   constructor(
     private readonly transaction: (items: T[]) => R[],
     private readonly write: (item: T) => R,
     private readonly log: Logger,
+    private readonly what = "commit",
   ) {}
 
   submit(item: T): Promise<R> {
@@ -85,14 +87,14 @@ export class GroupCommit<T, R> {
     const waited = now - this.busySince;
 
     if (waited >= BUSY_GIVE_UP_MS) {
-      this.log.error({ rows: batch.length, waitedMs: waited }, "store locked too long; inbound messages rejected as retryable");
+      this.log.error({ rows: batch.length, waitedMs: waited }, `store locked too long; ${this.what} rejected as retryable`);
       batch.forEach((entry) => entry.reject(errors.storeBusy(waited)));
       this.busySince = null;
       this.busyDelay = BUSY_RETRY_START_MS;
       return;
     }
 
-    this.log.warn({ rows: batch.length, waitedMs: waited, retryInMs: this.busyDelay, err: error }, "store locked; retrying inbound commit");
+    this.log.warn({ rows: batch.length, waitedMs: waited, retryInMs: this.busyDelay, err: error }, `store locked; retrying ${this.what}`);
     this.queue.unshift(...batch);
     this.schedule(this.busyDelay);
     this.busyDelay = Math.min(this.busyDelay * 2, BUSY_RETRY_CAP_MS);

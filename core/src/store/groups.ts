@@ -38,13 +38,13 @@ function toRecord(row: GroupRow): GroupRecord {
 
 export class GroupStore {
   private readonly statements;
+  /** Every group, read once and dropped on each write through this store; groups are few and read on every message. */
+  private cache: Map<string, GroupRecord> | null = null;
 
   constructor(db: Db) {
     this.statements = {
       insert: db.prepare("INSERT INTO groups (folder, name, created_at) VALUES (?, ?, ?)"),
-      get: db.prepare("SELECT * FROM groups WHERE folder = ?"),
       list: db.prepare("SELECT * FROM groups ORDER BY folder"),
-      count: db.prepare("SELECT count(*) AS n FROM groups"),
       failure: db.prepare(
         "UPDATE groups SET failure_streak = failure_streak + 1 WHERE folder = ? RETURNING failure_streak",
       ),
@@ -56,39 +56,44 @@ export class GroupStore {
     };
   }
 
+  private all(): Map<string, GroupRecord> {
+    this.cache ??= new Map((this.statements.list.all() as GroupRow[]).map((row) => [row.folder, toRecord(row)]));
+    return this.cache;
+  }
+
   add(folder: string, name: string, now: number): void {
+    this.cache = null;
     this.statements.insert.run(folder, name, now);
   }
 
   get(folder: string): GroupRecord | null {
-    const row = this.statements.get.get(folder) as GroupRow | undefined;
-    return row ? toRecord(row) : null;
+    return this.all().get(folder) ?? null;
   }
 
   list(): GroupRecord[] {
-    return (this.statements.list.all() as GroupRow[]).map(toRecord);
-  }
-
-  count(): number {
-    return (this.statements.count.get() as { n: number }).n;
+    return [...this.all().values()];
   }
 
   /** Counts a failed run; returns the consecutive failures so far. */
   recordFailure(folder: string): number {
+    this.cache = null;
     const row = this.statements.failure.get(folder) as { failure_streak: number } | undefined;
     return row?.failure_streak ?? 0;
   }
 
   /** A run succeeded (or an operator resumed the group): closes the breaker. */
   reset(folder: string): void {
+    this.cache = null;
     this.statements.success.run(folder);
   }
 
   open(folder: string, until: number): void {
+    this.cache = null;
     this.statements.open.run(until, folder);
   }
 
   halfOpen(folder: string): boolean {
+    this.cache = null;
     return this.statements.halfOpen.run(folder).changes > 0;
   }
 }

@@ -26,7 +26,11 @@ export class Store {
   /** Migrations applied while this process opened the store, `owner/name`; plugins' are added as they load. */
   readonly applied: string[] = [];
 
+  // Built once: better-sqlite3 builds several wrapper functions per db.transaction() call.
+  private readonly inTransaction: (fn: () => unknown) => unknown;
+
   private constructor(readonly db: Db, readonly file: string) {
+    this.inTransaction = db.transaction((fn: () => unknown) => fn());
     this.messages = new MessageStore(db);
     this.runs = new RunStore(db);
     this.sessions = new SessionStore(db);
@@ -51,9 +55,9 @@ export class Store {
     }
   }
 
-  /** Runs `fn` in one transaction (nested calls join the outer one). */
+  /** Runs `fn` in one transaction; a nested call becomes a savepoint of the outer one. */
   transaction<R>(fn: () => R): R {
-    return this.db.transaction(fn)();
+    return this.inTransaction(fn) as R;
   }
 
   /** True when the database answers a trivial query; `/health` reports 503 otherwise. */

@@ -56,6 +56,8 @@ export interface InsertResult {
   id: string;
   seq: number;
   duplicate: boolean;
+  /** The stored row, for a new message (so callers need not read it back). */
+  record: MessageRecord | null;
 }
 
 export interface Decision {
@@ -111,9 +113,10 @@ export class MessageStore {
 
   constructor(private readonly db: Db) {
     this.statements = {
+      // Writes only for a new chat or a changed name: an unchanged row costs no page write.
       ensureChat: db.prepare(
         "INSERT INTO chats (jid, platform, name, created_at) VALUES (?, ?, ?, ?) " +
-          "ON CONFLICT (jid) DO UPDATE SET name = coalesce(excluded.name, chats.name)",
+          "ON CONFLICT (jid) DO UPDATE SET name = excluded.name WHERE excluded.name IS NOT NULL AND chats.name IS NOT excluded.name",
       ),
       insert: db.prepare(
         `INSERT INTO messages (id, chat, platform_id, kind, direction, verb, sender, sender_name, text, topic,
@@ -141,6 +144,10 @@ export class MessageStore {
         `SELECT * FROM messages WHERE state = 'pending' AND route_layer IS NOT NULL
            AND group_folder = ? AND chat = ? AND route_topic = ? ORDER BY seq LIMIT ?`,
       ),
+      hasPending: db.prepare(
+        `SELECT 1 FROM messages WHERE state = 'pending' AND route_layer IS NOT NULL
+           AND group_folder = ? AND chat = ? AND route_topic = ? LIMIT 1`,
+      ),
       context: db.prepare(
         `SELECT * FROM (
            SELECT * FROM messages WHERE chat = ? AND route_topic = ? AND seq > ?
@@ -160,7 +167,8 @@ export class MessageStore {
 
     const kind = message.kind ?? "message";
     const topic = message.topic ?? "";
-    const inserted = this.statements.insert.get({
+    const row: MessageRow = {
+      seq: 0,
       id: newId("msg"),
       chat: message.chat,
       platform_id: message.platformId,
@@ -180,13 +188,16 @@ export class MessageStore {
       run_id: null,
       route_layer: null,
       route_reason: null,
+      notes: null,
       ts: message.ts ?? now,
       stored_at: now,
-    }) as { seq: number; id: string } | undefined;
-    if (inserted) return { ...inserted, duplicate: false };
+    };
+    const { seq: _unassigned, notes: _none, ...values } = row;
+    const inserted = this.statements.insert.get(values) as { seq: number; id: string } | undefined;
+    if (inserted) return { id: inserted.id, seq: inserted.seq, duplicate: false, record: toRecord({ ...row, seq: inserted.seq }) };
 
     const existing = this.statements.existing.get(message.chat, message.platformId, kind) as { seq: number; id: string };
-    return { ...existing, duplicate: true };
+    return { ...existing, duplicate: true, record: null };
   }
 
   /** Inserts an agent reply chunk or a host notice; stored as `context`, never queued. */
@@ -256,6 +267,10 @@ export class MessageStore {
   pendingForUnit(unit: RunUnit, limit: number): MessageRecord[] {
     const rows = this.statements.pendingForUnit.all(unit.group, unit.chat, unit.topic, limit) as MessageRow[];
     return rows.map(toRecord);
+  }
+
+  hasPending(unit: RunUnit): boolean {
+    return this.statements.hasPending.get(unit.group, unit.chat, unit.topic) !== undefined;
   }
 
   /**

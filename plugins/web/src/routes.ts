@@ -5,7 +5,7 @@
  *   GET  /web/chats/{chat}/messages   history page, ?after=&limit=
  * A chat belongs to the visitor who first used it; others get 404.
  */
-import { randomBytes } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { ArizukoError, chatJid, type ChannelContext, type Host, type InboundMessage } from "@arizuko/sdk";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import Type, { type Static } from "typebox";
@@ -92,7 +92,7 @@ export function registerRoutes(context: WebRoutesContext): void {
       const visitor = open(request, reply, chat);
       const message: InboundMessage = {
         chat: jidOf(chat),
-        platformId: body.id ?? `w_${randomBytes(12).toString("base64url")}`,
+        platformId: body.id ?? `w_${randomUUID()}`,
         verb: body.reply_to ? "reply" : "message",
         sender: `web:${visitor}`,
         text: body.text,
