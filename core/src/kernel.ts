@@ -84,6 +84,7 @@ export class Kernel {
   private readonly http: HttpRoutes;
   private readonly scopes = new Map<string, PluginScope>();
   private adminSocket: Server | null = null;
+  private runnerCheck: Promise<unknown> | null = null;
   private ready = false;
   private stopping: Promise<void> | null = null;
   /** Base URL the server listens on, once started. */
@@ -142,6 +143,8 @@ export class Kernel {
     mkdirSync(resolved.dataDir, { recursive: true });
     const store = await Store.open(resolved.dataDir, log.child({ plugin: "core" }));
     const kernel = new Kernel(store, resolved, mode, log, options.runner);
+    // The agent runner check of start() begins now, beside plugin loading.
+    if (mode === "server") kernel.runnerCheck = kernel.checkRunner();
     try {
       kernel.seed();
       kernel.registerCore();
@@ -151,6 +154,12 @@ export class Kernel {
       await kernel.stop("boot failed");
       throw error;
     }
+  }
+
+  private checkRunner(): Promise<unknown> {
+    const check = this.runner.check(this.resolved.config.agent.harness, this.resolved.dataDir);
+    check.catch(() => undefined); // awaited in start(); this only keeps it from counting as unhandled
+    return check;
   }
 
   /** First run: an epoch id for the store, and the `main` group. */
@@ -243,13 +252,14 @@ export class Kernel {
     }
     await this.hooks.observe("onBoot", { dataDir: this.resolved.dataDir });
 
-    // 1. The agent runner starts and offers the configured harness, else nothing would be answered.
-    await this.runner.check(config.agent.harness, this.resolved.dataDir);
+    // 1. The agent runner starts and offers the configured harness, else nothing would be
+    //    answered. The check runs beside the next steps and is awaited before opening up.
+    const runnerChecked = this.runnerCheck ?? this.runner.check(config.agent.harness, this.resolved.dataDir);
 
     // 2. Runs interrupted by the last stop, before anything new arrives.
     recoverRuns(this.store, this.runner, this.log);
 
-    // 3. HTTP; no plugin can add routes after this.
+    // 3. HTTP; no plugin can add routes after this. /ready stays 503 until the end.
     this.http.close();
     try {
       this.url = await this.server.listen({ host: config.http.host, port: config.http.port });
@@ -258,6 +268,8 @@ export class Kernel {
       throw error;
     }
     this.url = this.url.replace("[::1]", "localhost");
+
+    await runnerChecked;
 
     // 4. Channels; one that fails to start fails its plugin only.
     for (const { owner, error } of await this.channels.startAll()) await this.failPlugin(owner.name, describe(error));

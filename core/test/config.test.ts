@@ -184,7 +184,8 @@ describe("config validation", () => {
   it.each([
     ["a text port", "http:\n  port: eighty\n", 'http.port: expected integer, got "eighty"'],
     ["a text boolean", "insecure: sure\n", 'insecure: expected boolean, got "sure"'],
-    ["a plugin mapping", "plugins: { web: true }\n", 'plugins[0]: expected a plugin name or path, or { use, config }, got {"web":true}'],
+    ["a plugin mapping", "plugins: { web: true }\n", 'plugins: expected array, got {"web":true}'],
+    ["a plugin with unknown keys", "plugins: [{ use: web, x: 1 }]\n", 'plugins[0]: expected a plugin name or path, or { use, config }, got {"use":"web","x":1}'],
     ["a port too high", "http:\n  port: 70000\n", "http.port: expected a number <= 65535, got 70000"],
     ["an unknown log level", "log:\n  level: loud\n", 'log.level: expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "loud"'],
     ["an empty data path", 'data: ""\n', 'data: expected at least 1 characters, got ""'],

@@ -11,7 +11,13 @@ export const HOST_API_VERSION = 1;
 /** Plugin names: lowercase, digits and `-`; tables are prefixed with the name, `-` as `_`. */
 export const PLUGIN_NAME_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 
-export interface PluginDefinition<S extends TSchema = TSchema> {
+/** A JSON Schema object; TypeBox schemas are JSON Schemas. */
+export type JsonSchema = Record<string, unknown>;
+
+/** The config type a schema describes: inferred for TypeBox schemas, `C` for plain JSON Schema. */
+export type ConfigOf<S, C = Record<string, unknown>> = S extends TSchema ? Static<S> : C;
+
+export interface PluginDefinition<S = TSchema, C = ConfigOf<S>> {
   /** Unique name; also the tap name in hook logs and the prefix of the plugin's tables. */
   name: string;
   version: string;
@@ -20,18 +26,22 @@ export interface PluginDefinition<S extends TSchema = TSchema> {
   description?: string;
   /** Names of plugins that must register first; a missing or failed one fails this plugin. */
   dependencies?: string[];
-  /** TypeBox schema of the plugin's config; defaults in the schema are applied. */
+  /**
+   * JSON Schema of the plugin's config, usually built with TypeBox (then `config` is
+   * typed from it). Defaults in the schema are applied and text is converted to the
+   * number or boolean a field needs.
+   */
   configSchema?: S;
   /**
    * Folder of SQL migrations (`0001_name.sql`, applied in name order, recorded under the
    * plugin's name). Usually `new URL("../migrations", import.meta.url)`.
    */
   migrations?: string | URL;
-  register(host: Host, config: Static<S>): void | Promise<void>;
+  register(host: Host, config: C): void | Promise<void>;
 }
 
 /** Declares a plugin; checks the name at import time so a typo fails early and clearly. */
-export function definePlugin<S extends TSchema>(definition: PluginDefinition<S>): PluginDefinition<S> {
+export function definePlugin<S = TSchema, C = ConfigOf<S>>(definition: PluginDefinition<S, C>): PluginDefinition<S, C> {
   if (!PLUGIN_NAME_PATTERN.test(definition.name)) {
     throw new ArizukoError(
       "ARZ_ERR_PLUGIN_NAME",

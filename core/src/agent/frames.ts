@@ -4,52 +4,64 @@
  * the run, never a crash of the host.
  */
 import type { AgentFrame } from "@arizuko/sdk";
-import Type, { type TSchema } from "typebox";
-import { Compile, type Validator } from "typebox/compile";
+import type { ValidateFunction } from "ajv";
+import { compileStrict, type JsonSchema } from "../config/validate.js";
 import { errors } from "../errors.js";
 
 /** Longest line accepted from an agent runner, in UTF-16 code units. */
 export const MAX_FRAME_LENGTH = 1_000_000;
 
-const RunId = Type.String({ minLength: 1, maxLength: 128 });
+const RUN_ID = { type: "string", minLength: 1, maxLength: 128 };
 
-const FRAME_SCHEMAS: Record<AgentFrame["type"], TSchema> = {
-  hello: Type.Object({
-    type: Type.Literal("hello"),
-    run_id: Type.Null(),
-    protocol: Type.String({ maxLength: 32 }),
-    features: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 }),
-    harnesses: Type.Array(Type.String({ maxLength: 128 }), { maxItems: 64 }),
-  }),
-  delta: Type.Object({ type: Type.Literal("delta"), run_id: RunId, text: Type.String() }),
-  message: Type.Object({
-    type: Type.Literal("message"),
-    run_id: RunId,
-    text: Type.String({ minLength: 1 }),
-    reply_to: Type.Optional(Type.Union([Type.String({ maxLength: 512 }), Type.Null()])),
-  }),
-  session: Type.Object({ type: Type.Literal("session"), run_id: RunId, session_id: Type.String({ minLength: 1, maxLength: 256 }) }),
-  usage: Type.Object({
-    type: Type.Literal("usage"),
-    run_id: RunId,
-    input_tokens: Type.Optional(Type.Integer({ minimum: 0 })),
-    output_tokens: Type.Optional(Type.Integer({ minimum: 0 })),
-    cost_usd: Type.Optional(Type.Number({ minimum: 0 })),
-    model: Type.Optional(Type.String({ maxLength: 128 })),
-  }),
-  done: Type.Object({ type: Type.Literal("done"), run_id: RunId }),
-  error: Type.Object({
-    type: Type.Literal("error"),
-    run_id: RunId,
-    code: Type.String({ maxLength: 128 }),
-    message: Type.String({ maxLength: 10_000 }),
-    retryable: Type.Optional(Type.Boolean()),
-  }),
+const frame = (type: string, properties: Record<string, unknown>, required: string[]): JsonSchema => ({
+  type: "object",
+  required: ["type", "run_id", ...required],
+  properties: { type: { const: type }, run_id: RUN_ID, ...properties },
+});
+
+const FRAME_SCHEMAS: Record<AgentFrame["type"], JsonSchema> = {
+  hello: frame(
+    "hello",
+    {
+      run_id: { type: "null" },
+      protocol: { type: "string", maxLength: 32 },
+      features: { type: "array", maxItems: 64, items: { type: "string", maxLength: 64 } },
+      harnesses: { type: "array", maxItems: 64, items: { type: "string", maxLength: 128 } },
+    },
+    ["protocol", "features", "harnesses"],
+  ),
+  delta: frame("delta", { text: { type: "string" } }, ["text"]),
+  message: frame("message", { text: { type: "string", minLength: 1 }, reply_to: { type: ["string", "null"], maxLength: 512 } }, ["text"]),
+  session: frame("session", { session_id: { type: "string", minLength: 1, maxLength: 256 } }, ["session_id"]),
+  usage: frame(
+    "usage",
+    {
+      input_tokens: { type: "integer", minimum: 0 },
+      output_tokens: { type: "integer", minimum: 0 },
+      cost_usd: { type: "number", minimum: 0 },
+      model: { type: "string", maxLength: 128 },
+    },
+    [],
+  ),
+  done: frame("done", {}, []),
+  error: frame(
+    "error",
+    { code: { type: "string", maxLength: 128 }, message: { type: "string", maxLength: 10_000 }, retryable: { type: "boolean" } },
+    ["code", "message"],
+  ),
 };
 
-const VALIDATORS = Object.fromEntries(
-  Object.entries(FRAME_SCHEMAS).map(([type, schema]) => [type, Compile(schema)]),
-) as Record<AgentFrame["type"], Validator>;
+/** Validators compiled on first use, so start-up does not pay for frames it may never read. */
+const validators = new Map<AgentFrame["type"], ValidateFunction>();
+
+function validatorFor(type: AgentFrame["type"]): ValidateFunction {
+  let validator = validators.get(type);
+  if (!validator) {
+    validator = compileStrict(FRAME_SCHEMAS[type]);
+    validators.set(type, validator);
+  }
+  return validator;
+}
 
 /** Parses one line from an agent runner; throws ARZ_ERR_PROTOCOL_FRAME naming the problem. */
 export function parseAgentFrame(line: string): AgentFrame {
@@ -63,10 +75,10 @@ export function parseAgentFrame(line: string): AgentFrame {
   }
 
   const type = (value as { type?: unknown } | null)?.type;
-  const validator = typeof type === "string" && Object.hasOwn(VALIDATORS, type) ? VALIDATORS[type as AgentFrame["type"]] : undefined;
+  const validator = typeof type === "string" && Object.hasOwn(FRAME_SCHEMAS, type) ? validatorFor(type as AgentFrame["type"]) : undefined;
   if (!validator) throw errors.protocolFrame(`unknown frame type ${JSON.stringify(type)}`);
-  if (!validator.Check(value)) {
-    const first = validator.Errors(value)[0];
+  if (!validator(value)) {
+    const first = validator.errors?.[0];
     throw errors.protocolFrame(`${type} frame: ${first?.instancePath || "(frame)"} ${first?.message ?? "is invalid"}`);
   }
   return value as AgentFrame;

@@ -6,9 +6,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { encodeFrame, PROTOCOL_VERSION, protocolMajor, type AgentFrame, type HelloFrame, type RunFrame } from "@arizuko/sdk";
-import { resolve as resolveModule } from "import-meta-resolve";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { errors } from "../errors.js";
 import { parseAgentFrame } from "./frames.js";
@@ -29,7 +29,10 @@ export interface ProcessRunnerOptions {
 }
 
 export function defaultAgentCommand(): string[] {
-  const entry = fileURLToPath(resolveModule("@arizuko/agent/main", import.meta.url));
+  // The compiled entry, found from the package folder: resolving "@arizuko/agent/main"
+  // would follow any custom export condition the host itself runs with.
+  const manifest = createRequire(import.meta.url).resolve("@arizuko/agent/package.json");
+  const entry = join(dirname(manifest), "dist", "main.js");
   return [process.execPath, entry];
 }
 

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { parse } from "yaml";
+import { createRequire } from "node:module";
 import { errors } from "../errors.js";
 import { HOOK_NAMES } from "../hooks/catalog.js";
 import { ConfigSchema, type Config } from "./schema.js";
@@ -60,10 +60,16 @@ function findFile(explicit: string | undefined, cwd: string): string | null {
   return found ?? null;
 }
 
+/** Parses YAML (of which JSON is a subset); the parser is loaded only when a config file exists. */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)("yaml") as typeof import("yaml");
+  return yaml.parse(text);
+}
+
 function readFile(file: string): unknown {
   let parsed: unknown;
   try {
-    parsed = parse(readFileSync(file, "utf8"));
+    parsed = parseYaml(readFileSync(file, "utf8"));
   } catch (error) {
     throw errors.configUnreadable(file, (error as Error).message);
   }

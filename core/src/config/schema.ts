@@ -2,111 +2,146 @@
  * The config file's schema and its embedded defaults. With no config file, these
  * defaults serve a first run: SQLite under ./data, the web chat on 127.0.0.1:8080,
  * the process runner with the demo harness, routes from the route table.
+ *
+ * The schema is plain JSON Schema (what ajv checks) and `Config` is its type, written
+ * out: keep the two in step.
  */
-import Type, { type Static } from "typebox";
 
 export const DEFAULT_PLUGINS = ["web", "route-table"];
 
-const PluginEntry = Type.Union(
-  [
-    Type.String({ minLength: 1 }),
-    Type.Object(
-      {
-        /** Short name (`web`), package name or path of the plugin. */
-        use: Type.String({ minLength: 1 }),
-        config: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-      },
-      { additionalProperties: false },
-    ),
+/** A plugin entry: its short name, package name or path, or `{ use, config }`. */
+export type PluginEntryConfig = string | { use: string; config?: Record<string, unknown> };
+
+export interface AdmissionConfig {
+  /** `open`: anyone may start runs; `allowlist`: only senders or chats listed in `allow`. */
+  policy: "open" | "allowlist";
+  /** Sender or chat JIDs; `*` at the end matches any rest. */
+  allow?: string[];
+}
+
+export interface Config {
+  /** Data folder: database, group folders, admin socket. Relative to the config file. */
+  data: string;
+  http: { host: string; port: number };
+  /** Allows listening on a non-loopback address without authentication. */
+  insecure: boolean;
+  plugins: PluginEntryConfig[];
+  runner: {
+    kind: "process";
+    /** Command that starts the agent runner; defaults to the bundled @arizuko/agent. */
+    command?: string[];
+    /** A run still going after this many milliseconds is stopped, then killed. */
+    timeoutMs: number;
+    /** Milliseconds between `stop` and killing the runner. */
+    stopGraceMs: number;
+    /** Milliseconds the runner has to send `hello` after it starts. */
+    helloTimeoutMs: number;
+  };
+  agent: {
+    /** Harness inside the agent runner: `demo` replies deterministically. */
+    harness: string;
+    options: Record<string, unknown>;
+  };
+  queue: {
+    /** Runs in flight at once across all units. */
+    maxConcurrentRuns: number;
+    /** Most pending messages one run takes. */
+    maxBatch: number;
+    /** Most context rows (chatter, earlier replies) a run's batch carries. */
+    contextMessages: number;
+  };
+  breaker: {
+    /** Consecutive failed runs that pause a group. */
+    failures: number;
+    /** Milliseconds a paused group waits before one run may try again. */
+    cooldownMs: number;
+  };
+  hooks: {
+    /** Per-hook timeouts in milliseconds replacing the defaults docs/plugins.md lists, e.g. `{ onEnrich: 120000 }`. */
+    timeoutsMs: Record<string, number>;
+  };
+  /** Admission policy per platform (`web`, `telegram`, …). Unlisted platforms: `web` is open, the others admit nobody. */
+  admission: Record<string, AdmissionConfig>;
+  log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
+}
+
+const integer = (minimum: number, defaultValue: number, maximum?: number) => ({
+  type: "integer",
+  minimum,
+  ...(maximum !== undefined && { maximum }),
+  default: defaultValue,
+});
+
+const section = (properties: Record<string, unknown>, required: string[] = []) => ({
+  type: "object",
+  properties,
+  required,
+  additionalProperties: false,
+  default: {},
+});
+
+const PLUGIN_ENTRY = {
+  description: "a plugin name or path, or { use, config }",
+  anyOf: [
+    { type: "string", minLength: 1 },
+    {
+      type: "object",
+      properties: { use: { type: "string", minLength: 1 }, config: { type: "object" } },
+      required: ["use"],
+      additionalProperties: false,
+    },
   ],
-  { description: "a plugin name or path, or { use, config }" },
-);
+};
 
-const Admission = Type.Object(
-  {
-    /** `open`: anyone may start runs; `allowlist`: only senders or chats listed in `allow`. */
-    policy: Type.Enum(["open", "allowlist"]),
-    /** Sender or chat JIDs; `*` at the end matches any rest. */
-    allow: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+export const ConfigSchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    data: { type: "string", minLength: 1, default: "./data" },
+    http: section({
+      host: { type: "string", minLength: 1, default: "127.0.0.1" },
+      port: integer(0, 8080, 65535),
+    }),
+    insecure: { type: "boolean", default: false },
+    plugins: { type: "array", items: PLUGIN_ENTRY, default: DEFAULT_PLUGINS },
+    runner: section({
+      kind: { enum: ["process"], default: "process" },
+      command: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 },
+      timeoutMs: integer(100, 600_000),
+      stopGraceMs: integer(0, 5_000),
+      helloTimeoutMs: integer(100, 15_000),
+    }),
+    agent: section({
+      harness: { type: "string", minLength: 1, default: "demo" },
+      options: { type: "object", default: {} },
+    }),
+    queue: section({
+      maxConcurrentRuns: integer(1, 4),
+      maxBatch: integer(1, 50),
+      contextMessages: integer(0, 20),
+    }),
+    breaker: section({
+      failures: integer(1, 3),
+      cooldownMs: integer(100, 300_000),
+    }),
+    hooks: section({
+      timeoutsMs: { type: "object", additionalProperties: { type: "integer", minimum: 1, maximum: 600_000 }, default: {} },
+    }),
+    admission: {
+      type: "object",
+      default: {},
+      additionalProperties: {
+        type: "object",
+        properties: {
+          policy: { enum: ["open", "allowlist"] },
+          allow: { type: "array", items: { type: "string", minLength: 1 } },
+        },
+        required: ["policy"],
+        additionalProperties: false,
+      },
+    },
+    log: section({
+      level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], default: "info" },
+    }),
   },
-  { additionalProperties: false },
-);
-
-export const ConfigSchema = Type.Object(
-  {
-    /** Data folder: database, group folders, admin socket. Relative to the config file. */
-    data: Type.String({ minLength: 1, default: "./data" }),
-    http: Type.Object(
-      {
-        host: Type.String({ minLength: 1, default: "127.0.0.1" }),
-        /** 0 picks a free port. */
-        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    /** Allows listening on a non-loopback address without authentication. */
-    insecure: Type.Boolean({ default: false }),
-    plugins: Type.Array(PluginEntry, { default: DEFAULT_PLUGINS }),
-    runner: Type.Object(
-      {
-        kind: Type.Enum(["process"], { default: "process" }),
-        /** Command that starts the agent runner; defaults to the bundled @arizuko/agent. */
-        command: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
-        /** A run still going after this long is stopped, then killed. */
-        timeoutMs: Type.Integer({ minimum: 100, default: 600_000 }),
-        /** Time between `stop` and killing the runner. */
-        stopGraceMs: Type.Integer({ minimum: 0, default: 5_000 }),
-        /** Time the runner has to send `hello` after it starts. */
-        helloTimeoutMs: Type.Integer({ minimum: 100, default: 15_000 }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    agent: Type.Object(
-      {
-        /** Harness inside the agent runner: `demo` answers deterministically. */
-        harness: Type.String({ minLength: 1, default: "demo" }),
-        options: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    queue: Type.Object(
-      {
-        /** Runs in flight at once across all units. */
-        maxConcurrentRuns: Type.Integer({ minimum: 1, default: 4 }),
-        /** Most pending messages one run takes. */
-        maxBatch: Type.Integer({ minimum: 1, default: 50 }),
-        /** Most context rows (chatter, earlier replies) a run's batch carries. */
-        contextMessages: Type.Integer({ minimum: 0, default: 20 }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    breaker: Type.Object(
-      {
-        /** Consecutive failed runs that pause a group. */
-        failures: Type.Integer({ minimum: 1, default: 3 }),
-        /** How long a paused group waits before one run may try again. */
-        cooldownMs: Type.Integer({ minimum: 100, default: 300_000 }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    hooks: Type.Object(
-      {
-        /** Per-hook timeouts in milliseconds replacing the defaults (docs/plugins.md lists them), e.g. `{ onEnrich: 120000 }`. */
-        timeoutsMs: Type.Record(Type.String(), Type.Integer({ minimum: 1, maximum: 600_000 }), { default: {} }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    /** Admission policy per platform (`web`, `telegram`, …). Unlisted platforms: `web` is open, others allow nobody. */
-    admission: Type.Record(Type.String(), Admission, { default: {} }),
-    log: Type.Object(
-      {
-        level: Type.Enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { default: "info" }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-  },
-  { additionalProperties: false },
-);
-
-export type Config = Static<typeof ConfigSchema>;
-export type PluginEntryConfig = Static<typeof PluginEntry>;
+};

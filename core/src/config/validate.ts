@@ -1,22 +1,34 @@
 /**
- * Validates a value against a TypeBox schema, applying the schema's defaults, and turns
- * TypeBox's errors into sentences an operator can act on: the field, what was
- * expected, what was found.
+ * Validates config values against JSON Schemas (TypeBox schemas are JSON Schemas),
+ * applying the schemas' defaults and converting text to the number or boolean a
+ * field needs, and turns the validator's errors into sentences an operator can act
+ * on: the field, what was expected, what was found.
+ *
+ * ajv does the work: fastify loads it anyway, so validation adds no start-up cost.
  */
-import type { TSchema } from "typebox";
-import Value from "typebox/value";
+import { createRequire } from "node:module";
+import type { ErrorObject, ValidateFunction } from "ajv";
+
+// ajv is CommonJS; loading it through require keeps its default export's type simple.
+const Ajv = createRequire(import.meta.url)("ajv") as typeof import("ajv").default;
+
+/** Applies defaults, converts scalar types (and a scalar to a one-item list), reports every error. */
+const configAjv = new Ajv({ useDefaults: true, coerceTypes: "array", allErrors: true, strict: false });
+/** Checks without changing the value and stops at the first error: for hot paths. */
+const strictAjv = new Ajv({ allErrors: false, strict: false });
+
+const compiled = new WeakMap<object, ValidateFunction>();
+
+export type JsonSchema = Record<string, unknown>;
 
 export interface Validated<T> {
   value: T;
   problems: string[];
 }
 
-interface SchemaError {
-  keyword: string;
-  instancePath: string;
-  schemaPath: string;
-  params: Record<string, unknown>;
-  message: string;
+/** Compiles `schema` once for checks that must not alter the value. */
+export function compileStrict<T>(schema: JsonSchema): ValidateFunction<T> {
+  return strictAjv.compile<T>(schema);
 }
 
 /** `/http/port` → `http.port`; `/plugins/0` → `plugins[0]`. */
@@ -34,7 +46,7 @@ function valueAt(value: unknown, instancePath: string): unknown {
   let current = value;
   for (const part of instancePath.split("/").slice(1)) {
     if (typeof current !== "object" || current === null) return undefined;
-    current = (current as Record<string, unknown>)[part];
+    current = (current as Record<string, unknown>)[part.replaceAll("~1", "/").replaceAll("~0", "~")];
   }
   return current;
 }
@@ -45,8 +57,8 @@ function shown(value: unknown): string {
   return text.length > 60 ? text.slice(0, 57) + "..." : text;
 }
 
-/** Finds the sub-schema at a JSON pointer like `#/properties/plugins/items`. */
-function schemaAt(schema: TSchema, pointer: string): Record<string, unknown> | undefined {
+/** Finds the sub-schema at a JSON pointer like `#/properties/plugins/items/anyOf`. */
+function schemaAt(schema: JsonSchema, pointer: string): Record<string, unknown> | undefined {
   let current: unknown = schema;
   for (const part of pointer.replace(/^#\/?/, "").split("/").filter(Boolean)) {
     if (typeof current !== "object" || current === null) return undefined;
@@ -55,18 +67,16 @@ function schemaAt(schema: TSchema, pointer: string): Record<string, unknown> | u
   return typeof current === "object" && current !== null ? (current as Record<string, unknown>) : undefined;
 }
 
-function describeError(error: SchemaError, input: unknown, base: string, schema: TSchema): string | null {
+function describeError(error: ErrorObject, input: unknown, base: string, schema: JsonSchema): string {
   const field = fieldName(error.instancePath, base);
   const got = shown(valueAt(input, error.instancePath));
-  const params = error.params;
+  const params = error.params as Record<string, unknown>;
 
   switch (error.keyword) {
     case "required":
-      return `${field}: missing required field ${(params.requiredProperties as string[]).map((name) => `"${name}"`).join(", ")}`;
+      return `${field}: missing required field "${String(params.missingProperty)}"`;
     case "additionalProperties":
-      return `${field}: unknown field ${(params.additionalProperties as string[]).map((name) => `"${name}"`).join(", ")}; remove it or check its spelling`;
-    case "boolean":
-      return null; // reported by the additionalProperties error of the parent
+      return `${field}: unknown field "${String(params.additionalProperty)}"; remove it or check its spelling`;
     case "enum":
       return `${field}: expected one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}, got ${got}`;
     case "type":
@@ -75,24 +85,24 @@ function describeError(error: SchemaError, input: unknown, base: string, schema:
     case "exclusiveMinimum":
     case "maximum":
     case "exclusiveMaximum":
-      return `${field}: expected a number ${params.comparison} ${params.limit}, got ${got}`;
+      return `${field}: expected a number ${String(params.comparison)} ${String(params.limit)}, got ${got}`;
     case "minLength":
-      return `${field}: expected at least ${params.limit} characters, got ${got}`;
+      return `${field}: expected at least ${String(params.limit)} characters, got ${got}`;
     case "maxLength":
-      return `${field}: expected at most ${params.limit} characters, got ${got}`;
+      return `${field}: expected at most ${String(params.limit)} characters, got ${got}`;
     case "minItems":
-      return `${field}: expected at least ${params.limit} items, got ${got}`;
+      return `${field}: expected at least ${String(params.limit)} items, got ${got}`;
     case "maxItems":
-      return `${field}: expected at most ${params.limit} items, got ${got}`;
+      return `${field}: expected at most ${String(params.limit)} items, got ${got}`;
     case "pattern":
-      return `${field}: expected text matching ${params.pattern}, got ${got}`;
+      return `${field}: expected text matching ${String(params.pattern)}, got ${got}`;
     case "anyOf":
     case "oneOf": {
-      const description = schemaAt(schema, error.schemaPath)?.description;
+      const description = schemaAt(schema, error.schemaPath.replace(/\/(anyOf|oneOf)$/, ""))?.description;
       return typeof description === "string" ? `${field}: expected ${description}, got ${got}` : `${field}: ${got} matches none of the allowed forms`;
     }
     default:
-      return `${field}: ${error.message}, got ${got}`;
+      return `${field}: ${error.message ?? "is invalid"}, got ${got}`;
   }
 }
 
@@ -100,18 +110,22 @@ function describeError(error: SchemaError, input: unknown, base: string, schema:
  * Applies defaults to a copy of `input` and checks it. `base` prefixes field names
  * (`plugins[0].config`) so a message points at the right place in the file.
  */
-export function validate<T>(schema: TSchema, input: unknown, base = ""): Validated<T> {
-  // Convert first: a value from `${ENV}` is always text, even where the schema wants a number.
-  const copy = input === undefined ? undefined : Value.Convert(schema, structuredClone(input));
-  const value = Value.Default(schema, copy);
-  const raw = [...Value.Errors(schema, value)] as unknown as SchemaError[];
+export function validate<T>(schema: JsonSchema, input: unknown, base = ""): Validated<T> {
+  let check = compiled.get(schema);
+  if (!check) {
+    check = configAjv.compile(schema);
+    compiled.set(schema, check);
+  }
+
+  // ajv writes defaults and conversions into the value, so it works on a copy.
+  const value: unknown = input === undefined ? {} : structuredClone(input);
+  if (check(value)) return { value: value as T, problems: [] };
 
   // A union reports one error per branch plus its own; keep only the union's.
-  const unionPaths = new Set(raw.filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf").map((e) => e.instancePath));
-  const problems = raw
+  const errors = check.errors ?? [];
+  const unionPaths = new Set(errors.filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf").map((e) => e.instancePath));
+  const problems = errors
     .filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf" || !unionPaths.has(e.instancePath))
-    .map((e) => describeError(e, value, base, schema))
-    .filter((line): line is string => line !== null);
-
+    .map((e) => describeError(e, value, base, schema));
   return { value: value as T, problems: [...new Set(problems)] };
 }

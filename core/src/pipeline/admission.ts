@@ -5,27 +5,25 @@
  */
 import type { Deny, Disposer } from "@arizuko/sdk";
 import { parseChatJid } from "@arizuko/sdk";
-import type { Config } from "../config/schema.js";
+import type { AdmissionConfig, Config } from "../config/schema.js";
 import type { Hooks } from "../hooks/hooks.js";
 
-type AdmissionConfig = Config["admission"];
-
 /** The local web chat is open by default; every other platform admits nobody until configured. */
-const DEFAULT_POLICY: Record<string, AdmissionConfig[string]> = {
+const DEFAULT_POLICY: Record<string, AdmissionConfig> = {
   web: { policy: "open", allow: [] },
 };
-const CLOSED: AdmissionConfig[string] = { policy: "allowlist", allow: [] };
+const CLOSED: AdmissionConfig = { policy: "allowlist", allow: [] };
 
 /** `telegram:111` matches itself; a trailing `*` matches any rest. */
 function listed(value: string, patterns: string[]): boolean {
   return patterns.some((pattern) => (pattern.endsWith("*") ? value.startsWith(pattern.slice(0, -1)) : value === pattern));
 }
 
-export function admissionPolicy(config: AdmissionConfig, platform: string): AdmissionConfig[string] {
+export function admissionPolicy(config: Config["admission"], platform: string): AdmissionConfig {
   return config[platform] ?? DEFAULT_POLICY[platform] ?? CLOSED;
 }
 
-export function tapAdmission(hooks: Hooks, config: AdmissionConfig): Disposer {
+export function tapAdmission(hooks: Hooks, config: Config["admission"]): Disposer {
   return hooks.tap(
     "onAdmit",
     "core",

@@ -5,10 +5,8 @@
  */
 import type { InboundMessage, InboundResult } from "@arizuko/sdk";
 import { hasPrefix, tryParseJid } from "@arizuko/sdk";
-import Type from "typebox";
-import { Compile } from "typebox/compile";
 import type { Logger } from "pino";
-import { fieldName } from "../config/validate.js";
+import { compileStrict, fieldName } from "../config/validate.js";
 import { errors } from "../errors.js";
 import type { Hooks } from "../hooks/hooks.js";
 import type { Store } from "../store/index.js";
@@ -19,37 +17,44 @@ import type { ChannelEntry } from "./channels.js";
 /** Longest message text stored, in UTF-16 code units; platforms cap theirs well below. */
 export const MAX_TEXT_LENGTH = 100_000;
 
-const Id = (maxLength: number) => Type.String({ minLength: 1, maxLength });
+const id = (maxLength: number) => ({ type: "string", minLength: 1, maxLength });
 
-const InboundSchema = Type.Object({
-  chat: Id(512),
-  platformId: Id(512),
-  kind: Type.Optional(Type.Enum(["message", "edit", "reaction"])),
-  verb: Type.Enum(["message", "mention", "reply", "edit", "reaction", "join"]),
-  sender: Id(512),
-  senderName: Type.Optional(Type.String({ maxLength: 256 })),
-  text: Type.String({ maxLength: MAX_TEXT_LENGTH }),
-  topic: Type.Optional(Type.String({ maxLength: 256 })),
-  replyTo: Type.Optional(Id(512)),
-  target: Type.Optional(Id(512)),
-  attachments: Type.Optional(
-    Type.Array(
-      Type.Object({
-        kind: Type.Enum(["image", "audio", "voice", "video", "file", "sticker"]),
-        mime: Type.String({ maxLength: 255 }),
-        size: Type.Optional(Type.Integer({ minimum: 0 })),
-        name: Type.Optional(Type.String({ maxLength: 1024 })),
-        ref: Id(4096),
-      }),
-      { maxItems: 64 },
-    ),
-  ),
-  ts: Type.Optional(Type.Integer({ minimum: 0 })),
-  chatName: Type.Optional(Type.String({ maxLength: 256 })),
-});
+const InboundSchema = {
+  type: "object",
+  required: ["chat", "platformId", "verb", "sender", "text"],
+  properties: {
+    chat: id(512),
+    platformId: id(512),
+    kind: { enum: ["message", "edit", "reaction"] },
+    verb: { enum: ["message", "mention", "reply", "edit", "reaction", "join"] },
+    sender: id(512),
+    senderName: { type: "string", maxLength: 256 },
+    text: { type: "string", maxLength: MAX_TEXT_LENGTH },
+    topic: { type: "string", maxLength: 256 },
+    replyTo: id(512),
+    target: id(512),
+    attachments: {
+      type: "array",
+      maxItems: 64,
+      items: {
+        type: "object",
+        required: ["kind", "mime", "ref"],
+        properties: {
+          kind: { enum: ["image", "audio", "voice", "video", "file", "sticker"] },
+          mime: { type: "string", maxLength: 255 },
+          size: { type: "integer", minimum: 0 },
+          name: { type: "string", maxLength: 1024 },
+          ref: id(4096),
+        },
+      },
+    },
+    ts: { type: "integer", minimum: 0 },
+    chatName: { type: "string", maxLength: 256 },
+  },
+};
 
-/** Compiled once: every inbound message of every channel passes through it. */
-const inboundValidator = Compile(InboundSchema);
+/** Compiled on the first message; every inbound message of every channel passes through it. */
+let inboundValidator: ReturnType<typeof compileStrict<InboundMessage>> | null = null;
 
 export type AfterCommit = (message: MessageRecord, channel: ChannelEntry) => void;
 
@@ -87,8 +92,9 @@ export class Inbound {
 
   private check(entry: ChannelEntry, message: InboundMessage): void {
     const channel = entry.channel.name;
-    if (!inboundValidator.Check(message)) {
-      const first = inboundValidator.Errors(message)[0];
+    inboundValidator ??= compileStrict<InboundMessage>(InboundSchema);
+    if (!inboundValidator(message)) {
+      const first = inboundValidator.errors?.[0];
       const problem = first ? `${fieldName(first.instancePath)} ${first.message}` : "not an object";
       throw errors.invalidMessage(channel, problem);
     }

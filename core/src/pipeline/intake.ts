@@ -55,6 +55,7 @@ export class Intake {
       (item) => store.transaction(() => write(item)),
       log,
       "routing decisions",
+      "microtask",
     );
   }
 

@@ -29,8 +29,8 @@ export class RunQueue {
   ) {}
 
   /**
-   * The unit has new pending messages. The run starts in the next turn of the event
-   * loop, so messages routed in this turn join one batch instead of a run each.
+   * The unit has new pending messages. The run starts once the code already queued has
+   * run, so messages routed together join one batch instead of a run each.
    */
   notify(unit: RunUnit): void {
     if (this.stopped) return;
@@ -45,7 +45,7 @@ export class RunQueue {
   private schedulePump(): void {
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.pumpScheduled = false;
       this.pump();
     });

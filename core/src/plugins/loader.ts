@@ -8,9 +8,9 @@ import { existsSync } from "node:fs";
 import { isAbsolute, resolve as resolvePath } from "node:path";
 import { pathToFileURL } from "node:url";
 import { HOST_API_VERSION, PLUGIN_NAME_PATTERN, type PluginDefinition } from "@arizuko/sdk";
-import { resolve as resolveModule } from "import-meta-resolve";
+import { createRequire } from "node:module";
 import type { PluginEntryConfig } from "../config/schema.js";
-import { validate } from "../config/validate.js";
+import { validate, type JsonSchema } from "../config/validate.js";
 import { describe, errors } from "../errors.js";
 import type { Owner } from "./registry.js";
 
@@ -63,8 +63,23 @@ function specifiers(entry: string): string[] {
   return [`${FIRST_PARTY_SCOPE}plugin-${entry}`, `arizuko-plugin-${entry}`, entry];
 }
 
+/**
+ * Resolves a package specifier from `parent` (a file URL), or returns null. require's
+ * resolution is fast and covers packages that export a `default` or `require`
+ * condition; `esm` adds the full ESM algorithm (slower to load) for ESM-only packages.
+ */
+async function resolveFrom(specifier: string, parent: string, esm: boolean): Promise<string | null> {
+  try {
+    if (!esm) return pathToFileURL(createRequire(parent).resolve(specifier)).href;
+    const { resolve } = await import("import-meta-resolve");
+    return resolve(specifier, parent);
+  } catch {
+    return null;
+  }
+}
+
 /** Resolves an entry to a module URL, looking beside the config first and then beside arizuko itself. */
-function locate(entry: string, baseDir: string): { url: string; specifier: string } {
+async function locate(entry: string, baseDir: string): Promise<{ url: string; specifier: string }> {
   if (isPath(entry)) {
     const path = entry.startsWith("file:") ? new URL(entry).pathname : resolvePath(baseDir, entry);
     if (!existsSync(path)) throw errors.pluginNotFound(entry, [path]);
@@ -72,18 +87,15 @@ function locate(entry: string, baseDir: string): { url: string; specifier: strin
   }
 
   const parents = [pathToFileURL(resolvePath(baseDir, "arizuko.config")).href, import.meta.url];
-  const tried: string[] = [];
-  for (const specifier of specifiers(entry)) {
-    tried.push(specifier);
-    for (const parent of parents) {
-      try {
-        return { url: resolveModule(specifier, parent), specifier };
-      } catch {
-        // Not installed here; try the next place.
+  for (const esm of [false, true]) {
+    for (const specifier of specifiers(entry)) {
+      for (const parent of parents) {
+        const url = await resolveFrom(specifier, parent, esm);
+        if (url !== null) return { url, specifier };
       }
     }
   }
-  throw errors.pluginNotFound(entry, tried);
+  throw errors.pluginNotFound(entry, specifiers(entry));
 }
 
 function checkShape(entry: string, candidate: unknown): PluginDefinition {
@@ -103,7 +115,7 @@ function checkShape(entry: string, candidate: unknown): PluginDefinition {
 }
 
 async function importOne(candidate: PluginCandidate, baseDir: string): Promise<LoadedPlugin> {
-  const { url, specifier } = locate(candidate.entry, baseDir);
+  const { url, specifier } = await locate(candidate.entry, baseDir);
   const module = (await import(url)) as { default?: unknown };
   const definition = checkShape(candidate.entry, module.default);
   return {
@@ -127,7 +139,7 @@ function validateConfigs(plugins: LoadedPlugin[]): string[] {
     const schema = plugin.definition.configSchema;
     if (!schema) continue;
     const base = `plugins[${plugin.index}].config`;
-    const result = validate(schema, plugin.config ?? {}, base);
+    const result = validate(schema as unknown as JsonSchema, plugin.config ?? {}, base);
     plugin.config = result.value;
     problems.push(...result.problems.map((problem) => `plugin ${plugin.definition.name}: ${problem}`));
   }

@@ -32,12 +32,18 @@ export class GroupCommit<T, R> {
    * @param transaction writes all items in one transaction and returns one result per item, in order
    * @param write writes one item in its own transaction (used to isolate a bad item)
    */
-  /** @param what names the writes in log lines, e.g. `inbound commit` */
+  /**
+   * @param what names the writes in log lines, e.g. `inbound commit`
+   * @param turn when a batch is written: `immediate` waits for the event loop's I/O
+   *   callbacks of this turn (to batch concurrent requests), `microtask` only for the
+   *   code already queued (to batch work that one event fanned out, with no added delay)
+   */
   constructor(
     private readonly transaction: (items: T[]) => R[],
     private readonly write: (item: T) => R,
     private readonly log: Logger,
     private readonly what = "commit",
+    private readonly turn: "immediate" | "microtask" = "immediate",
   ) {}
 
   submit(item: T): Promise<R> {
@@ -59,8 +65,9 @@ export class GroupCommit<T, R> {
       this.scheduled = false;
       this.flush();
     };
-    if (delayMs === 0) setImmediate(run);
-    else setTimeout(run, delayMs);
+    if (delayMs > 0) setTimeout(run, delayMs);
+    else if (this.turn === "microtask") queueMicrotask(run);
+    else setImmediate(run);
   }
 
   private flush(): void {

@@ -4,7 +4,6 @@
  * adds `arizuko route`. A first run seeds the row `platform=web → main`.
  */
 import { definePlugin, HOST_API_VERSION } from "@arizuko/sdk";
-import Type from "typebox";
 import { routeCommand } from "./cli.js";
 import { RouteTable } from "./table.js";
 
@@ -16,7 +15,7 @@ export default definePlugin({
   version: "0.1.0",
   apiVersion: HOST_API_VERSION,
   description: "Routes messages to groups by a table of match rules.",
-  configSchema: Type.Object({}, { additionalProperties: false }),
+  configSchema: { type: "object", properties: {}, additionalProperties: false },
   migrations: new URL("../migrations", import.meta.url),
 
   register(host) {

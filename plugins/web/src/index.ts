@@ -3,29 +3,35 @@
  * `/web/chats/…` API with its SSE streams, and the chat page at `/`. Each browser is one
  * sender (a visitor cookie); a chat belongs to the visitor who opened it.
  */
-import { chatPrefix, definePlugin, HOST_API_VERSION, type ChannelContext } from "@arizuko/sdk";
-import Type from "typebox";
+import { chatPrefix, definePlugin, HOST_API_VERSION, type ChannelContext, type JsonSchema } from "@arizuko/sdk";
 import { WebChats } from "./chats.js";
 import { EventHub } from "./events.js";
 import { registerPage } from "./page.js";
 import { registerRoutes } from "./routes.js";
 
-export default definePlugin({
+export interface WebConfig {
+  /** Account part of web chat JIDs: `web:<instance>/<chat>`. */
+  instance: string;
+  /** Longest reply chunk shown as one message, in UTF-16 code units. */
+  maxTextLength: number;
+  /** Serve the chat page at `/`. */
+  page: boolean;
+}
+
+export default definePlugin<JsonSchema, WebConfig>({
   name: "web",
   version: "0.1.0",
   apiVersion: HOST_API_VERSION,
   description: "Web chat channel: HTTP API, server-sent events and a chat page.",
-  configSchema: Type.Object(
-    {
-      /** Account part of web chat JIDs: `web:<instance>/<chat>`. */
-      instance: Type.String({ pattern: "^[a-z0-9][a-z0-9_-]{0,63}$", default: "local" }),
-      /** Longest reply chunk shown as one message, in UTF-16 code units. */
-      maxTextLength: Type.Integer({ minimum: 256, maximum: 100_000, default: 16_000 }),
-      /** Serve the chat page at `/`. */
-      page: Type.Boolean({ default: true }),
+  configSchema: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      instance: { type: "string", pattern: "^[a-z0-9][a-z0-9_-]{0,63}$", default: "local" },
+      maxTextLength: { type: "integer", minimum: 256, maximum: 100_000, default: 16_000 },
+      page: { type: "boolean", default: true },
     },
-    { additionalProperties: false },
-  ),
+  },
   migrations: new URL("../migrations", import.meta.url),
 
   register(host, config) {

@@ -8,7 +8,6 @@
 import { randomUUID } from "node:crypto";
 import { ArizukoError, chatJid, type ChannelContext, type Host, type InboundMessage } from "@arizuko/sdk";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import Type, { type Static } from "typebox";
 import type { WebChats } from "./chats.js";
 import type { EventHub } from "./events.js";
 import { toWebMessage } from "./view.js";
@@ -20,29 +19,59 @@ const SEQ_PATTERN = "^[0-9]{0,15}$";
 /** Most messages one history request returns. */
 export const MAX_PAGE = 1000;
 
-const Params = Type.Object({ chat: Type.String({ pattern: CHAT_PATTERN }) });
+const Params = {
+  type: "object",
+  required: ["chat"],
+  properties: { chat: { type: "string", pattern: CHAT_PATTERN } },
+};
+interface ParamsType {
+  chat: string;
+}
 
-const PostBody = Type.Object(
-  {
-    text: Type.String({ minLength: 1, maxLength: 100_000 }),
+const PostBody = {
+  type: "object",
+  additionalProperties: false,
+  required: ["text"],
+  properties: {
+    text: { type: "string", minLength: 1, maxLength: 100_000 },
     /** The client's id for the message; a repeated id stores nothing new. */
-    id: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9._:-]{1,128}$" })),
-    sender_name: Type.Optional(Type.String({ maxLength: 128 })),
-    topic: Type.Optional(Type.String({ maxLength: 128 })),
-    reply_to: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
-    attachments: Type.Optional(Type.Array(Type.Unknown())),
+    id: { type: "string", pattern: "^[A-Za-z0-9._:-]{1,128}$" },
+    sender_name: { type: "string", maxLength: 128 },
+    topic: { type: "string", maxLength: 128 },
+    reply_to: { type: "string", minLength: 1, maxLength: 512 },
+    attachments: { type: "array" },
   },
-  { additionalProperties: false },
-);
+};
+interface PostBodyType {
+  text: string;
+  id?: string;
+  sender_name?: string;
+  topic?: string;
+  reply_to?: string;
+  attachments?: unknown[];
+}
 
-const EventsQuery = Type.Object({ after: Type.Optional(Type.String({ pattern: SEQ_PATTERN })) }, { additionalProperties: false });
-const HistoryQuery = Type.Object(
-  {
-    after: Type.Optional(Type.String({ pattern: SEQ_PATTERN })),
-    limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,4}$" })),
+const EventsQuery = {
+  type: "object",
+  additionalProperties: false,
+  properties: { after: { type: "string", pattern: SEQ_PATTERN } },
+};
+interface EventsQueryType {
+  after?: string;
+}
+
+const HistoryQuery = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    after: { type: "string", pattern: SEQ_PATTERN },
+    limit: { type: "string", pattern: "^[0-9]{1,4}$" },
   },
-  { additionalProperties: false },
-);
+};
+interface HistoryQueryType {
+  after?: string;
+  limit?: string;
+}
 
 export interface WebRoutesContext {
   host: Host;
@@ -81,8 +110,8 @@ export function registerRoutes(context: WebRoutesContext): void {
     url: "/web/chats/:chat/messages",
     schema: { params: Params, body: PostBody },
     handler: async (request, reply) => {
-      const { chat } = request.params as Static<typeof Params>;
-      const body = request.body as Static<typeof PostBody>;
+      const { chat } = request.params as ParamsType;
+      const body = request.body as PostBodyType;
       if (body.attachments !== undefined && body.attachments.length > 0) {
         throw badRequest("ARZ_ERR_UNSUPPORTED", "attachments are not supported by the web chat yet; send text only");
       }
@@ -110,8 +139,8 @@ export function registerRoutes(context: WebRoutesContext): void {
     url: "/web/chats/:chat/events",
     schema: { params: Params, querystring: EventsQuery },
     handler: (request, reply) => {
-      const { chat } = request.params as Static<typeof Params>;
-      const { after } = request.query as Static<typeof EventsQuery>;
+      const { chat } = request.params as ParamsType;
+      const { after } = request.query as EventsQueryType;
 
       const header = request.headers["last-event-id"];
       const resume = typeof header === "string" && header.trim() !== "" ? header.trim() : after || "0";
@@ -136,8 +165,8 @@ export function registerRoutes(context: WebRoutesContext): void {
     url: "/web/chats/:chat/messages",
     schema: { params: Params, querystring: HistoryQuery },
     handler: (request, reply) => {
-      const { chat } = request.params as Static<typeof Params>;
-      const query = request.query as Static<typeof HistoryQuery>;
+      const { chat } = request.params as ParamsType;
+      const query = request.query as HistoryQueryType;
       open(request, reply, chat);
 
       const limit = query.limit === undefined ? 100 : Number(query.limit);
