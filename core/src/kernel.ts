@@ -287,6 +287,11 @@ export class Kernel {
     return this.url;
   }
 
+  /** HTTP routes plugins and the core registered, as `METHOD /path` with their owner. */
+  httpRoutes(): Array<{ route: string; plugin: string }> {
+    return this.http.list();
+  }
+
   /** Runs one CLI command line inside this host. */
   runCli(argv: string[]): Promise<CliResult> {
     const commands = this.registries.cli.entriesList().map(([, entry]) => entry.value);

@@ -3,7 +3,7 @@
  * `{ error: { code, message } }` with the right status: a bad request says what was
  * wrong with it, an internal failure says only that it happened (the log has the rest).
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import type { Logger } from "pino";
 import { isArizukoError } from "@arizuko/sdk";
 import { isBusyError } from "../store/db.js";
@@ -49,6 +49,11 @@ export function createServer(log: Logger): FastifyInstance {
     // client whose post was cut retries it (a repeated message id is stored once).
     forceCloseConnections: true,
     ajv: { customOptions: { allErrors: false, removeAdditional: false, coerceTypes: false } },
+    // Errors fastify raises before routing (a path with broken percent-encoding) skip the error handler.
+    frameworkErrors: (error, _request, reply) => {
+      const message = `invalid URL: ${error.message}; percent-encode the path correctly`;
+      void (reply as FastifyReply).code(400).send({ error: { code: "ARZ_ERR_BAD_URL", message } });
+    },
     schemaErrorFormatter: (validationErrors, dataVar) => {
       const [first] = validationErrors;
       const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;

@@ -1,0 +1,14 @@
+import { startKernel, visitor, drained } from "/work/main/bench/lib/instance.mjs";
+import { cannon } from "/work/main/bench/lib/load.mjs";
+import { NoopRunner } from "/work/main/bench/lib/noop-runner.mjs";
+import { BODY } from "/work/main/bench/ceilings.mjs";
+const runs = [];
+const instance = await startKernel({ runner: new NoopRunner((f) => runs.push(f.messages.length)) });
+const chats = Array.from({ length: 8 }, (_, i) => `b${i}`);
+const cookie = await visitor(instance.url, chats);
+const t = performance.now();
+const r = await cannon({ url: instance.url, connections: 32, duration: 5, requests: chats.map(c => ({ method: "POST", path: `/web/chats/${c}/messages`, body: BODY, headers: { "content-type": "application/json", cookie } })) });
+await drained(instance.kernel);
+const n = instance.kernel.store.db.prepare("select count(*) n from messages").get().n;
+console.log("ack/s", r.requestsPerSecond, "processed/s", Math.round(n / ((performance.now() - t) / 1000)), "runs", runs.length, "avg batch", (runs.reduce((a,b)=>a+b,0)/runs.length).toFixed(1));
+await instance.stop();
