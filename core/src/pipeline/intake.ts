@@ -66,7 +66,7 @@ export class Intake {
       .then(() => this.process(message, channel))
       .catch((error: unknown) => {
         const ids = { chat: message.chat, seq: message.seq, messageId: message.id, err: error };
-        if (isBusyError(error)) {
+        if (isBusyError(error) || (error as { code?: unknown }).code === "ARZ_ERR_STORE_BUSY") {
           this.log.warn(ids, `database locked during intake; retrying in ${BUSY_RETRY_MS} ms`);
           setTimeout(() => this.submit(message, channel), BUSY_RETRY_MS).unref();
           return;
