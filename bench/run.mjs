@@ -1,7 +1,7 @@
 // Runs every benchmark, prints each figure beside its ceiling or goal, and writes the
 // figures to bench/results/<date>.json. `--quick` shortens every run (for trying the
 // harness, not for recording); `--only ingest,latency,memory,startup` picks some.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { fastifyEcho, sqliteInserts } from "./ceilings.mjs";
@@ -11,10 +11,21 @@ import { memory } from "./memory.mjs";
 import { startup } from "./startup.mjs";
 import { printTable, round } from "./lib/stats.mjs";
 
+const BENCHMARKS = ["ingest", "latency", "memory", "startup"];
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const onlyIndex = args.indexOf("--only");
-const only = onlyIndex >= 0 ? new Set(args[onlyIndex + 1].split(",")) : null;
+const onlyValue = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
+if (onlyIndex >= 0 && (onlyValue === undefined || onlyValue.startsWith("--"))) {
+  console.error(`--only needs a comma-separated list of: ${BENCHMARKS.join(", ")}`);
+  process.exit(2);
+}
+const only = onlyValue === undefined ? null : new Set(onlyValue.split(","));
+const unknown = [...(only ?? [])].filter((name) => !BENCHMARKS.includes(name));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark ${unknown.join(", ")}; choose from ${BENCHMARKS.join(", ")}`);
+  process.exit(2);
+}
 const wanted = (name) => only === null || only.has(name);
 
 const settings = quick
@@ -41,21 +52,23 @@ if (wanted("ingest")) {
     ingest_ratio: round(result.messagesPerSecond / echo.requestsPerSecond, 3),
   });
   printTable("Ingest (web channel HTTP API → store → admitted, routed, queued, no-op runs)", [
-    ["figure", "value", "ceiling"],
+    ["figure", "value", "ceiling or goal"],
     ["messages/s fully processed", figures.ingest_msgs_per_s, `${figures.fastify_echo_req_per_s} req/s raw fastify echo`],
-    ["acknowledged/s (HTTP 202)", figures.ingest_ack_per_s, `${figures.sqlite_inserts_per_s} raw inserts/s (1 per txn), ${figures.sqlite_batched_inserts_per_s} (100 per txn)`],
-    ["ack latency p50 / p99 (ms)", `${figures.ingest_p50_ms} / ${figures.ingest_p99_ms}`, `${echo.latencyP50} / ${echo.latencyP99} raw fastify`],
+    ["acknowledged/s (HTTP 202)", figures.ingest_ack_per_s, `${figures.fastify_echo_req_per_s} req/s raw fastify echo`],
+    ["ack latency p50 / p99 (ms)", `${figures.ingest_p50_ms} / ${figures.ingest_p99_ms}`, `${echo.latencyP50} / ${echo.latencyP99} raw fastify echo`],
+    ["raw SQLite inserts/s, 1 per transaction", figures.sqlite_inserts_per_s, "(ceiling of the store)"],
+    ["raw SQLite inserts/s, 100 per transaction", figures.sqlite_batched_inserts_per_s, "(ceiling of the store)"],
     ["ingest_ratio", figures.ingest_ratio, "goal ≥ 0.5"],
   ]);
   goal("ingest_ratio ≥ 0.5", figures.ingest_ratio >= 0.5, `ingest_ratio = ${figures.ingest_ratio}`);
 }
 
 if (wanted("latency")) {
-  const rows = [["rate (msg/s)", "messages", "p50 (ms)", "p99 (ms)", "max (ms)"]];
+  const rows = [["rate (msg/s)", "messages", "p50 (ms)", "p99 (ms)", "max (ms)", "goal"]];
   for (const result of await latency(settings)) {
     figures[`latency_${result.rate}_p50_ms`] = round(result.p50, 3);
     figures[`latency_${result.rate}_p99_ms`] = round(result.p99, 3);
-    rows.push([result.rate, result.sent, round(result.p50, 3), round(result.p99, 3), round(result.max, 3)]);
+    rows.push([result.rate, result.sent, round(result.p50, 3), round(result.p99, 3), round(result.max, 3), "p50 < 1, p99 < 5"]);
     goal(`latency at ${result.rate} msg/s: p50 < 1 ms, p99 < 5 ms`, result.p50 < 1 && result.p99 < 5, `p50 ${round(result.p50, 3)} ms, p99 ${round(result.p99, 3)} ms`);
   }
   printTable("Latency: inbound commit → runner receives the run spec", rows);
@@ -87,7 +100,7 @@ if (wanted("startup")) {
   Object.assign(figures, { startup_cold_ms: round(result.coldMs, 0), startup_warm_ms: round(result.warmMedianMs, 0) });
   printTable("Start-up: process start → /ready", [
     ["figure", "value", "goal"],
-    ["empty data folder (ms)", figures.startup_cold_ms, ""],
+    ["empty data folder (ms)", figures.startup_cold_ms, "(no goal)"],
     ["existing data folder, median (ms)", figures.startup_warm_ms, "≤ 500"],
   ]);
   goal("start-up ≤ 500 ms", figures.startup_warm_ms <= 500, `${figures.startup_warm_ms} ms`);
@@ -95,9 +108,14 @@ if (wanted("startup")) {
 
 printTable("Goals", [["goal", "measured", "verdict"], ...goals]);
 
+// One file per run, never overwriting: <date>.json, then <date>-2.json and so on; quick
+// and partial runs are marked in the name (and ignored by git).
 const date = new Date().toISOString().slice(0, 10);
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version };
-const file = fileURLToPath(new URL(`results/${date}${quick ? "-quick" : ""}.json`, import.meta.url));
-mkdirSync(fileURLToPath(new URL("results/", import.meta.url)), { recursive: true });
+const kind = quick ? "-quick" : only !== null ? `-only-${[...only].join("-")}` : "";
+const results = fileURLToPath(new URL("results/", import.meta.url));
+mkdirSync(results, { recursive: true });
+let file = `${results}${date}${kind}.json`;
+for (let copy = 2; existsSync(file); copy += 1) file = `${results}${date}${kind}-${copy}.json`;
 writeFileSync(file, JSON.stringify({ date, quick, machine, settings, figures, goals: goals.map(([name, measured, verdict]) => ({ name, measured, verdict })) }, null, 2) + "\n");
 console.log(`\nwrote ${file}`);

@@ -8,6 +8,7 @@ const result = await autocannon(options);
 process.stdout.write(
   JSON.stringify({
     requestsPerSecond: result.requests.average,
+    durationSeconds: result.duration,
     latencyP50: result.latency.p50,
     latencyP99: result.latency.p99,
     total: result.requests.total,

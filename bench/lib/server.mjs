@@ -7,5 +7,5 @@ import { NoopRunner } from "./noop-runner.mjs";
 
 const { config = {} } = JSON.parse(process.argv[2] ?? "{}");
 const instance = await startKernel({ config, runner: new NoopRunner() });
-process.stdout.write(JSON.stringify({ url: instance.url, pid: process.pid }) + "\n");
+process.stdout.write(JSON.stringify({ url: instance.url, pid: process.pid, dataDir: instance.kernel.resolved.dataDir }) + "\n");
 process.on("SIGTERM", () => void instance.stop().then(() => process.exit(0)));
