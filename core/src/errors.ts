@@ -74,6 +74,15 @@ export const errors = {
   channelInvalid: (plugin: string, channel: string, problem: string) =>
     error("ARZ_ERR_CHANNEL_INVALID", `plugin ${plugin} registered an invalid channel ${JSON.stringify(channel)}: ${problem}`),
 
+  pairingNotFound: (code: string) =>
+    error("ARZ_ERR_PAIRING_NOT_FOUND", `no pairing code ${JSON.stringify(code)}; list open codes with \`arizuko pair list\``, 404),
+
+  pairingExpired: (code: string) =>
+    error("ARZ_ERR_PAIRING_EXPIRED", `pairing code ${code} has expired; the sender gets a new one when they write again`, 410),
+
+  delegationTooDeep: (target: string, depth: number) =>
+    error("ARZ_ERR_DELEGATION_DEPTH", `delegation to ${target} refused: messages may be delegated at most ${depth} deep`),
+
   chatNotOwned: (chat: string, channel: string) =>
     error("ARZ_ERR_CHAT_PREFIX", `channel ${channel} sent a message for ${chat}, outside the JID prefixes it registered`, 400),
 

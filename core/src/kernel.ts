@@ -10,7 +10,7 @@ import type { Server } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { tablePrefix } from "@arizuko/sdk";
+import { tablePrefix, type RoutingApi, type RunsApi } from "@arizuko/sdk";
 import { ProcessRunner } from "./agent/process-runner.js";
 import type { Runner } from "./agent/runner.js";
 import { listenAdminSocket } from "./cli/admin-socket.js";
@@ -22,7 +22,9 @@ import { GroupService, SEEDED_GROUP } from "./groups/groups.js";
 import { Hooks } from "./hooks/hooks.js";
 import { HttpRoutes } from "./http/routes.js";
 import { createServer, isLoopback } from "./http/server.js";
-import { tapAdmission } from "./pipeline/admission.js";
+import { Admission } from "./pipeline/admission.js";
+import { routingService, runsService } from "./pipeline/routing.js";
+import { adminToken } from "./http/admin-token.js";
 import { Breaker } from "./pipeline/breaker.js";
 import { ChannelRegistry } from "./pipeline/channels.js";
 import { Delivery } from "./pipeline/delivery.js";
@@ -80,6 +82,9 @@ export class Kernel {
   readonly queue: RunQueue;
   readonly intake: Intake;
   readonly inbound: Inbound;
+  readonly admission: Admission;
+  readonly routing: RoutingApi;
+  readonly runs: RunsApi;
 
   private readonly http: HttpRoutes;
   private readonly scopes = new Map<string, PluginScope>();
@@ -116,7 +121,7 @@ export class Kernel {
     );
     this.groups = new GroupService(store, resolved.dataDir);
     this.server = createServer(root);
-    this.http = new HttpRoutes(this.server);
+    this.http = new HttpRoutes(this.server, () => adminToken(resolved.dataDir));
 
     this.channels = new ChannelRegistry(store, this.hooks, root, (entry, message) => this.inbound.accept(entry, message));
     this.delivery = new Delivery(store, this.channels, this.hooks, root);
@@ -133,7 +138,10 @@ export class Kernel {
     }, log);
     this.queue = new RunQueue(store, this.executor, this.breaker, config.queue.maxConcurrentRuns, log);
     this.breaker.onReopen = (group) => this.queue.notifyGroup(group);
-    this.intake = new Intake(store, this.hooks, this.groups, this.outbound, this.queue, log);
+    this.admission = new Admission(store, config, this.outbound, log);
+    this.intake = new Intake(store, this.hooks, this.groups, this.outbound, this.queue, this.admission, config.routing.maxDelegationDepth, log);
+    this.routing = routingService(store, this.intake, this.channels, this.admission);
+    this.runs = runsService(store, this.queue, this.executor);
     this.inbound = new Inbound(store, this.hooks, log);
     this.inbound.afterCommit = (message, entry) => this.intake.submit(message, entry.channel.name);
   }
@@ -172,7 +180,7 @@ export class Kernel {
   }
 
   private registerCore(): void {
-    tapAdmission(this.hooks, this.resolved.config.admission);
+    this.admission.tap(this.hooks);
     registerHealthRoutes(this.http, CORE_OWNER, () => this.health(), () => this.ready);
     for (const command of coreCommands(this)) this.registries.cli.claim(command.name, CORE_OWNER, command);
   }
@@ -221,6 +229,8 @@ export class Kernel {
       http: this.http,
       groups: this.groups,
       statuses: this.statuses,
+      runs: this.runs,
+      routing: this.routing,
       dataDir: this.resolved.dataDir,
       log: this.root,
     };
@@ -281,6 +291,7 @@ export class Kernel {
     this.delivery.kickAll();
 
     this.adminSocket = await listenAdminSocket(this.resolved.dataDir, (argv) => this.runCli(argv), this.log);
+    adminToken(this.resolved.dataDir); // the operator token exists before any operator request
     this.ready = true;
     void this.hooks.observe("onReady", { url: this.url });
     this.log.info({ url: this.url, dataDir: this.resolved.dataDir }, "arizuko is ready");

@@ -64,7 +64,10 @@ describe("arizuko start", () => {
     expect(stream.messages<WebMessage>()[1]!.text).toBe("[demo] I am the main assistant of this arizuko instance. You said: hello");
 
     const health = await visitor.get("/health");
-    expect(health.body).toEqual({ status: "ok", plugins: { web: { state: "ok" }, "route-table": { state: "ok" } } });
+    expect(health.body).toEqual({
+      status: "ok",
+      plugins: Object.fromEntries(["web", "route-table", "route-sticky", "route-command", "route-reply", "route-prefix"].map((name) => [name, { state: "ok" }])),
+    });
     expect((await visitor.get("/ready")).status).toBe(200);
     expect(existsSync(join(cwd, "data", "groups", "main", "PERSONA.md"))).toBe(true);
   });

@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DEFAULT_PLUGINS } from "../src/config/schema.js";
 import { loadConfig } from "../src/config/load.js";
 import { tempDir } from "./helpers/instance.js";
 
@@ -38,7 +39,7 @@ describe("config defaults", () => {
     expect(resolved.baseDir).toBe(dir);
     expect(resolved.dataDir).toBe(join(dir, "data"));
     expect(resolved.config.http).toEqual({ host: "127.0.0.1", port: 8080 });
-    expect(resolved.config.plugins).toEqual(["web", "route-table"]);
+    expect(resolved.config.plugins).toEqual(DEFAULT_PLUGINS);
     expect(resolved.config.runner.kind).toBe("process");
     expect(resolved.config.agent.harness).toBe("demo");
   });
@@ -49,7 +50,7 @@ describe("config defaults", () => {
 
     expect(config.http).toEqual({ host: "127.0.0.1", port: 9000 });
     expect(config.data).toBe("./data");
-    expect(config.plugins).toEqual(["web", "route-table"]);
+    expect(config.plugins).toEqual(DEFAULT_PLUGINS);
   });
 });
 

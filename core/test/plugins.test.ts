@@ -111,17 +111,17 @@ describe("plugin whose register throws", () => {
     instance = await startInstance({
       plugins: [
         plugin("broken", (host) => {
-          host.commands.register({ name: "status", description: "first try", run: () => "broken" });
+          host.commands.register({ name: "weather", description: "first try", run: () => "broken" });
           throw new Error("late failure");
         }),
         plugin("replacement", (host) => {
-          host.commands.register({ name: "status", description: "second try", run: () => "replacement" });
+          host.commands.register({ name: "weather", description: "second try", run: () => "replacement" });
         }),
       ],
     });
 
     expect((await health(instance)).plugins.replacement).toEqual({ state: "ok" });
-    expect(instance.kernel.registries.commands.get("status")?.owner.name).toBe("replacement");
+    expect(instance.kernel.registries.commands.get("weather")?.owner.name).toBe("replacement");
   });
 });
 

@@ -98,3 +98,8 @@ export class CapabilityUnsupported extends ArizukoError {
     this.capability = capability;
   }
 }
+
+/** The message of any thrown value, for replies and logs. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

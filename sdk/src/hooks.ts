@@ -73,12 +73,20 @@ export interface AdmitSubject {
   message: StoredMessage;
   /** Name of the channel that owns the chat. */
   channel: string;
+  /** True when the message is only being explained: decide, change nothing (no pairing codes sent). */
+  dryRun: boolean;
 }
 
 // Routing
 
 export interface ControlContext {
   channel: string;
+  senderRole: SenderRole;
+  /**
+   * True when the message is only being explained (`arizuko route explain`): say what
+   * would happen, change nothing (no pins, no commands run).
+   */
+  dryRun: boolean;
 }
 /** A control message was handled (sticky switch, command); it never also becomes an agent turn. */
 export interface ControlResult {
@@ -86,6 +94,8 @@ export interface ControlResult {
   reply?: string;
   /** What was done, stored on the message. */
   reason: string;
+  /** A message to route after this one, as if the sender had written it (`/new text`). */
+  followUp?: { text: string; topic?: string };
 }
 /** The routing decision the resolution waterfall passes from stage to stage. */
 export interface RouteDecision {
@@ -99,10 +109,16 @@ export interface RouteDecision {
   /** Layer (plugin name) that made the current decision. */
   layer: string | null;
   reason: string;
+  /** Text the agent should see instead of the message's own, when a layer stripped a prefix. */
+  text?: string;
+  /** Set when the message is delegated: `target` gets it as a message from the group `from`. */
+  delegation?: { from: string };
 }
 export interface RouteContext {
   message: StoredMessage;
   channel: string;
+  /** True when the message is only being explained: decide, change nothing. */
+  dryRun: boolean;
 }
 export interface AfterRouteEvent {
   message: StoredMessage;

@@ -7,8 +7,8 @@ import type { Database } from "better-sqlite3";
 import type { FastifyReply, FastifyRequest, HTTPMethods, RouteShorthandOptions } from "fastify";
 import type { Logger } from "pino";
 import type { Channel, ChannelCapabilities, ChannelState } from "./channel.js";
-import type { Disposer, HostHooks, SenderRole } from "./hooks.js";
-import type { StoredMessage } from "./messages.js";
+import type { Disposer, HostHooks, RunUnit, SenderRole } from "./hooks.js";
+import type { StoredMessage, Verb } from "./messages.js";
 
 /** A chat command, e.g. `/status`. Registered names are unique across plugins. */
 export interface CommandSpec {
@@ -50,6 +50,11 @@ export interface ToolContext {
 export interface HttpRoute extends RouteShorthandOptions {
   method: HTTPMethods | HTTPMethods[];
   url: string;
+  /**
+   * `operator`: the request needs `Authorization: Bearer <token>` with the instance's
+   * admin token (`<data>/admin.token`); anything else gets 401.
+   */
+  auth?: "operator";
   handler(request: FastifyRequest, reply: FastifyReply): unknown;
 }
 
@@ -118,6 +123,8 @@ export interface RoutesService {
   list(): RouteRow[];
   add(row: { match: string; target: string; seq?: number; mode?: "run" | "observe" }): RouteRow;
   remove(id: number): boolean;
+  /** Changes a row's position; returns the moved row, or null when there is no such id. */
+  move(id: number, seq: number): RouteRow | null;
   /** The first row matching the message whose target group exists, or null. */
   match(message: StoredMessage): RouteRow | null;
 }
@@ -156,6 +163,71 @@ export interface MessageQuery {
 export interface MessagesApi {
   bySeq(seq: number): StoredMessage | null;
   list(query: MessageQuery): StoredMessage[];
+  /**
+   * The message a platform id refers to in `chat`: one a sender sent with that id, or a
+   * reply whose delivery got it. Reply chains follow this.
+   */
+  findByPlatformId(chat: string, platformId: string): StoredMessage | null;
+}
+
+/** A unit of work as `/ping` and the dashboard show it. */
+export interface UnitStatus extends RunUnit {
+  sessionId: string | null;
+  /** Messages waiting for the unit's next run. */
+  pending: number;
+  running: boolean;
+}
+
+/** Control over agent runs, for commands like `/stop` and `/new`. */
+export interface RunsApi {
+  /** Asks the runs of `chat` (one topic, or all) to stop; returns how many were asked. */
+  stop(chat: string, topic?: string): number;
+  /**
+   * Starts a fresh agent session for the units of `chat` and `topic`: at once when none
+   * is running, else when the running one ends. Queued messages stay queued.
+   */
+  resetSession(chat: string, topic: string): "now" | "after-run";
+  /** Every unit of `chat` with its session, queue and run state. */
+  status(chat: string): UnitStatus[];
+  /** Runs in progress. */
+  active(): Array<RunUnit & { runId: string; startedAt: number }>;
+  /** Chats with messages that failed since `since` (ms since the Unix epoch), newest first, at most 20. */
+  failures(since: number): Array<{ chat: string; failed: number; lastAt: number }>;
+}
+
+/** What `explain` is asked about: a message as a channel would deliver it. */
+export interface ExplainInput {
+  chat: string;
+  sender: string;
+  text: string;
+  topic?: string;
+  verb?: Verb;
+  /** Platform id of the message it replies to. */
+  replyTo?: string;
+}
+
+/** What routing did, or would do, with a message, stage by stage. */
+export interface Explanation {
+  role: SenderRole;
+  /** Why the sender may not start runs, or null when admitted. */
+  denial: string | null;
+  /** The control-phase plugin that handled it, and what it answers. */
+  control: { plugin: string; reason: string; reply: string | null } | null;
+  /** The decision after each resolution stage, in order. */
+  stages: Array<{ plugin: string; stage: number; target: string | null; topic: string; layer: string | null; reason: string; mode: "run" | "observe" }>;
+  /** What would be stored on the message. */
+  result: { state: string; group: string | null; topic: string; layer: string; reason: string; delegatedTo: string | null };
+  /** The agent session the message would join, when it would run. */
+  sessionId: string | null;
+}
+
+export interface RoutingApi {
+  /** The one rule of routing authority: may `owner` route or delegate to `target`? */
+  mayRoute(owner: string | null, target: string): boolean;
+  /** Runs admission, control and resolution on `input` without changing anything. */
+  explain(input: ExplainInput): Promise<Explanation>;
+  /** The role grants see for the sender of `message`. */
+  senderRole(message: Pick<StoredMessage, "sender" | "chat">): SenderRole;
 }
 
 export interface ChannelInfo {
@@ -204,6 +276,8 @@ export interface Host {
   };
   readonly groups: GroupsApi;
   readonly messages: MessagesApi;
+  readonly runs: RunsApi;
+  readonly routing: RoutingApi;
   /** Aborted when the plugin stops; pass it to timers and long-running work. */
   readonly signal: AbortSignal;
   /** Runs `fn` when the plugin stops (timers, sockets, caches). */

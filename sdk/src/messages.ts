@@ -62,6 +62,8 @@ export interface InboundMessage {
   ts?: number;
   /** Display name of the chat, kept for operators. */
   chatName?: string;
+  /** True for a one-to-one chat with the bot; pairing codes are sent only there or when the bot is addressed. */
+  direct?: boolean;
 }
 
 /** What `ctx.inbound()` resolves to, once the message is committed. */
@@ -105,6 +107,12 @@ export interface StoredMessage {
   ts: number;
   /** When the row was committed, ms since the Unix epoch. */
   storedAt: number;
+  /** Text the agent sees when routing stripped a prefix (`#topic text`); null when it is `text`. */
+  routeText: string | null;
+  /** For a delegated message: where it came from. */
+  origin: { chat: string; topic: string; message: string } | null;
+  /** Delegations between the person who wrote and this message: 0 for a person's own message. */
+  depth: number;
 }
 
 /** One platform message's worth of an outbound reply, handed to a channel's `send()`. */

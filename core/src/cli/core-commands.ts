@@ -46,6 +46,38 @@ export function coreCommands(kernel: Kernel): CliCommand[] {
       ],
     },
     {
+      name: "pair",
+      description: "approve senders who were sent a pairing code",
+      subcommands: [
+        {
+          name: "list",
+          description: "list pairing codes waiting for approval",
+          run: () => {
+            const rows = kernel.admission.pending().map((pairing) => [pairing.code, pairing.sender, pairing.chat, new Date(pairing.createdAt).toISOString()]);
+            return rows.length === 0 ? "no pairing codes waiting" : table([["CODE", "SENDER", "CHAT", "SENT"], ...rows]);
+          },
+        },
+        {
+          name: "approve",
+          description: "admit the sender a pairing code was sent to",
+          arguments: [{ name: "code", description: "the code the sender was given, e.g. ABCD-EFGH" }],
+          run: ({ args }) => {
+            const pairing = kernel.admission.approve(args[0] as string);
+            return `sender ${pairing.sender} approved on ${pairing.platform}`;
+          },
+        },
+        {
+          name: "revoke",
+          description: "withdraw a sender's approval",
+          arguments: [{ name: "sender", description: "sender JID, e.g. telegram:111" }],
+          run: ({ args }) => {
+            const sender = args[0] as string;
+            return kernel.admission.revoke(sender) ? `sender ${sender} is no longer approved` : `sender ${sender} was not approved; nothing to do`;
+          },
+        },
+      ],
+    },
+    {
       name: "migrate",
       description: "apply pending database migrations of the core and every configured plugin",
       run: ({ offline }) => {

@@ -7,14 +7,18 @@
  * out: keep the two in step.
  */
 
-export const DEFAULT_PLUGINS = ["web", "route-table"];
+/** The web chat and every routing layer; leaving a layer out of the list switches it off. */
+export const DEFAULT_PLUGINS = ["web", "route-table", "route-sticky", "route-command", "route-reply", "route-prefix"];
 
 /** A plugin entry: its short name, package name or path, or `{ use, config }`. */
 export type PluginEntryConfig = string | { use: string; config?: Record<string, unknown> };
 
 export interface AdmissionConfig {
-  /** `open`: anyone may start runs; `allowlist`: only senders or chats listed in `allow`. */
-  policy: "open" | "allowlist";
+  /**
+   * `open`: anyone may start runs; `allowlist`: only senders or chats listed in `allow`;
+   * `pairing`: also senders an operator approved after they were sent a pairing code.
+   */
+  policy: "open" | "allowlist" | "pairing";
   /** Sender or chat JIDs; `*` at the end matches any rest. */
   allow?: string[];
 }
@@ -62,6 +66,18 @@ export interface Config {
   };
   /** Admission policy per platform (`web`, `telegram`, …). Unlisted platforms: `web` is open, the others admit nobody. */
   admission: Record<string, AdmissionConfig>;
+  /** Sender JIDs of operators: always admitted, and the only ones who may run operator commands. */
+  operators: string[];
+  pairing: {
+    /** A sender gets at most one pairing code per this many milliseconds. */
+    periodMs: number;
+    /** Milliseconds a pairing code stays valid. */
+    codeTtlMs: number;
+  };
+  routing: {
+    /** How many delegations deep a message may go (`@child text` from a delegated message is one more). */
+    maxDelegationDepth: number;
+  };
   log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
 }
 
@@ -133,13 +149,21 @@ export const ConfigSchema = {
       additionalProperties: {
         type: "object",
         properties: {
-          policy: { enum: ["open", "allowlist"] },
+          policy: { enum: ["open", "allowlist", "pairing"] },
           allow: { type: "array", items: { type: "string", minLength: 1 } },
         },
         required: ["policy"],
         additionalProperties: false,
       },
     },
+    operators: { type: "array", items: { type: "string", minLength: 1 }, default: [] },
+    pairing: section({
+      periodMs: integer(1000, 3_600_000),
+      codeTtlMs: integer(1000, 86_400_000),
+    }),
+    routing: section({
+      maxDelegationDepth: integer(0, 1, 8),
+    }),
     log: section({
       level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], default: "info" },
     }),

@@ -127,6 +127,38 @@ export class Hooks {
     return (result ?? null) as Exclude<HookTypes[K]["result"], undefined | void> | null;
   }
 
+  /**
+   * Runs a waterfall one tap at a time and records the value after each, for explaining
+   * a decision. Same taps, order and failure policy as `waterfall`.
+   */
+  async waterfallSteps<K extends HookName>(
+    name: K,
+    value: HookTypes[K]["args"][0],
+    context: HookTypes[K]["args"][1],
+  ): Promise<{ value: HookTypes[K]["args"][0]; steps: Array<{ plugin: string; stage: number; value: HookTypes[K]["args"][0] }> }> {
+    const steps: Array<{ plugin: string; stage: number; value: HookTypes[K]["args"][0] }> = [];
+    let current = value;
+    for (const tap of [...this.hooks.get(name)!.taps]) {
+      const result = await (tap.fn as AnyFn)(current, context);
+      if (result !== undefined) current = result as HookTypes[K]["args"][0];
+      steps.push({ plugin: tap.name, stage: tap.stage ?? 0, value: current });
+    }
+    return { value: current, steps };
+  }
+
+  /** Runs a bail hook one tap at a time; resolves with the first result and the plugin that gave it. */
+  async bailWithPlugin<K extends HookName>(
+    name: K,
+    subject: HookTypes[K]["args"][0],
+    context: HookTypes[K]["args"][1],
+  ): Promise<{ plugin: string; result: Exclude<HookTypes[K]["result"], undefined | void> } | null> {
+    for (const tap of [...this.hooks.get(name)!.taps]) {
+      const result = await (tap.fn as AnyFn)(subject, context);
+      if (result !== undefined && result !== null) return { plugin: tap.name, result: result as Exclude<HookTypes[K]["result"], undefined | void> };
+    }
+    return null;
+  }
+
   /** Notifies observers; never rejects. Await it only where order matters. */
   async observe<K extends HookName>(name: K, event: HookTypes[K]["args"][0]): Promise<void> {
     const hook = this.hooks.get(name)! as TapableHook & { promise: AnyFn };

@@ -8,12 +8,17 @@ import type { Disposer, HttpRoute } from "@arizuko/sdk";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { errors } from "../errors.js";
 import { NameRegistry, type Owner } from "../plugins/registry.js";
+import { bearerMatches } from "./admin-token.js";
 
 export class HttpRoutes {
   private readonly registry = new NameRegistry<true>("HTTP route");
   private closed = false;
 
-  constructor(private readonly server: FastifyInstance) {}
+  /** @param operatorToken returns the admin token routes with `auth: "operator"` require */
+  constructor(
+    private readonly server: FastifyInstance,
+    private readonly operatorToken: () => string,
+  ) {}
 
   register(route: HttpRoute, owner: Owner): Disposer {
     if (this.closed) throw errors.registrationClosed(owner.name, `HTTP route ${route.url}`);
@@ -28,12 +33,21 @@ export class HttpRoutes {
 
     let live = true;
     const handler = route.handler;
+    const operatorOnly = route.auth === "operator";
+    const token = this.operatorToken;
     try {
-      this.server.route({
-        ...route,
+      const { auth: _auth, ...options } = route;
+    this.server.route({
+        ...options,
         handler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
           if (!live) {
             return reply.code(503).send({ error: { code: "ARZ_ERR_PLUGIN_STOPPED", message: `plugin ${owner.name} is not running; see /health` } });
+          }
+          if (operatorOnly && !bearerMatches(request.headers.authorization, token())) {
+            return reply
+              .code(401)
+              .header("www-authenticate", "Bearer")
+              .send({ error: { code: "ARZ_ERR_UNAUTHORIZED", message: "this endpoint needs Authorization: Bearer <token> with the operator token from <data>/admin.token" } });
           }
           return handler.call(this, request, reply);
         },

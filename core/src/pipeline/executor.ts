@@ -89,16 +89,22 @@ export class Executor {
     await this.attempt(unit, messages, 2, first.runId);
   }
 
-  /** Asks the live runs of `chat` (or all runs) to stop; returns how many were asked. */
-  stop(reason: StopFrame["reason"], chat?: string): number {
+  /** Asks the live runs of `chat` (one topic, or all; or every run) to stop; returns how many were asked. */
+  stop(reason: StopFrame["reason"], chat?: string, topic?: string): number {
     let count = 0;
     for (const attempt of this.live.values()) {
       if (chat !== undefined && attempt.unit.chat !== chat) continue;
+      if (topic !== undefined && attempt.unit.topic !== topic) continue;
       attempt.stopReason ??= reason;
       attempt.handle?.stop(reason);
       count += 1;
     }
     return count;
+  }
+
+  /** The runs in progress. */
+  liveRuns(): Array<RunUnit & { runId: string; startedAt: number }> {
+    return [...this.live.values()].map((attempt) => ({ ...attempt.unit, runId: attempt.runId, startedAt: attempt.startedAt }));
   }
 
   /** Kills every live runner at once (shutdown after the grace period). */

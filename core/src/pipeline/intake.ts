@@ -1,32 +1,69 @@
 /**
  * Intake decides each committed inbound message's fate, one message at a time per
- * chat (so a sticky switch applies to the next message): admission, the control
- * phase, the resolution waterfall, enrichment, then the queue. The decision and its
- * reason are stored on the message. Intake is idempotent until it stores the
- * decision, so a crash in between only means it runs again at start-up.
+ * chat (so a sticky switch applies to the next message):
+ *
+ *   1. admission (`onAdmit`): may this sender start runs?
+ *   2. the control phase (`onControl`): sticky switches and commands, never an agent turn
+ *   3. the resolution waterfall (`onResolve`): table, sticky, reply, prefix
+ *   4. delegation, observe mode, or enrichment (`onEnrich`) and the queue
+ *
+ * The decision and its reason are stored on the message. `explain` runs steps 1-3 on a
+ * message without changing anything and reports each step, through the same code the
+ * live pipeline uses. Intake is idempotent until it stores the decision, so a crash in
+ * between only means it runs again at start-up.
  */
-import type { RouteDecision, RunUnit } from "@arizuko/sdk";
+import type { ControlResult, RouteDecision, RunUnit, SenderRole } from "@arizuko/sdk";
+import { localJid, parentFolder } from "@arizuko/sdk";
 import type { Logger } from "pino";
+import type { GroupService } from "../groups/groups.js";
 import type { Hooks } from "../hooks/hooks.js";
 import { isBusyError } from "../store/db.js";
 import { GroupCommit } from "../store/group-commit.js";
 import type { Store } from "../store/index.js";
 import type { Decision, MessageRecord } from "../store/messages.js";
-import type { GroupService } from "../groups/groups.js";
+import type { Admission } from "./admission.js";
 import type { Outbound } from "./outbound.js";
 
 export const NO_ROUTE_REASON = "no route";
 /** Wait before routing a message again when another process held the database too long. */
 const BUSY_RETRY_MS = 1000;
+/** Platform-id suffix of a command's follow-up message: it is routed, never taken as a command. */
+export const FOLLOW_UP_SUFFIX = "#follow-up";
 
 export interface IntakeTarget {
   notify(unit: RunUnit): void;
+}
+
+/**
+ * The default rule of routing authority: a group may route or delegate to itself and
+ * its direct children. Every layer asks this one function.
+ */
+// TODO: grants may widen this once they exist; today the default is the whole rule.
+export function mayRoute(owner: string | null, target: string): boolean {
+  if (owner === null) return false;
+  return target === owner || parentFolder(target) === owner;
+}
+
+/** What intake decided (or would decide) for one message, step by step. */
+export interface Verdict {
+  role: SenderRole;
+  /** Why the sender may not start runs, or null when admitted. */
+  denial: string | null;
+  /** The plugin that handled a control message and its result. */
+  control: { plugin: string; result: ControlResult } | null;
+  /** The decision after each resolution stage, in order. */
+  stages: Array<{ plugin: string; stage: number; decision: RouteDecision }>;
+  /** The final resolution decision (after the last stage). */
+  decision: RouteDecision | null;
+  /** What is stored on the message, and what happens next. */
+  outcome: Decision & { delegateTo?: string; delegateFrom?: string; notice?: string };
 }
 
 /** Keeps only well-formed fields of what the resolution taps returned. */
 function sanitize(value: unknown, fallbackTopic: string): RouteDecision {
   const decision = (typeof value === "object" && value !== null ? value : {}) as Partial<RouteDecision>;
   const text = (field: unknown) => (typeof field === "string" && field.length > 0 ? field : null);
+  const from = text(decision.delegation?.from);
   return {
     owner: text(decision.owner),
     target: text(decision.target),
@@ -34,6 +71,8 @@ function sanitize(value: unknown, fallbackTopic: string): RouteDecision {
     mode: decision.mode === "observe" ? "observe" : "run",
     layer: text(decision.layer),
     reason: typeof decision.reason === "string" ? decision.reason : "",
+    ...(typeof decision.text === "string" && { text: decision.text }),
+    ...(from !== null && { delegation: { from } }),
   };
 }
 
@@ -47,6 +86,8 @@ export class Intake {
     private readonly groups: GroupService,
     private readonly outbound: Outbound,
     private readonly queue: IntakeTarget,
+    private readonly admission: Admission,
+    private readonly maxDelegationDepth: number,
     private readonly log: Logger,
   ) {
     const write = ({ seq, decision }: { seq: number; decision: Decision }) => store.messages.decide(seq, decision);
@@ -90,51 +131,179 @@ export class Intake {
     while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
   }
 
+  /** Decides `message` without changing anything: the verdict `submit` would act on. */
+  explain(message: MessageRecord, channel: string): Promise<Verdict> {
+    return this.decide(message, channel, true);
+  }
+
   private async process(message: MessageRecord, channel: string): Promise<void> {
+    const verdict = await this.decide(message, channel, false);
+    void this.hooks.observe("afterRoute", {
+      message,
+      admitted: verdict.denial === null,
+      control: verdict.control?.result ?? null,
+      decision: verdict.decision,
+    });
+    await this.apply(message, channel, verdict);
+  }
+
+  private async decide(message: MessageRecord, channel: string, dryRun: boolean): Promise<Verdict> {
+    const role = this.admission.roleOf(message);
+    const verdict: Verdict = { role, denial: null, control: null, stages: [], decision: null, outcome: this.contextOutcome(message, "none", NO_ROUTE_REASON) };
+
     // 1. Admission: may this sender start runs at all?
-    const denial = await this.hooks.gate("onAdmit", { message, channel });
+    const denial = await this.hooks.gate("onAdmit", { message, channel, dryRun });
     if (denial) {
-      await this.settle(message, { state: "context", group: null, routeTopic: message.topic, layer: "admission", reason: `not admitted: ${denial.deny}` });
-      void this.hooks.observe("afterRoute", { message, admitted: false, control: null, decision: null });
-      return;
+      verdict.denial = denial.deny;
+      verdict.outcome = this.contextOutcome(message, "admission", `not admitted: ${denial.deny}`);
+      return verdict;
     }
 
-    // 2. Control phase: sticky switches and commands, never also an agent turn.
-    const control = await this.hooks.bail("onControl", message, { channel });
-    if (control) {
-      await this.settle(message, { state: "done", group: null, routeTopic: message.topic, layer: "control", reason: String(control.reason ?? "handled") });
-      if (typeof control.reply === "string" && control.reply.length > 0) {
-        this.outbound.notice({ chat: message.chat, topic: message.topic, text: control.reply, group: null, replyTo: message.platformId });
+    // 2. Control phase; a command's follow-up is ordinary text.
+    if (!message.platformId.endsWith(FOLLOW_UP_SUFFIX)) {
+      const control = await this.hooks.bailWithPlugin("onControl", message, { channel, senderRole: role, dryRun });
+      if (control) {
+        verdict.control = control;
+        verdict.outcome = { state: "done", group: null, routeTopic: message.topic, layer: control.plugin, reason: String(control.result.reason ?? "handled") };
+        return verdict;
       }
-      void this.hooks.observe("afterRoute", { message, admitted: true, control, decision: null });
-      return;
     }
 
     // 3. Resolution: each routing layer may override the decision so far.
     const initial: RouteDecision = { owner: null, target: null, topic: message.topic, mode: "run", layer: null, reason: NO_ROUTE_REASON };
-    const decision = sanitize(await this.hooks.waterfall("onResolve", initial, { message, channel }), message.topic);
-    void this.hooks.observe("afterRoute", { message, admitted: true, control: null, decision });
+    const { value, steps } = await this.hooks.waterfallSteps("onResolve", initial, { message, channel, dryRun });
+    verdict.stages = steps.map((step) => ({ plugin: step.plugin, stage: step.stage, decision: sanitize(step.value, message.topic) }));
+    const decision = sanitize(value, message.topic);
+    verdict.decision = decision;
+    verdict.outcome = this.outcomeOf(message, decision);
+    return verdict;
+  }
 
-    const group = decision.target !== null ? this.groups.get(decision.target) : null;
+  private contextOutcome(message: MessageRecord, layer: string, reason: string): Verdict["outcome"] {
+    return { state: "context", group: null, routeTopic: message.topic, layer, reason };
+  }
+
+  /** 4. What the resolution decision means for the stored message. */
+  private outcomeOf(message: MessageRecord, decision: RouteDecision): Verdict["outcome"] {
     const layer = decision.layer ?? "none";
+    const group = decision.target !== null ? this.groups.get(decision.target) : null;
     if (!group) {
       const reason = decision.target ? `${decision.reason}; group ${decision.target} does not exist` : decision.reason || NO_ROUTE_REASON;
-      await this.settle(message, { state: "context", group: null, routeTopic: decision.topic, layer, reason });
-      return;
-    }
-    if (decision.mode === "observe") {
-      await this.settle(message, { state: "context", group: group.folder, routeTopic: decision.topic, layer, reason: decision.reason });
-      return;
+      return { state: "context", group: null, routeTopic: decision.topic, layer, reason };
     }
 
-    // 4. Enrichment, only for messages that will start or join a run.
-    const enrichment = await this.hooks.waterfall("onEnrich", { notes: [] }, { message, group: group.folder, groupPath: group.path });
+    if (decision.delegation) {
+      if (message.depth + 1 > this.maxDelegationDepth) {
+        const reason = `delegation to ${group.folder} refused: messages may be delegated at most ${this.maxDelegationDepth} deep`;
+        return { state: "context", group: null, routeTopic: decision.topic, layer, reason, notice: `Not delegated: ${reason}.` };
+      }
+      return {
+        state: "done",
+        group: group.folder,
+        routeTopic: decision.topic,
+        layer,
+        reason: decision.reason,
+        delegateTo: group.folder,
+        delegateFrom: decision.delegation.from,
+        routeText: decision.text ?? null,
+      };
+    }
+
+    const state = decision.mode === "observe" ? "context" : "pending";
+    return { state, group: group.folder, routeTopic: decision.topic, layer, reason: decision.reason, routeText: decision.text ?? null };
+  }
+
+  private async apply(message: MessageRecord, channel: string, verdict: Verdict): Promise<void> {
+    const { outcome } = verdict;
+
+    if (verdict.control) return this.applyControl(message, channel, verdict.control.result, outcome);
+    if (outcome.delegateTo) return this.delegate(message, outcome);
+
+    if (outcome.state !== "pending") {
+      if (outcome.notice) this.outbound.notice({ chat: message.chat, topic: message.topic, text: outcome.notice, group: null, replyTo: message.platformId });
+      return this.settle(message, outcome);
+    }
+
+    // Enrichment, only for messages that will start or join a run.
+    const groupPath = this.groups.path(outcome.group!);
+    const enrichment = await this.hooks.waterfall("onEnrich", { notes: [] }, { message, group: outcome.group!, groupPath });
     const notes = Array.isArray(enrichment?.notes) ? enrichment.notes.filter((note) => typeof note === "string") : [];
 
-    // 5. Queue.
-    await this.settle(message, { state: "pending", group: group.folder, routeTopic: decision.topic, layer, reason: decision.reason, notes });
-    const unit: RunUnit = { group: group.folder, chat: message.chat, topic: decision.topic };
+    await this.settle(message, { ...outcome, notes });
+    const unit: RunUnit = { group: outcome.group!, chat: message.chat, topic: outcome.routeTopic };
     void this.hooks.observe("onEnqueue", { message, unit });
+    this.queue.notify(unit);
+  }
+
+  private async applyControl(message: MessageRecord, channel: string, control: ControlResult, outcome: Decision): Promise<void> {
+    await this.settle(message, outcome);
+    if (typeof control.reply === "string" && control.reply.length > 0) {
+      this.outbound.notice({ chat: message.chat, topic: message.topic, text: control.reply, group: null, replyTo: message.platformId });
+    }
+    if (!control.followUp || control.followUp.text.trim().length === 0) return;
+
+    // The follow-up goes through routing as if the sender had written it after the command.
+    const followUp = this.store.messages.insertDerived(
+      {
+        chat: message.chat,
+        topic: control.followUp.topic ?? message.topic,
+        platformId: `${message.platformId}${FOLLOW_UP_SUFFIX}`,
+        sender: message.sender,
+        senderName: message.senderName,
+        text: control.followUp.text,
+        replyTo: null,
+        origin: null,
+        depth: message.depth,
+      },
+      Date.now(),
+    );
+    if (followUp) {
+      void this.hooks.observe("afterStore", { message: followUp });
+      this.submit(followUp, channel);
+    }
+  }
+
+  /**
+   * Delegation: the message is done, and the target group gets it as a message from the
+   * delegating group (`local:<from>`), in the same chat and topic, carrying its origin.
+   * Both rows change in one transaction, so a crash never leaves one without the other.
+   */
+  private async delegate(message: MessageRecord, outcome: Verdict["outcome"]): Promise<void> {
+    const target = outcome.delegateTo!;
+    const now = Date.now();
+    const delegated = this.store.transaction(() => {
+      const row = this.store.messages.insertDerived(
+        {
+          chat: message.chat,
+          topic: outcome.routeTopic,
+          platformId: `${message.platformId}#delegated:${target}`,
+          sender: localJid(outcome.delegateFrom!),
+          senderName: null,
+          text: outcome.routeText ?? message.text,
+          replyTo: message.platformId,
+          origin: { chat: message.chat, topic: message.topic, message: message.id },
+          depth: message.depth + 1,
+        },
+        now,
+      );
+      this.store.messages.decide(message.seq, { ...outcome, reason: `${outcome.reason}; delegated to ${target}` });
+      if (row) {
+        this.store.messages.decide(row.seq, {
+          state: "pending",
+          group: target,
+          routeTopic: outcome.routeTopic,
+          layer: "delegation",
+          reason: `delegated by ${outcome.delegateFrom} from message ${message.id}`,
+        });
+      }
+      return row;
+    });
+    if (!delegated) return;
+
+    const stored = this.store.messages.bySeq(delegated.seq)!;
+    void this.hooks.observe("afterStore", { message: stored });
+    const unit: RunUnit = { group: target, chat: message.chat, topic: outcome.routeTopic };
+    void this.hooks.observe("onEnqueue", { message: stored, unit });
     this.queue.notify(unit);
   }
 

@@ -28,7 +28,7 @@ export function toBatchMessage(record: MessageRecord): BatchMessage {
     seq: record.seq,
     sender: record.sender,
     sender_name: record.senderName,
-    text: record.text,
+    text: record.routeText ?? record.text,
     kind: record.kind,
     from_agent: record.direction === "out",
     reply_to: record.replyTo,

@@ -18,6 +18,8 @@ export class RunQueue {
   private readonly active = new Map<string, Promise<void>>();
   /** Units with pending messages waiting for room, oldest first (Map keeps insertion order). */
   private readonly waiting = new Map<string, RunUnit>();
+  /** Chats and topics (`chat\0topic`) whose sessions reset when their running unit ends. */
+  private readonly resets = new Set<string>();
   private stopped = false;
 
   constructor(
@@ -61,6 +63,27 @@ export class RunQueue {
     for (const unit of this.store.messages.pendingUnits()) if (unit.group === group) this.notify(unit);
   }
 
+  /**
+   * Starts fresh sessions for `chat` and `topic`: now, or when their running unit ends
+   * (so a reset never pulls the session from under a run). Pending messages stay.
+   */
+  resetSession(chat: string, topic: string): "now" | "after-run" {
+    const running = [...this.active.keys()].some((key) => {
+      const [, activeChat, activeTopic] = key.split("\u0000");
+      return activeChat === chat && activeTopic === topic;
+    });
+    if (running) {
+      this.resets.add(`${chat}\u0000${topic}`);
+      return "after-run";
+    }
+    this.store.sessions.clear(chat, topic, Date.now());
+    return "now";
+  }
+
+  isActive(unit: RunUnit): boolean {
+    return this.active.has(unitKey(unit));
+  }
+
   get activeRuns(): number {
     return this.active.size;
   }
@@ -94,6 +117,8 @@ export class RunQueue {
       })
       .finally(() => {
         this.active.delete(key);
+        const reset = `${unit.chat}\u0000${unit.topic}`;
+        if (this.resets.delete(reset)) this.store.sessions.clear(unit.chat, unit.topic, Date.now());
         if (this.stopped) return;
         if (this.store.messages.hasPending(unit)) this.waiting.set(key, unit);
         this.schedulePump();

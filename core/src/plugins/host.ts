@@ -2,7 +2,7 @@
  * Builds the `host` object one plugin receives. Every registration goes through the
  * plugin's scope, so stopping or failing the plugin removes all of it.
  */
-import type { Disposer, Host, HostHooks, HookName, Registry, ServiceMap, TapFunction, TapOptions } from "@arizuko/sdk";
+import type { Disposer, Host, HostHooks, HookName, Registry, RoutingApi, RunsApi, ServiceMap, TapFunction, TapOptions } from "@arizuko/sdk";
 import { HOST_API_VERSION } from "@arizuko/sdk";
 import type { Logger } from "pino";
 import { errors } from "../errors.js";
@@ -25,6 +25,8 @@ export interface HostContext {
   http: HttpRoutes;
   groups: GroupService;
   statuses: PluginStatuses;
+  runs: RunsApi;
+  routing: RoutingApi;
   dataDir: string;
   log: Logger;
 }
@@ -106,7 +108,10 @@ export function createHost(context: HostContext, owner: Owner, scope: PluginScop
     messages: {
       bySeq: (seq) => context.store.messages.bySeq(seq),
       list: (query) => context.store.messages.list(query),
+      findByPlatformId: (chat, platformId) => context.store.messages.findByPlatformId(chat, platformId),
     },
+    runs: context.runs,
+    routing: context.routing,
     signal: scope.signal,
     onDispose: (fn) => scope.add(fn),
   };

@@ -42,6 +42,11 @@ interface MessageRow {
   route_layer: string | null;
   route_reason: string | null;
   notes: string | null;
+  route_text: string | null;
+  origin_chat: string | null;
+  origin_topic: string | null;
+  origin_message: string | null;
+  depth: number;
   ts: number;
   stored_at: number;
 }
@@ -67,6 +72,22 @@ export interface Decision {
   layer: string;
   reason: string;
   notes?: string[];
+  /** Text the agent sees, when a layer stripped a prefix. */
+  routeText?: string | null;
+}
+
+/** A message the host writes on a sender's behalf: a delegation, or a command's follow-up. */
+export interface DerivedRow {
+  chat: string;
+  topic: string;
+  /** Unique within the chat, built from the original's platform id. */
+  platformId: string;
+  sender: string;
+  senderName: string | null;
+  text: string;
+  replyTo: string | null;
+  origin: { chat: string; topic: string; message: string } | null;
+  depth: number;
 }
 
 export interface OutboundRow {
@@ -105,6 +126,9 @@ function toRecord(row: MessageRow): MessageRecord {
     storedAt: row.stored_at,
     routeTopic: row.route_topic,
     notes: row.notes ? (JSON.parse(row.notes) as string[]) : [],
+    routeText: row.route_text,
+    origin: row.origin_chat !== null ? { chat: row.origin_chat, topic: row.origin_topic ?? "", message: row.origin_message ?? "" } : null,
+    depth: row.depth,
   };
 }
 
@@ -115,8 +139,26 @@ export class MessageStore {
     this.statements = {
       // Writes only for a new chat or a changed name: an unchanged row costs no page write.
       ensureChat: db.prepare(
-        "INSERT INTO chats (jid, platform, name, created_at) VALUES (?, ?, ?, ?) " +
+        "INSERT INTO chats (jid, platform, name, created_at, direct) VALUES (?, ?, ?, ?, ?) " +
           "ON CONFLICT (jid) DO UPDATE SET name = excluded.name WHERE excluded.name IS NOT NULL AND chats.name IS NOT excluded.name",
+      ),
+      isDirect: db.prepare("SELECT direct FROM chats WHERE jid = ?"),
+      failures: db.prepare(
+        `SELECT chat, count(*) AS failed, max(stored_at) AS lastAt FROM messages
+         WHERE state = 'failed' AND stored_at >= ? GROUP BY chat ORDER BY lastAt DESC LIMIT 20`,
+      ),
+      byPlatformId: db.prepare("SELECT * FROM messages WHERE chat = ? AND platform_id = ? AND kind = 'message'"),
+      byDeliveredId: db.prepare(
+        `SELECT messages.* FROM outbox JOIN messages ON messages.seq = outbox.message_seq
+         WHERE outbox.chat = ? AND outbox.platform_message_id = ? LIMIT 1`,
+      ),
+      insertDerived: db.prepare(
+        `INSERT INTO messages (id, chat, platform_id, kind, direction, verb, sender, sender_name, text, topic, reply_to,
+           state, origin_chat, origin_topic, origin_message, depth, ts, stored_at)
+         VALUES (@id, @chat, @platform_id, 'message', 'in', 'message', @sender, @sender_name, @text, @topic, @reply_to,
+           'pending', @origin_chat, @origin_topic, @origin_message, @depth, @now, @now)
+         ON CONFLICT (chat, platform_id, kind) DO NOTHING
+         RETURNING seq`,
       ),
       insert: db.prepare(
         `INSERT INTO messages (id, chat, platform_id, kind, direction, verb, sender, sender_name, text, topic,
@@ -134,7 +176,7 @@ export class MessageStore {
       ),
       decide: db.prepare(
         `UPDATE messages SET state = @state, group_folder = @group_folder, route_topic = @route_topic,
-           route_layer = @route_layer, route_reason = @route_reason, notes = @notes WHERE seq = @seq`,
+           route_layer = @route_layer, route_reason = @route_reason, notes = @notes, route_text = @route_text WHERE seq = @seq`,
       ),
       pendingUnits: db.prepare(
         `SELECT DISTINCT group_folder AS "group", chat, route_topic AS topic FROM messages
@@ -163,7 +205,7 @@ export class MessageStore {
    */
   insertInbound(message: InboundMessage, now: number): InsertResult {
     const chat = parseChatJid(message.chat);
-    this.statements.ensureChat.run(message.chat, chat.platform, message.chatName ?? null, now);
+    this.statements.ensureChat.run(message.chat, chat.platform, message.chatName ?? null, now, message.direct ? 1 : 0);
 
     const kind = message.kind ?? "message";
     const topic = message.topic ?? "";
@@ -191,8 +233,13 @@ export class MessageStore {
       notes: null,
       ts: message.ts ?? now,
       stored_at: now,
+      route_text: null,
+      origin_chat: null,
+      origin_topic: null,
+      origin_message: null,
+      depth: 0,
     };
-    const { seq: _unassigned, notes: _none, ...values } = row;
+    const { seq: _unassigned, notes: _none, route_text: _text, origin_chat: _chat, origin_topic: _topic, origin_message: _message, depth: _depth, ...values } = row;
     const inserted = this.statements.insert.get(values) as { seq: number; id: string } | undefined;
     if (inserted) return { id: inserted.id, seq: inserted.seq, duplicate: false, record: toRecord({ ...row, seq: inserted.seq }) };
 
@@ -203,7 +250,7 @@ export class MessageStore {
   /** Inserts an agent reply chunk or a host notice; stored as `context`, never queued. */
   insertOutbound(row: OutboundRow, now: number): MessageRecord {
     const chat = parseChatJid(row.chat);
-    this.statements.ensureChat.run(row.chat, chat.platform, null, now);
+    this.statements.ensureChat.run(row.chat, chat.platform, null, now, 0);
     const id = newId("msg");
     const inserted = this.statements.insert.get({
       id,
@@ -231,6 +278,44 @@ export class MessageStore {
     return this.bySeq(inserted.seq)!;
   }
 
+  /** Stores a message the host writes for a sender (delegation, follow-up); null when it exists already. */
+  insertDerived(row: DerivedRow, now: number): MessageRecord | null {
+    const inserted = this.statements.insertDerived.get({
+      id: newId("msg"),
+      chat: row.chat,
+      platform_id: row.platformId,
+      sender: row.sender,
+      sender_name: row.senderName,
+      text: row.text,
+      topic: row.topic,
+      reply_to: row.replyTo,
+      origin_chat: row.origin?.chat ?? null,
+      origin_topic: row.origin?.topic ?? null,
+      origin_message: row.origin?.message ?? null,
+      depth: row.depth,
+      now,
+    }) as { seq: number } | undefined;
+    return inserted ? this.bySeq(inserted.seq) : null;
+  }
+
+  /**
+   * The message a platform id refers to in `chat`: a message someone sent with that id,
+   * or a reply whose delivery got it (reply chains follow these).
+   */
+  findByPlatformId(chat: string, platformId: string): MessageRecord | null {
+    const row = (this.statements.byPlatformId.get(chat, platformId) ?? this.statements.byDeliveredId.get(chat, platformId)) as MessageRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  /** Chats with failed messages stored since `since`, newest first, at most 20. */
+  failures(since: number): Array<{ chat: string; failed: number; lastAt: number }> {
+    return this.statements.failures.all(since) as Array<{ chat: string; failed: number; lastAt: number }>;
+  }
+
+  isDirectChat(chat: string): boolean {
+    return (this.statements.isDirect.get(chat) as { direct: number } | undefined)?.direct === 1;
+  }
+
   bySeq(seq: number): MessageRecord | null {
     const row = this.statements.bySeq.get(seq) as MessageRow | undefined;
     return row ? toRecord(row) : null;
@@ -256,6 +341,7 @@ export class MessageStore {
       route_layer: decision.layer,
       route_reason: decision.reason,
       notes: decision.notes?.length ? JSON.stringify(decision.notes) : null,
+      route_text: decision.routeText ?? null,
     });
   }
 

@@ -20,12 +20,19 @@ export class SessionStore {
         `INSERT INTO sessions (group_folder, chat, topic, session_id, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (group_folder, chat, topic) DO UPDATE SET session_id = excluded.session_id, updated_at = excluded.updated_at`,
       ),
+      clear: db.prepare("UPDATE sessions SET session_id = NULL, updated_at = ? WHERE chat = ? AND topic = ? AND session_id IS NOT NULL"),
+      forChat: db.prepare("SELECT group_folder AS \"group\", chat, topic, session_id FROM sessions WHERE chat = ? ORDER BY topic, group_folder"),
       advance: db.prepare(
         `INSERT INTO sessions (group_folder, chat, topic, last_seq, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (group_folder, chat, topic) DO UPDATE SET last_seq = max(sessions.last_seq, excluded.last_seq),
            updated_at = excluded.updated_at`,
       ),
     };
+  }
+
+  /** The sessions of every unit of `chat`. */
+  forChat(chat: string): Array<RunUnit & { session_id: string | null }> {
+    return this.statements.forChat.all(chat) as Array<RunUnit & { session_id: string | null }>;
   }
 
   get(unit: RunUnit): SessionRecord {
@@ -37,6 +44,11 @@ export class SessionStore {
 
   setSession(unit: RunUnit, sessionId: string, now: number): void {
     this.statements.setSession.run(unit.group, unit.chat, unit.topic, sessionId, now);
+  }
+
+  /** Forgets the harness session of every unit of `chat` and `topic`: the next run starts fresh. */
+  clear(chat: string, topic: string, now: number): number {
+    return this.statements.clear.run(now, chat, topic).changes;
   }
 
   /** Records that a run of the unit has seen messages up to `seq`. */

@@ -5,6 +5,7 @@
  */
 import { definePlugin, HOST_API_VERSION } from "@arizuko/sdk";
 import { routeCommand } from "./cli.js";
+import { registerAdminRoutes } from "./http.js";
 import { RouteTable } from "./table.js";
 
 /** Stage of this layer in the resolution waterfall; later layers override it. */
@@ -21,7 +22,8 @@ export default definePlugin({
   register(host) {
     const routes = new RouteTable(host.db, host.groups);
     host.services.provide("routes", routes);
-    host.cli.register(routeCommand(routes));
+    host.cli.register(routeCommand(routes, host.routing));
+    registerAdminRoutes(host, routes);
 
     host.hooks.onResolve.tap(
       (decision, { message }) => {

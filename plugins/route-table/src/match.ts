@@ -1,19 +1,27 @@
 /**
  * Route match expressions: space-separated terms that must all hold; empty matches
- * everything. A term is `key=glob`, optionally negated with a leading `!`:
+ * everything. A term is one of these, optionally negated with a leading `!`:
  *
- *   key=glob   `*` matches a run of characters other than `/`; everything else is literal
- *   key=*      the field is present and non-empty
- *   key=       the field is absent or empty
+ *   key=glob     `*` matches a run of characters other than `/`; everything else is literal
+ *   key=*        the field is present and non-empty
+ *   key=         the field is absent or empty
+ *   text~regex   the message text matches the regular expression, ignoring case
+ *                (at most 200 characters, no spaces: write `\s`)
  *
  * Keys: platform, account, chat, sender, verb, topic (`chat` and `sender` are whole JIDs).
  * Example: `platform=telegram chat=telegram:*\/-100* verb=mention`.
  */
+import { createRequire } from "node:module";
 import { ArizukoError, parseChatJid, type StoredMessage } from "@arizuko/sdk";
 
-// TODO: `text~regex` terms (with a backtracking check) come with the full routing layer.
-export const MATCH_KEYS = ["platform", "account", "chat", "sender", "verb", "topic"] as const;
+// safe-regex2 (fastify's) is CommonJS; it flags patterns that can backtrack for ever (`(a+)+`).
+const isSafeRegex = createRequire(import.meta.url)("safe-regex2") as (pattern: string | RegExp) => boolean;
+
+export const MATCH_KEYS = ["platform", "account", "chat", "sender", "verb", "topic", "text"] as const;
 export type MatchKey = (typeof MATCH_KEYS)[number];
+
+/** Longest `text~` pattern accepted, in characters. */
+export const MAX_REGEX_LENGTH = 200;
 
 export interface Term {
   key: MatchKey;
@@ -36,17 +44,38 @@ function globTest(glob: string): (value: string) => boolean {
   return (value) => regex.test(value);
 }
 
+function regexTest(term: string, source: string): (value: string) => boolean {
+  if (source.length === 0) throw new MatchError(term, "the pattern after text~ is empty");
+  if (source.length > MAX_REGEX_LENGTH) throw new MatchError(term, `the pattern is longer than ${MAX_REGEX_LENGTH} characters`);
+  let regex: RegExp;
+  try {
+    regex = new RegExp(source, "i");
+  } catch (error) {
+    throw new MatchError(term, `not a valid regular expression (${(error as Error).message})`);
+  }
+  if (!isSafeRegex(regex)) {
+    throw new MatchError(term, "the pattern can take exponential time on some texts (nested repetition like (a+)+); simplify it");
+  }
+  return (value) => regex.test(value);
+}
+
 /** Parses a match expression; throws MatchError naming the first bad term and the fix. */
 export function parseMatch(expression: string): Term[] {
   const terms: Term[] = [];
   for (const source of expression.trim().split(/\s+/).filter((part) => part.length > 0)) {
     const negated = source.startsWith("!");
     const body = negated ? source.slice(1) : source;
+
+    if (body.startsWith("text~")) {
+      terms.push({ key: "text", negated, test: regexTest(source, body.slice("text~".length)), source });
+      continue;
+    }
     const equals = body.indexOf("=");
-    if (equals < 0) throw new MatchError(source, "expected key=glob, e.g. platform=web");
+    if (equals < 0) throw new MatchError(source, "expected key=glob (e.g. platform=web) or text~regex");
     const key = body.slice(0, equals);
-    if (!(MATCH_KEYS as readonly string[]).includes(key)) {
-      throw new MatchError(source, `unknown key ${JSON.stringify(key)}; keys are ${MATCH_KEYS.join(", ")}`);
+    if (key === "text" || !(MATCH_KEYS as readonly string[]).includes(key)) {
+      const hint = key === "text" ? "match text with text~regex" : `keys are ${MATCH_KEYS.filter((name) => name !== "text").join(", ")}, and text~regex`;
+      throw new MatchError(source, `unknown key ${JSON.stringify(key)}; ${hint}`);
     }
     terms.push({ key: key as MatchKey, negated, test: globTest(body.slice(equals + 1)), source });
   }
@@ -62,6 +91,7 @@ export function fieldsOf(message: StoredMessage): Record<MatchKey, string> {
     sender: message.sender,
     verb: message.verb ?? "",
     topic: message.topic,
+    text: message.text,
   };
 }
 

@@ -47,6 +47,7 @@ export class RouteTable implements RoutesService {
       insert: db.prepare("INSERT INTO route_table_routes (seq, match, target, mode, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id"),
       maxSeq: db.prepare("SELECT max(seq) AS seq FROM route_table_routes"),
       remove: db.prepare("DELETE FROM route_table_routes WHERE id = ?"),
+      move: db.prepare("UPDATE route_table_routes SET seq = ? WHERE id = ? RETURNING id, seq, match, target, mode"),
     };
   }
 
@@ -77,6 +78,13 @@ export class RouteTable implements RoutesService {
     const removed = this.statements.remove.run(id).changes > 0;
     this.compiled = null;
     return removed;
+  }
+
+  move(id: number, seq: number): RouteRow | null {
+    if (!Number.isInteger(seq)) throw new ArizukoError("ARZ_ERR_ROUTE_SEQ", `route seq must be an integer, got ${seq}`, { statusCode: 400 });
+    const row = this.statements.move.get(seq, id) as RouteRow | undefined;
+    this.compiled = null;
+    return row ?? null;
   }
 
   match(message: StoredMessage): RouteRow | null {

@@ -209,7 +209,7 @@ describe("route commands", () => {
     ["term without =", ["platform=web verb", "support"], "ARZ_ERR_ROUTE_MATCH", 'invalid route term "verb"'],
     ["invalid target", ["platform=web", "Support"], "ARZ_ERR_ROUTE_TARGET", 'invalid route target "Support"'],
     ["unknown mode", ["--mode", "ignore", "platform=web", "support"], "ARZ_ERR_ROUTE_MODE", 'invalid route mode "ignore"'],
-    ["non-integer seq", ["--seq", "first", "platform=web", "support"], "ARZ_ERR_ROUTE_SEQ", 'got "first"'],
+    ["non-integer seq", ["--seq", "first", "platform=web", "support"], "ARZ_ERR_USAGE", 'got "first"'],
   ];
 
   it.each(BAD_ADDS)("route add rejects %s", async (_case, argv, code, words) => {

@@ -53,6 +53,7 @@ describe("fieldsOf", () => {
       sender: "telegram:111",
       verb: "mention",
       topic: "",
+      text: message().text,
     });
   });
 
@@ -138,8 +139,20 @@ describe("match grammar", () => {
   });
 
   it("accepts every documented key", () => {
-    expect(MATCH_KEYS).toEqual(["platform", "account", "chat", "sender", "verb", "topic"]);
-    for (const key of MATCH_KEYS) expect(parseMatch(`${key}=*`)[0]!.key).toBe(key);
+    expect(MATCH_KEYS).toEqual(["platform", "account", "chat", "sender", "verb", "topic", "text"]);
+    for (const key of MATCH_KEYS.filter((name) => name !== "text")) expect(parseMatch(`${key}=*`)[0]!.key).toBe(key);
+    expect(parseMatch("text~hello")[0]!.key).toBe("text");
+  });
+
+  it.each([
+    ["text~^hello", "Hello there", true],
+    ["text~urgent", "this is URGENT", true],
+    ["text~^hello", "well, hello", false],
+    ["!text~spam", "ham", true],
+    ["!text~spam", "SPAM offer", false],
+    ["text~\\d{3}", "call 555", true],
+  ])("%j against %j is %s", (expression, text, expected) => {
+    expect(matches(parseMatch(expression), { ...fieldsOf(message()), text })).toBe(expected);
   });
 });
 
@@ -149,8 +162,11 @@ describe("match grammar errors", () => {
     ["platform", "platform", "expected key=glob"],
     ["platform=web chat", "chat", "expected key=glob"],
     ["!", "!", "expected key=glob"],
-    ["text~hello", "text~hello", "expected key=glob"],
-    ["text=hello", "text=hello", 'unknown key "text"'],
+    ["text~", "text~", "the pattern after text~ is empty"],
+    ["text~(unclosed", "text~(unclosed", "not a valid regular expression"],
+    ["text~(a+)+$", "text~(a+)+$", "exponential time"],
+    [`text~${"a".repeat(201)}`, `text~${"a".repeat(201)}`, "longer than 200 characters"],
+    ["text=hello", "text=hello", "match text with text~regex"],
     ["PLATFORM=web", "PLATFORM=web", 'unknown key "PLATFORM"'],
     ["=web", "=web", 'unknown key ""'],
     ["platform=web !room=1", "!room=1", 'unknown key "room"'],
