@@ -99,6 +99,11 @@ export interface StoredMessage {
   group: string | null;
   /** Run that took (or wrote) this message. */
   runId: string | null;
+  /**
+   * Topic of the (group, chat, topic) session the message belongs to: the platform
+   * thread (`topic`) unless routing chose another (`#name`); null before routing.
+   */
+  routeTopic: string | null;
   /** Routing layer (or `admission`, `control`) that decided this message's fate. */
   routeLayer: string | null;
   /** Why the message went where it went, in words, e.g. `route #1 platform=web → main`. */

@@ -250,8 +250,10 @@ export class Executor {
     switch (frame.type) {
       case "message": {
         if (attempt.reported) return; // nothing after done or error counts
-        const replyTo = frame.reply_to ?? attempt.messages[attempt.messages.length - 1]!.platformId;
-        this.outbound.reply({ chat: unit.chat, topic: unit.topic, text: frame.text, group: unit.group, runId, replyTo });
+        const last = attempt.messages[attempt.messages.length - 1]!;
+        const replyTo = frame.reply_to ?? last.platformId;
+        // A `#name` topic is arizuko's own session key: the reply goes to the platform thread it came from.
+        this.outbound.reply({ chat: unit.chat, topic: last.topic, routeTopic: unit.topic, text: frame.text, group: unit.group, runId, replyTo });
         attempt.delivered += 1;
         return;
       }
@@ -319,7 +321,7 @@ export class Executor {
     const lastMessage = attempt.messages[attempt.messages.length - 1]!;
     if (outcome === "timed_out" || (outcome === "failed" && !retry)) {
       const text = outcome === "timed_out" ? noticeTimedOut(this.config.timeoutMs) : NOTICE_FAILED;
-      this.outbound.notice({ chat: unit.chat, topic: unit.topic, text, group: unit.group, replyTo: lastMessage.platformId });
+      this.outbound.notice({ chat: unit.chat, topic: lastMessage.topic, routeTopic: unit.topic, text, group: unit.group, replyTo: lastMessage.platformId });
     }
 
     if (outcome === "failed" || outcome === "timed_out") {

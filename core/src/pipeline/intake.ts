@@ -170,10 +170,12 @@ export class Intake {
     }
 
     // 3. Resolution: each routing layer may override the decision so far.
-    const initial: RouteDecision = { owner: null, target: null, topic: message.topic, mode: "run", layer: null, reason: NO_ROUTE_REASON };
+    // A follow-up of `/new #name text` arrives with its session topic already chosen.
+    const topic = message.routeTopic ?? message.topic;
+    const initial: RouteDecision = { owner: null, target: null, topic, mode: "run", layer: null, reason: NO_ROUTE_REASON };
     const { value, steps } = await this.hooks.waterfallSteps("onResolve", initial, { message, channel, dryRun });
-    verdict.stages = steps.map((step) => ({ plugin: step.plugin, stage: step.stage, decision: sanitize(step.value, message.topic) }));
-    const decision = sanitize(value, message.topic);
+    verdict.stages = steps.map((step) => ({ plugin: step.plugin, stage: step.stage, decision: sanitize(step.value, topic) }));
+    const decision = sanitize(value, topic);
     verdict.decision = decision;
     verdict.outcome = this.outcomeOf(message, decision);
     return verdict;
@@ -246,7 +248,8 @@ export class Intake {
     const followUp = this.store.messages.insertDerived(
       {
         chat: message.chat,
-        topic: control.followUp.topic ?? message.topic,
+        topic: message.topic,
+        ...(control.followUp.topic !== undefined && { routeTopic: control.followUp.topic }),
         platformId: `${message.platformId}${FOLLOW_UP_SUFFIX}`,
         sender: message.sender,
         senderName: message.senderName,
@@ -275,7 +278,7 @@ export class Intake {
       const row = this.store.messages.insertDerived(
         {
           chat: message.chat,
-          topic: outcome.routeTopic,
+          topic: message.topic,
           platformId: `${message.platformId}#delegated:${target}`,
           sender: localJid(outcome.delegateFrom!),
           senderName: null,

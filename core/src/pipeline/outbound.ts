@@ -18,7 +18,10 @@ export const HOST_SENDER = "host:arizuko";
 
 export interface ReplyInput {
   chat: string;
+  /** Platform thread to send into. */
   topic: string;
+  /** Topic of the session replying, when it is not the platform thread (`#name` topics). */
+  routeTopic?: string;
   text: string;
   group: string | null;
   /** Platform id of the message answered; set on the first chunk only. */
@@ -56,7 +59,17 @@ export class Outbound {
     const rows = this.store.transaction(() => {
       const stored = chunks.map((text, index) => {
         const row = this.store.messages.insertOutbound(
-          { chat: input.chat, topic: input.topic, kind, sender, text, group: input.group, runId, replyTo: index === 0 ? input.replyTo : null },
+          {
+            chat: input.chat,
+            topic: input.topic,
+            ...(input.routeTopic !== undefined && { routeTopic: input.routeTopic }),
+            kind,
+            sender,
+            text,
+            group: input.group,
+            runId,
+            replyTo: index === 0 ? input.replyTo : null,
+          },
           now,
         );
         this.store.outbox.enqueue(

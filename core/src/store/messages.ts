@@ -53,7 +53,6 @@ interface MessageRow {
 
 /** A stored message plus the columns only the core reads. */
 export interface MessageRecord extends StoredMessage {
-  routeTopic: string | null;
   notes: string[];
 }
 
@@ -79,7 +78,10 @@ export interface Decision {
 /** A message the host writes on a sender's behalf: a delegation, or a command's follow-up. */
 export interface DerivedRow {
   chat: string;
+  /** Platform thread, the one the message it derives from came in. */
   topic: string;
+  /** Session topic routing starts from, when it is not the platform thread (`/new #name text`). */
+  routeTopic?: string;
   /** Unique within the chat, built from the original's platform id. */
   platformId: string;
   sender: string;
@@ -92,7 +94,10 @@ export interface DerivedRow {
 
 export interface OutboundRow {
   chat: string;
+  /** Platform thread to send into. */
   topic: string;
+  /** Topic of the session that wrote it (a `#name` topic lives in the platform thread it came from); default `topic`. */
+  routeTopic?: string;
   kind: "message" | "notice";
   sender: string;
   text: string;
@@ -154,9 +159,9 @@ export class MessageStore {
       ),
       insertDerived: db.prepare(
         `INSERT INTO messages (id, chat, platform_id, kind, direction, verb, sender, sender_name, text, topic, reply_to,
-           state, origin_chat, origin_topic, origin_message, depth, ts, stored_at)
+           state, route_topic, origin_chat, origin_topic, origin_message, depth, ts, stored_at)
          VALUES (@id, @chat, @platform_id, 'message', 'in', 'message', @sender, @sender_name, @text, @topic, @reply_to,
-           'pending', @origin_chat, @origin_topic, @origin_message, @depth, @now, @now)
+           'pending', @route_topic, @origin_chat, @origin_topic, @origin_message, @depth, @now, @now)
          ON CONFLICT (chat, platform_id, kind) DO NOTHING
          RETURNING seq`,
       ),
@@ -268,7 +273,7 @@ export class MessageStore {
       attachments: null,
       state: "context",
       group_folder: row.group,
-      route_topic: row.topic,
+      route_topic: row.routeTopic ?? row.topic,
       run_id: row.runId,
       route_layer: null,
       route_reason: null,
@@ -289,6 +294,7 @@ export class MessageStore {
       text: row.text,
       topic: row.topic,
       reply_to: row.replyTo,
+      route_topic: row.routeTopic ?? null,
       origin_chat: row.origin?.chat ?? null,
       origin_topic: row.origin?.topic ?? null,
       origin_message: row.origin?.message ?? null,

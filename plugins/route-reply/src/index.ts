@@ -27,7 +27,7 @@ export default definePlugin<JsonSchema, Record<string, never>>({
         return {
           ...decision,
           target: original.group,
-          topic: original.topic,
+          topic: original.routeTopic ?? original.topic,
           layer: "route-reply",
           reason: `reply to ${original.group}'s message ${original.id}`,
         };

@@ -61,14 +61,23 @@ export default definePlugin<JsonSchema, Record<string, never>>({
       return undefined;
     });
 
+    const pinRefusal = (group: string, owner: string | null): string | null => {
+      if (!host.groups.exists(group)) return `sticky pin → ${group} passed over: the group no longer exists`;
+      if (owner === null) return `sticky pin → ${group} passed over: no route names an owning group`;
+      if (!host.routing.mayRoute(owner, group)) return `sticky pin → ${group} passed over: ${owner} may route only to itself and its direct children`;
+      return null;
+    };
+
     host.hooks.onResolve.tap(
       (decision, { message }) => {
         const pin = pins.get(message.chat);
         const applied: string[] = [];
         let { target, topic } = decision;
 
-        // A pin to a group the owner may not route to (or one since removed) is passed over.
-        if (pin.group !== null && host.groups.exists(pin.group) && host.routing.mayRoute(decision.owner, pin.group)) {
+        // A pin to a group the owner may not route to (or one since removed) is passed
+        // over, and the reason says so: explain shows why the pin did not apply.
+        const refusal = pin.group === null ? null : pinRefusal(pin.group, decision.owner);
+        if (pin.group !== null && refusal === null) {
           target = pin.group;
           applied.push(`sticky pin → ${pin.group}`);
         }
@@ -76,8 +85,9 @@ export default definePlugin<JsonSchema, Record<string, never>>({
           topic = pin.topic;
           applied.push(`sticky topic ${pin.topic}`);
         }
-        if (applied.length === 0) return undefined;
-        return { ...decision, target, topic, layer: "route-sticky", reason: applied.join("; ") };
+        if (applied.length === 0) return refusal === null ? undefined : { ...decision, reason: `${decision.reason}; ${refusal}` };
+        const reason = [...applied, ...(refusal === null ? [] : [refusal])].join("; ");
+        return { ...decision, target, topic, layer: "route-sticky", reason };
       },
       { stage: ROUTE_STICKY_STAGE },
     );

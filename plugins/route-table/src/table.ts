@@ -3,7 +3,7 @@
  * the first whose match holds and whose expanded target group exists wins.
  */
 import type { Database } from "better-sqlite3";
-import { ArizukoError, folderProblem, type GroupsApi, type RouteRow, type RoutesService, type StoredMessage } from "@arizuko/sdk";
+import { ArizukoError, folderProblem, parseSenderJid, type GroupsApi, type RouteRow, type RoutesService, type StoredMessage } from "@arizuko/sdk";
 import { fieldsOf, matches, parseMatch, type Term } from "./match.js";
 
 /** Rows added without `--seq` go after the last row, this far apart, leaving room between. */
@@ -24,8 +24,22 @@ export function senderSlug(sender: string): string {
   return slug.length > 0 ? slug : "sender";
 }
 
-export function expandTarget(target: string, message: StoredMessage): string {
+/**
+ * The row's target for `message`, or null when it names `{sender}` and the message has
+ * no person as sender (a group speaking for itself, e.g. a scheduled task).
+ */
+export function expandTarget(target: string, message: StoredMessage): string | null {
+  if (!target.includes(SENDER_PLACEHOLDER)) return target;
+  if (!isPerson(message.sender)) return null;
   return target.replaceAll(SENDER_PLACEHOLDER, senderSlug(message.sender));
+}
+
+function isPerson(sender: string): boolean {
+  try {
+    return parseSenderJid(sender).kind === "sender";
+  } catch {
+    return false;
+  }
 }
 
 function checkRow(match: string, target: string, mode: string): void {
@@ -92,7 +106,7 @@ export class RouteTable implements RoutesService {
     for (const row of this.rows()) {
       if (!matches(row.terms, fields)) continue;
       const target = expandTarget(row.target, message);
-      if (!this.groups.exists(target)) continue;
+      if (target === null || !this.groups.exists(target)) continue;
       return { id: row.id, seq: row.seq, match: row.match, target, mode: row.mode };
     }
     return null;
