@@ -54,7 +54,8 @@ function quote(value: string): string {
 
 export class JidError extends ArizukoError {
   constructor(value: string, problem: string) {
-    super("ARZ_ERR_INVALID_JID", `invalid JID ${quote(value)}: ${problem}; expected ${FORMS}`);
+    // Always a caller's input problem: a route handler answers 400.
+    super("ARZ_ERR_INVALID_JID", `invalid JID ${quote(value)}: ${problem}; expected ${FORMS}`, { statusCode: 400 });
   }
 }
 
