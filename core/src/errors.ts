@@ -78,7 +78,7 @@ export const errors = {
     error("ARZ_ERR_PAIRING_NOT_FOUND", `no pairing code ${JSON.stringify(code)}; list open codes with \`arizuko pair list\``, 404),
 
   pairingExpired: (code: string) =>
-    error("ARZ_ERR_PAIRING_EXPIRED", `pairing code ${code} has expired; the sender gets a new one when they write again`, 410),
+    error("ARZ_ERR_PAIRING_EXPIRED", `pairing code ${code} has expired; the sender gets a new one when they next write to the bot directly or mention it`, 410),
 
   delegationTooDeep: (target: string, depth: number) =>
     error("ARZ_ERR_DELEGATION_DEPTH", `delegation to ${target} refused: messages may be delegated at most ${depth} deep`),

@@ -37,7 +37,7 @@ async function next(world: RoutingWorld, group: string, layer: string, topic = "
   return row;
 }
 
-/** The session a group's agent used, by run order (null: a fresh session). */
+/** Lists the session each run of a group's agent resumed, in run order (null: a fresh session). */
 function sessions(world: RoutingWorld, folder: string): Array<string | null> {
   return world.runs(folder).map((run) => run.session_id);
 }
@@ -160,6 +160,12 @@ const cases: Case[] = [
     expect: { state: "context", group: "other", layer: "route-table" },
   },
   {
+    name: "an @child in an observed chat starts nothing",
+    world: { rows: [["chat=test:bot/c", "main", "observe"]] },
+    text: "@research find sources",
+    expect: { state: "context", group: "main/research", layer: "route-prefix" },
+  },
+  {
     name: "with no route the message is stored and starts nothing",
     world: { rows: [["platform=web", "main"]] },
     text: "anyone?",
@@ -276,6 +282,8 @@ const cases: Case[] = [
       const [first, second] = world.runs("main");
       expect(first!.session_id).toBeNull();
       expect(second).toMatchObject({ texts: ["start over"], session_id: null });
+      const answer = await waitFor(() => world.channel.sent.find((chunk) => chunk.text.startsWith("echo: start over ")), { what: "the follow-up's answer" });
+      expect(answer.replyTo).toBe(platformIdOf(world, row));
       expect(world.row(CHAT, `${platformIdOf(world, row)}#follow-up`)).toMatchObject({ state: "done", route_layer: "route-table" });
     },
   },
@@ -286,6 +294,20 @@ const cases: Case[] = [
     then: async (world, row) => {
       const followUp = await world.decided(CHAT, `${platformIdOf(world, row)}#follow-up`);
       expect(followUp).toMatchObject({ group_folder: "main", route_topic: "ops", text: "check the logs" });
+    },
+  },
+  {
+    name: "/new in a chat pinned to a topic starts that topic afresh",
+    given: async (world) => {
+      await say(world, "#deploy");
+      await exchange(world, "first");
+    },
+    text: "/new",
+    expect: { control: "route-command", reply: /^New session for topic deploy\.$/ },
+    then: async (world) => {
+      const row = await next(world, "main", "route-sticky", "deploy");
+      await world.finished(CHAT, platformIdOf(world, row));
+      expect(sessions(world, "main")).toEqual([null, null]);
     },
   },
   {
@@ -364,7 +386,7 @@ const cases: Case[] = [
     text: "and the database?",
     expect: { state: "pending", group: "main", topic: "ops", layer: "route-reply" },
     then: async (world) => {
-      // #ops is arizuko's session key, not a platform thread: answers go to the main thread.
+      // #ops is arizuko's session key, not a platform thread, so replies go to the main thread.
       const answers = await waitFor(() => {
         const sent = world.channel.sent.filter((chunk) => chunk.text.startsWith("echo:"));
         return sent.length === 2 ? sent : undefined;
@@ -409,6 +431,9 @@ const cases: Case[] = [
       const delegated = await world.delegated(row);
       expect(delegated).toMatchObject({ sender: "local:main", origin_chat: "test:bot/c", depth: 1, text: "find sources", group_folder: "main/research" });
       await waitFor(() => world.answerTo(delegated), { what: "the child's answer" });
+      // The child's reply points at the person's message on the platform, not at the derived row's id.
+      const answer = await waitFor(() => world.channel.sent.find((chunk) => chunk.text.startsWith("echo:")), { what: "the sent answer" });
+      expect(answer.replyTo).toBe(platformIdOf(world, row));
       expect(world.runs("main/research").map((run) => run.texts)).toEqual([["find sources"]]);
       expect(world.runs("main")).toEqual([]);
     },
@@ -612,7 +637,7 @@ describe("routing table", () => {
     expect(live).toEqual({ state: explained.result.state, group: explained.result.group, topic: explained.result.topic, layer: explained.result.layer });
     expect(row.route_reason!.startsWith(explained.result.reason)).toBe(true);
 
-    // And both say what the case expects.
+    // And both match what the case expects.
     const expected = entry.expect;
     if ("control" in expected) {
       expect(explained.control?.plugin).toBe(expected.control);

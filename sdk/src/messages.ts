@@ -33,6 +33,16 @@ export interface Attachment {
   ref: string;
 }
 
+/**
+ * The platform message an event's id stands for, the part before any `#`: what a reply
+ * to an edit, a reaction or a message the host derived (a delegation, a command's
+ * follow-up) must point at on the platform.
+ */
+export function platformMessageOf(platformId: string): string {
+  const hash = platformId.indexOf("#");
+  return hash < 0 ? platformId : platformId.slice(0, hash);
+}
+
 /** What a channel passes to `ctx.inbound()`. */
 export interface InboundMessage {
   /** Chat JID, `<platform>:<account>/<chat>`, under a prefix the channel owns. */
@@ -40,7 +50,8 @@ export interface InboundMessage {
   /**
    * The platform's id for this event, unique per `(chat, kind)`: the message id; for an
    * edit `<message id>#<edit revision or date>`; for a reaction `<message id>#<sender>#<emoji>`.
-   * A redelivered event carries the same id and is stored once.
+   * A redelivered event carries the same id and is stored once. The message id itself
+   * never contains `#`: what follows one names an event on that message.
    */
   platformId: string;
   /** Defaults to `message`. */

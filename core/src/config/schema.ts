@@ -75,7 +75,10 @@ export interface Config {
     codeTtlMs: number;
   };
   routing: {
-    /** How many delegations deep a message may go (`@child text` from a delegated message is one more). */
+    /**
+     * How many delegations deep a message may go: a person's `@child text` makes one at
+     * depth 1; 0 turns delegation off. Agents' delegation tools will add depth.
+     */
     maxDelegationDepth: number;
   };
   log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };

@@ -13,7 +13,7 @@
  * ends `done`, `failed`, or back to `pending`; none is left `running` by a live host.
  */
 import type { AgentFrame, RunFrame, RunOutcome, RunSpec, RunUnit, StopFrame } from "@arizuko/sdk";
-import { PROTOCOL_VERSION } from "@arizuko/sdk";
+import { platformMessageOf, PROTOCOL_VERSION } from "@arizuko/sdk";
 import type { Logger } from "pino";
 import type { RunExit, RunHandle, Runner } from "../agent/runner.js";
 import { describe, errors } from "../errors.js";
@@ -251,7 +251,7 @@ export class Executor {
       case "message": {
         if (attempt.reported) return; // nothing after done or error counts
         const last = attempt.messages[attempt.messages.length - 1]!;
-        const replyTo = frame.reply_to ?? last.platformId;
+        const replyTo = frame.reply_to ?? platformMessageOf(last.platformId);
         // A `#name` topic is arizuko's own session key: the reply goes to the platform thread it came from.
         this.outbound.reply({ chat: unit.chat, topic: last.topic, routeTopic: unit.topic, text: frame.text, group: unit.group, runId, replyTo });
         attempt.delivered += 1;
@@ -321,7 +321,7 @@ export class Executor {
     const lastMessage = attempt.messages[attempt.messages.length - 1]!;
     if (outcome === "timed_out" || (outcome === "failed" && !retry)) {
       const text = outcome === "timed_out" ? noticeTimedOut(this.config.timeoutMs) : NOTICE_FAILED;
-      this.outbound.notice({ chat: unit.chat, topic: lastMessage.topic, routeTopic: unit.topic, text, group: unit.group, replyTo: lastMessage.platformId });
+      this.outbound.notice({ chat: unit.chat, topic: lastMessage.topic, routeTopic: unit.topic, text, group: unit.group, replyTo: platformMessageOf(lastMessage.platformId) });
     }
 
     if (outcome === "failed" || outcome === "timed_out") {

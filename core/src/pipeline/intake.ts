@@ -194,7 +194,8 @@ export class Intake {
       return { state: "context", group: null, routeTopic: decision.topic, layer, reason };
     }
 
-    if (decision.delegation) {
+    // An observe route only listens: not even a delegation starts a run there.
+    if (decision.delegation && decision.mode !== "observe") {
       if (message.depth + 1 > this.maxDelegationDepth) {
         const reason = `delegation to ${group.folder} refused: messages may be delegated at most ${this.maxDelegationDepth} deep`;
         return { state: "context", group: null, routeTopic: decision.topic, layer, reason, notice: `Not delegated: ${reason}.` };

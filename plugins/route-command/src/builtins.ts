@@ -16,7 +16,7 @@ export interface BuiltinResult {
 /** A built-in command: its registry entry plus the run that may ask for a follow-up. */
 export interface Builtin {
   spec: Omit<CommandSpec, "run">;
-  run(host: Host, context: { chat: string; topic: string; args: string }): BuiltinResult;
+  run(host: Host, context: { chat: string; topic: string; sender: string; args: string }): BuiltinResult | Promise<BuiltinResult>;
 }
 
 function plural(count: number, word: string): string {
@@ -26,9 +26,10 @@ function plural(count: number, word: string): string {
 export const BUILTINS: Builtin[] = [
   {
     spec: { name: "new", description: "start a fresh session: /new [#topic] [text to run in it]" },
-    run(host, { chat, topic, args }) {
+    async run(host, { chat, topic, sender, args }) {
       const parsed = splitTopic(args);
-      const sessionTopic = parsed.topic ?? topic;
+      // Without #topic: the session the chat's next message would reach, so a topic pin counts.
+      const sessionTopic = parsed.topic ?? (await host.routing.explain({ chat, sender, text: "", topic })).result.topic;
       const when = host.runs.resetSession(chat, sessionTopic);
       const where = sessionTopic ? `topic ${sessionTopic}` : "this chat";
       const reply = when === "now" ? `New session for ${where}.` : `New session for ${where} once the current run ends; queued messages stay queued.`;

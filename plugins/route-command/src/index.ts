@@ -5,7 +5,7 @@
  * `/stop`, `/ping`, `/status`, `/chatid`, `/help`) and runs other plugins' commands from
  * the same registry. Operator-only commands answer others with a refusal.
  */
-import { definePlugin, describeError, HOST_API_VERSION, type ControlResult, type JsonSchema } from "@arizuko/sdk";
+import { definePlugin, describeError, HOST_API_VERSION, type ControlResult, type JsonSchema, type StoredMessage } from "@arizuko/sdk";
 import { BUILTINS, type BuiltinResult } from "./builtins.js";
 import { parseCommand } from "./parse.js";
 
@@ -18,10 +18,10 @@ export default definePlugin<JsonSchema, Record<string, never>>({
 
   register(host) {
     // Built-in runs may ask for a follow-up, which a registry entry's string cannot carry.
-    const builtins = new Map<string, (chat: string, topic: string, args: string) => BuiltinResult>();
+    const builtins = new Map<string, (message: StoredMessage, args: string) => BuiltinResult | Promise<BuiltinResult>>();
     for (const builtin of BUILTINS) {
       host.commands.register({ ...builtin.spec, run: () => undefined });
-      builtins.set(builtin.spec.name, (chat, topic, args) => builtin.run(host, { chat, topic, args }));
+      builtins.set(builtin.spec.name, (message, args) => builtin.run(host, { chat: message.chat, topic: message.topic, sender: message.sender, args }));
     }
 
     host.hooks.onControl.tap(async (message, { senderRole, dryRun }): Promise<ControlResult | undefined> => {
@@ -39,7 +39,7 @@ export default definePlugin<JsonSchema, Record<string, never>>({
       try {
         const builtin = builtins.get(parsed.name);
         if (builtin && command.plugin === host.plugin) {
-          const result = builtin(message.chat, message.topic, parsed.args);
+          const result = await builtin(message, parsed.args);
           return { reason, reply: result.reply, ...(result.followUp && { followUp: result.followUp }) };
         }
         const reply = await command.run({ message, args: parsed.args, senderRole });

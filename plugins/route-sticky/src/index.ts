@@ -43,6 +43,9 @@ export default definePlugin<JsonSchema, Record<string, never>>({
         if (problem !== null || !host.groups.exists(folder)) {
           return { reason: `sticky: unknown group ${folder}`, reply: `There is no group "${folder}"; nothing changed.` };
         }
+        // TODO: a pin outside the owner's authority is stored and then passed over at
+        // resolution (the reason says so); the owner depends on each message, so the
+        // reply cannot warn yet. Grants will give the check a fixed answer.
         if (!dryRun) pins.setGroup(message.chat, folder);
         return { reason: `sticky: pinned to ${folder}`, reply: `routing → ${folder}` };
       }
@@ -75,7 +78,7 @@ export default definePlugin<JsonSchema, Record<string, never>>({
         let { target, topic } = decision;
 
         // A pin to a group the owner may not route to (or one since removed) is passed
-        // over, and the reason says so: explain shows why the pin did not apply.
+        // over, and the reason records why, so explain shows it.
         const refusal = pin.group === null ? null : pinRefusal(pin.group, decision.owner);
         if (pin.group !== null && refusal === null) {
           target = pin.group;
