@@ -192,16 +192,24 @@ const cases: Case[] = [
     expect: { state: "pending", group: "main", layer: "route-sticky", reason: /sticky pin → main/ },
   },
   {
-    name: "a pin outside the owner's authority is passed over",
-    given: async (world) => void (await say(world, "@other")),
-    text: "hello",
-    expect: { state: "pending", group: "main", layer: "route-table", reason: /passed over: main may route only to itself and its direct children/ },
+    name: "a pin outside the owner's authority is rejected",
+    text: "@other",
+    expect: { control: "route-sticky", reply: /^Cannot route to other: main may route only to itself and its direct children\. Nothing changed\.$/ },
+    then: async (world) => void (await next(world, "main", "route-table")),
   },
   {
-    name: "a pin to a grandchild is passed over",
-    given: async (world) => void (await say(world, "@main/research/deep")),
-    text: "hello",
-    expect: { state: "pending", group: "main", layer: "route-table", reason: /sticky pin → main\/research\/deep passed over/ },
+    name: "a pin to a grandchild is rejected",
+    given: async (world) => void (await say(world, "@main/research")),
+    text: "@main/research/deep",
+    expect: { control: "route-sticky", reply: /^Cannot route to main\/research\/deep: main may route only/ },
+    then: async (world) => void (await next(world, "main/research", "route-sticky")),
+  },
+  {
+    name: "a pin outside one message's owner is passed over",
+    world: { rows: [["text~^ops", "other"], ["platform=test", "main"]] },
+    given: async (world) => void (await say(world, "@main/research")),
+    text: "ops: is the site up?",
+    expect: { state: "pending", group: "other", layer: "route-table", reason: /sticky pin → main\/research passed over: other may route only to itself and its direct children/ },
   },
   {
     name: "@ alone clears the pin",
@@ -585,9 +593,13 @@ const cases: Case[] = [
   {
     name: "without route-table nothing names an owner, so nothing runs",
     world: { plugins: ["web", "route-sticky", "route-command", "route-reply", "route-prefix"] },
-    given: async (world) => void (await say(world, "@main")),
+    given: async (world) => {
+      await say(world, "@main");
+      const reply = await waitFor(() => world.channel.sent[0], { what: "the pin's reply" });
+      expect(reply.text).toBe("Cannot route to main: no route names a group for this chat. Nothing changed.");
+    },
     text: "hello",
-    expect: { state: "context", group: null, layer: "none", reason: /no route; sticky pin → main passed over: no route names an owning group/ },
+    expect: { state: "context", group: null, layer: "none", reason: /^no route$/ },
   },
 ];
 

@@ -216,7 +216,8 @@ export interface Explanation {
   /** The decision after each resolution stage, in order. */
   stages: Array<{ plugin: string; stage: number; target: string | null; topic: string; layer: string | null; reason: string; mode: "run" | "observe" }>;
   /** What would be stored on the message. */
-  result: { state: string; group: string | null; topic: string; layer: string; reason: string; delegatedTo: string | null };
+  /** `owner` is the group whose authority bounds the decision (the route table's choice), or null. */
+  result: { state: string; group: string | null; owner: string | null; topic: string; layer: string; reason: string; delegatedTo: string | null };
   /** The agent session the message would join, when it would run. */
   sessionId: string | null;
 }

@@ -76,6 +76,7 @@ export function routingService(store: Store, intake: Intake, channels: ChannelRe
         result: {
           state: outcome.state,
           group: outcome.group,
+          owner: verdict.decision?.owner ?? null,
           topic: outcome.routeTopic,
           layer: outcome.layer,
           reason: outcome.reason,

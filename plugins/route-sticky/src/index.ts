@@ -3,12 +3,13 @@
  *
  * Control phase: a message whose whole trimmed text is `@folder` pins the chat to that
  * existing group (`@` alone clears it); `#name` pins the topic (`#` alone clears it).
- * An unknown folder is answered with an error and changes nothing.
+ * An unknown folder, or one outside the authority of the chat's owning group, is
+ * answered with an error and changes nothing.
  *
  * Resolution, stage 200: the pinned group replaces the table's choice when the owner
  * may route there (itself or a direct child); the pinned topic replaces the topic.
  */
-import { definePlugin, folderProblem, HOST_API_VERSION, type ControlResult, type JsonSchema } from "@arizuko/sdk";
+import { definePlugin, folderProblem, HOST_API_VERSION, type ControlResult, type JsonSchema, type StoredMessage } from "@arizuko/sdk";
 import { Pins } from "./pins.js";
 
 /** Stage of this layer in the resolution waterfall: after the table (100), before replies (300). */
@@ -30,7 +31,16 @@ export default definePlugin<JsonSchema, Record<string, never>>({
   register(host) {
     const pins = new Pins(host.db);
 
-    host.hooks.onControl.tap((message, { dryRun }): ControlResult | undefined => {
+    /**
+     * The group whose authority bounds this chat's routing: the owner an ordinary message
+     * from this sender would get. A pin it may not route to would be passed over.
+     */
+    const ownerOf = async (message: StoredMessage): Promise<string | null> => {
+      const probe = { chat: message.chat, sender: message.sender, text: "", topic: message.topic };
+      return (await host.routing.explain(probe)).result.owner;
+    };
+
+    host.hooks.onControl.tap(async (message, { dryRun }): Promise<ControlResult | undefined> => {
       const text = message.text.trim();
       const group = GROUP_PIN.exec(text);
       if (group) {
@@ -43,9 +53,13 @@ export default definePlugin<JsonSchema, Record<string, never>>({
         if (problem !== null || !host.groups.exists(folder)) {
           return { reason: `sticky: unknown group ${folder}`, reply: `There is no group "${folder}"; nothing changed.` };
         }
-        // TODO: a pin outside the owner's authority is stored and then passed over at
-        // resolution (the reason says so); the owner depends on each message, so the
-        // reply cannot warn yet. Grants will give the check a fixed answer.
+        // NOTE: the owner can differ per message (text~ rows); a pin that fits the usual
+        // owner and not a particular message's is passed over for that message only.
+        const owner = await ownerOf(message);
+        if (!host.routing.mayRoute(owner, folder)) {
+          const why = owner === null ? "no route names a group for this chat" : `${owner} may route only to itself and its direct children`;
+          return { reason: `sticky: ${folder} rejected: ${why}`, reply: `Cannot route to ${folder}: ${why}. Nothing changed.` };
+        }
         if (!dryRun) pins.setGroup(message.chat, folder);
         return { reason: `sticky: pinned to ${folder}`, reply: `routing → ${folder}` };
       }
