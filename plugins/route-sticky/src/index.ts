@@ -3,8 +3,8 @@
  *
  * Control phase: a message whose whole trimmed text is `@folder` pins the chat to that
  * existing group (`@` alone clears it); `#name` pins the topic (`#` alone clears it).
- * An unknown folder, or one outside the authority of the chat's owning group, is
- * answered with an error and changes nothing.
+ * An unknown folder, or one outside the authority of the chat's owning group, gets an
+ * error reply and changes nothing.
  *
  * Resolution, stage 200: the pinned group replaces the table's choice when the owner
  * may route there (itself or a direct child); the pinned topic replaces the topic.
@@ -31,10 +31,7 @@ export default definePlugin<JsonSchema, Record<string, never>>({
   register(host) {
     const pins = new Pins(host.db);
 
-    /**
-     * The group whose authority bounds this chat's routing: the owner an ordinary message
-     * from this sender would get. A pin it may not route to would be passed over.
-     */
+    /** Returns the owner an ordinary message from this sender would get; it bounds what a pin may name. */
     const ownerOf = async (message: StoredMessage): Promise<string | null> => {
       const probe = { chat: message.chat, sender: message.sender, text: "", topic: message.topic };
       return (await host.routing.explain(probe)).result.owner;
@@ -53,12 +50,12 @@ export default definePlugin<JsonSchema, Record<string, never>>({
         if (problem !== null || !host.groups.exists(folder)) {
           return { reason: `sticky: unknown group ${folder}`, reply: `There is no group "${folder}"; nothing changed.` };
         }
-        // NOTE: the owner can differ per message (text~ rows); a pin that fits the usual
-        // owner and not a particular message's is passed over for that message only.
+        // NOTE: a text~ row can give one message another owner. A pin that fits the usual
+        // owner but not that one is passed over for that message only.
         const owner = await ownerOf(message);
         if (!host.routing.mayRoute(owner, folder)) {
-          const why = owner === null ? "no route names a group for this chat" : `${owner} may route only to itself and its direct children`;
-          return { reason: `sticky: ${folder} rejected: ${why}`, reply: `Cannot route to ${folder}: ${why}. Nothing changed.` };
+          const problem = owner === null ? "no route names a group for this chat" : `${owner} may route only to itself and its direct children`;
+          return { reason: `sticky: ${folder} rejected: ${problem}`, reply: `Cannot route to ${folder}: ${problem}. Nothing changed.` };
         }
         if (!dryRun) pins.setGroup(message.chat, folder);
         return { reason: `sticky: pinned to ${folder}`, reply: `routing → ${folder}` };
