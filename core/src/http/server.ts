@@ -56,9 +56,11 @@ export function createServer(log: Logger): FastifyInstance {
     },
     schemaErrorFormatter: (validationErrors, dataVar) => {
       const [first] = validationErrors;
-      const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
+      const params = first?.params as { additionalProperty?: string; allowedValues?: unknown[] } | undefined;
       const where = `${dataVar}${first?.instancePath ?? ""}`.replaceAll("/", ".");
-      const detail = extra !== undefined ? `has an unknown field "${extra}"; remove it` : (first?.message ?? "is invalid");
+      let detail = first?.message ?? "is invalid";
+      if (params?.additionalProperty !== undefined) detail = `has an unknown field "${params.additionalProperty}"; remove it`;
+      else if (Array.isArray(params?.allowedValues)) detail = `must be one of ${params.allowedValues.map((value) => JSON.stringify(value)).join(", ")}`;
       return new Error(`${where} ${detail}`);
     },
   });

@@ -121,16 +121,26 @@ export class Admission {
     if (this.admits(message, policy)) return undefined;
 
     const platform = parseChatJid(message.chat).platform;
-    if (policy.policy !== "pairing") return { deny: `sender ${message.sender} is not on the ${platform} allowlist` };
-    if (!dryRun) this.offerCode(message, platform);
-    return { deny: `sender ${message.sender} is not approved on ${platform}; a pairing code lets an operator approve them` };
+    const deny =
+      policy.policy === "pairing"
+        ? `sender ${message.sender} is not approved on ${platform}; a pairing code lets an operator approve them`
+        : `sender ${message.sender} is not on the ${platform} allowlist`;
+    if (dryRun) return { deny };
+
+    // Log at info only when a stranger addresses the bot, because logging all group
+    // chatter at info would flood the log.
+    const addressed = message.verb === "mention" || this.store.messages.isDirectChat(message.chat);
+    const ids = { sender: message.sender, chat: message.chat, messageId: message.id, policy: policy.policy };
+    if (addressed) this.log.info(ids, "message from a sender who is not admitted; stored as context");
+    else this.log.debug(ids, "message from a sender who is not admitted; stored as context");
+    if (policy.policy === "pairing" && addressed) this.offerCode(message, platform);
+    return { deny };
   }
 
-  /** Sends a stranger a pairing code, only where they address the bot, at most once per period. */
+  /** Sends a stranger who addressed the bot a pairing code, at most once per period. */
   private offerCode(message: StoredMessage, platform: string): void {
-    const addressed = message.verb === "mention" || this.store.messages.isDirectChat(message.chat);
     const now = Date.now();
-    if (!addressed || this.statements.recentCode.get(message.sender, now - this.config.pairing.periodMs)) return;
+    if (this.statements.recentCode.get(message.sender, now - this.config.pairing.periodMs)) return;
 
     const code = newCode();
     this.statements.insertCode.run(code, platform, message.sender, message.chat, now, now + this.config.pairing.codeTtlMs);

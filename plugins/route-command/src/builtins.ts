@@ -37,7 +37,7 @@ export const BUILTINS: Builtin[] = [
     },
   },
   {
-    spec: { name: "stop", description: "stop the agent's current run in this chat" },
+    spec: { name: "stop", description: "stop every agent run going in this chat" },
     run(host, { chat }) {
       const stopped = host.runs.stop(chat);
       return { reply: stopped === 0 ? "Nothing is running in this chat." : `Stopping ${plural(stopped, "run")}.` };
@@ -57,7 +57,7 @@ export const BUILTINS: Builtin[] = [
     },
   },
   {
-    spec: { name: "status", description: "channels, groups, runs and failing chats (operators)", operatorOnly: true },
+    spec: { name: "status", description: "channels, groups, runs and failing chats", operatorOnly: true },
     run(host) {
       const channels = host.channels.list().map((channel) => `${channel.name} ${channel.state}`);
       const groups = host.groups.list().map((group) => `${group.folder}${group.paused ? " (paused)" : ""}`);

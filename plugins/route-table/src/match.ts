@@ -77,7 +77,11 @@ export function parseMatch(expression: string): Term[] {
       const hint = key === "text" ? "match text with text~regex" : `keys are ${MATCH_KEYS.filter((name) => name !== "text").join(", ")}, and text~regex`;
       throw new MatchError(source, `unknown key ${JSON.stringify(key)}; ${hint}`);
     }
-    terms.push({ key: key as MatchKey, negated, test: globTest(body.slice(equals + 1)), source });
+    const glob = body.slice(equals + 1);
+    if (key === "chat" && glob !== "" && glob !== "*" && !glob.includes("/")) {
+      throw new MatchError(source, "a chat JID always contains `/` (<platform>:<account>/<chat>) and `*` stops at `/`, so this never matches; write e.g. chat=telegram:*/*");
+    }
+    terms.push({ key: key as MatchKey, negated, test: globTest(glob), source });
   }
   return terms;
 }

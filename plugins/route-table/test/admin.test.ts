@@ -64,7 +64,8 @@ describe("admin routes API", () => {
     [{ match: `text~${"a".repeat(201)}`, target: "main" }, "ARZ_ERR_ROUTE_MATCH", "longer than 200 characters"],
     [{ match: "platform=web", target: "nope" }, "ARZ_ERR_ROUTE_TARGET", "group nope does not exist; create it with `arizuko group add nope` first"],
     [{ match: "platform=web", target: "Main" }, "ARZ_ERR_ROUTE_TARGET", 'invalid route target "Main"'],
-    [{ match: "platform=web", target: "main", mode: "loud" }, "ARZ_ERR_INVALID_REQUEST", "mode"],
+    [{ match: "platform=web", target: "main", mode: "loud" }, "ARZ_ERR_INVALID_REQUEST", 'body.mode must be one of "run", "observe"'],
+    [{ match: "chat=web:*", target: "main" }, "ARZ_ERR_ROUTE_MATCH", "a chat JID always contains `/`"],
   ])("rejects %j with a message naming the problem", async (body, code, message) => {
     const response = await admin("POST", "/admin/routes", body);
     expect(response.status).toBe(400);

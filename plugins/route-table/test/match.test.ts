@@ -84,7 +84,6 @@ describe("match grammar", () => {
     ["chat=telegram:600000001/-1001000000001", {}, true],
     ["chat=telegram:*/-100*", {}, true],
     ["chat=telegram:*/-100*", { chat: "telegram:600000001/555" }, false],
-    ["chat=telegram:*", {}, false],
     ["chat=*", {}, true],
     ["chat=discord:1/*", { chat: "discord:1/2/3" }, false],
     ["chat=discord:1/*/*", { chat: "discord:1/2/3" }, true],
@@ -170,6 +169,8 @@ describe("match grammar errors", () => {
     ["PLATFORM=web", "PLATFORM=web", 'unknown key "PLATFORM"'],
     ["=web", "=web", 'unknown key ""'],
     ["platform=web !room=1", "!room=1", 'unknown key "room"'],
+    ["chat=telegram:*", "chat=telegram:*", "a chat JID always contains `/`"],
+    ["!chat=web:local", "!chat=web:local", "so this never matches; write e.g. chat=telegram:*/*"],
   ];
 
   it.each(ERRORS)("rejects %j with ARZ_ERR_ROUTE_MATCH", (expression) => {

@@ -125,6 +125,8 @@ export function registerRoutes(context: WebRoutesContext): void {
         verb: body.reply_to ? "reply" : "message",
         sender: `web:${visitor}`,
         text: body.text,
+        // A web chat belongs to one visitor's cookie: a one-to-one chat with the bot.
+        direct: true,
         ...(body.sender_name !== undefined && { senderName: body.sender_name }),
         ...(body.topic !== undefined && { topic: body.topic }),
         ...(body.reply_to !== undefined && { replyTo: body.reply_to }),

@@ -110,3 +110,21 @@ describe("routing through the web channel", () => {
     expect(research[1]!.session_id).not.toBeNull();
   });
 });
+
+describe("pairing through the web channel", () => {
+  it("gives a stranger a code and answers them once approved", async () => {
+    instance = await startInstance({ config: { runner: { command: fixtureAgent("scripted.mjs") }, admission: { web: { policy: "pairing" } } } });
+    const visitor = instance.client();
+    await visitor.say("e2e", "hello?");
+    stream = await visitor.events("e2e");
+    await stream.until((events) => events.messages<WebMessage>().some((message) => message.kind === "notice"), 15_000, "the pairing notice");
+    const notice = stream.messages<WebMessage>().find((message) => message.kind === "notice")!;
+    const code = /[A-Z2-9]{4}-[A-Z2-9]{4}/.exec(notice.text)?.[0];
+    expect(code).toBeDefined();
+
+    const approved = await instance.kernel.runCli(["pair", "approve", code!]);
+    expect(approved.stdout.trim()).toMatch(/^sender web:v_\S+ approved on web$/);
+    const answer = await ask(visitor, stream, "and now?");
+    expect(answer).toMatchObject({ group: "main", text: expect.stringMatching(/^echo: and now\? /) });
+  });
+});
