@@ -318,13 +318,23 @@ export class Kernel {
     return true;
   }
 
-  health(): { status: "ok" | "degraded"; healthy: boolean; plugins: Record<string, { state: string; error?: string }> } {
+  health(): {
+    status: "ok" | "degraded";
+    healthy: boolean;
+    plugins: Record<string, { state: string; error?: string }>;
+    channels: Record<string, { state: string; detail: string | null; lastInboundAt: string | null }>;
+  } {
     const plugins: Record<string, { state: string; error?: string }> = {};
     for (const [name, status] of this.statuses.all()) {
       if (name === "core") continue;
       plugins[name] = status.error ? { state: status.state, error: status.error } : { state: status.state };
     }
-    return { status: this.statuses.anyUnhealthy() ? "degraded" : "ok", healthy: this.store.healthy(), plugins };
+    const channels: Record<string, { state: string; detail: string | null; lastInboundAt: string | null }> = {};
+    for (const channel of this.channels.list()) {
+      const lastInboundAt = channel.lastInboundAt === null ? null : new Date(channel.lastInboundAt).toISOString();
+      channels[channel.name] = { state: channel.state, detail: channel.detail, lastInboundAt };
+    }
+    return { status: this.statuses.anyUnhealthy() ? "degraded" : "ok", healthy: this.store.healthy(), plugins, channels };
   }
 
   /** Stops everything in reverse order of start; safe to call twice. */

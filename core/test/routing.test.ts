@@ -293,7 +293,7 @@ const cases: Case[] = [
       expect(second).toMatchObject({ texts: ["start over"], session_id: null });
       const answer = await waitFor(() => world.channel.sent.find((chunk) => chunk.text.startsWith("echo: start over ")), { what: "the follow-up's answer" });
       expect(answer.replyTo).toBe(platformIdOf(world, row));
-      expect(world.row(CHAT, `${platformIdOf(world, row)}#follow-up`)).toMatchObject({ state: "done", route_layer: "route-table" });
+      expect(await world.finished(CHAT, `${platformIdOf(world, row)}#follow-up`)).toMatchObject({ state: "done", route_layer: "route-table" });
     },
   },
   {

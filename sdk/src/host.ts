@@ -238,6 +238,8 @@ export interface ChannelInfo {
   capabilities: ChannelCapabilities;
   state: ChannelState;
   detail: string | null;
+  /** When the channel last stored an inbound message (ms since the epoch), or null. */
+  lastInboundAt: number | null;
 }
 
 export interface ChannelsApi {

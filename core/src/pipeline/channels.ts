@@ -25,6 +25,8 @@ export interface ChannelEntry {
   started: boolean;
   /** True once the channel itself has called setStatus(). */
   reported: boolean;
+  /** When the channel last stored an inbound message (ms since the epoch), or null. */
+  lastInboundAt: number | null;
   abort: AbortController;
 }
 
@@ -69,6 +71,7 @@ export class ChannelRegistry {
       detail: null,
       started: false,
       reported: false,
+      lastInboundAt: null,
       abort: new AbortController(),
     };
 
@@ -117,7 +120,11 @@ export class ChannelRegistry {
   private async startEntry(entry: ChannelEntry): Promise<unknown> {
     const { channel } = entry;
     const context: ChannelContext = {
-      inbound: (message) => this.inbound(entry, message),
+      inbound: async (message) => {
+        const result = await this.inbound(entry, message);
+        entry.lastInboundAt = Date.now();
+        return result;
+      },
       setStatus: (state, detail) => {
         entry.reported = true;
         this.setStatus(entry, state, detail ?? null);
@@ -209,6 +216,7 @@ export class ChannelRegistry {
       capabilities: { ...entry.channel.capabilities },
       state: entry.state,
       detail: entry.detail,
+      lastInboundAt: entry.lastInboundAt,
     };
   }
 

@@ -62,6 +62,8 @@ export class Inbound {
   private readonly commits: GroupCommit<InboundMessage, InsertResult>;
   /** Called for each newly stored message, after its commit. */
   afterCommit: AfterCommit = () => {};
+  /** Messages stored, and redeliveries recognised and stored nothing, since start. */
+  readonly counters = { stored: 0, duplicates: 0 };
 
   constructor(
     private readonly store: Store,
@@ -81,10 +83,12 @@ export class Inbound {
     this.check(entry, message);
     const { id, seq, duplicate, record } = await this.commits.submit(message);
     if (duplicate || !record) {
+      this.counters.duplicates += 1;
       this.log.debug({ channel: entry.channel.name, chat: message.chat, platformId: message.platformId }, "redelivered message ignored");
       return { id, seq, duplicate: true };
     }
 
+    this.counters.stored += 1;
     void this.hooks.observe("afterStore", { message: record });
     this.afterCommit(record, entry);
     return { id, seq, duplicate: false };

@@ -1,0 +1,398 @@
+/**
+ * The channel conformance kit: properties every channel plugin must have, checked
+ * against a real core (the test host) and the author's fake of their platform, driven
+ * through a small `PlatformDriver`. `runChannelConformance` registers one vitest test
+ * per property; `CONFORMANCE_PROPERTIES` lets other runners call them directly. Each
+ * failure names the property, what the kit observed, and what to change.
+ */
+import { describe, it } from "vitest";
+import type { ChannelCapabilities } from "../channel.js";
+import type { StoredMessage } from "../messages.js";
+import { createTestHost, type TestHost } from "./host.js";
+
+/** A platform event, as the author's fake delivers it to the channel. */
+export type PlatformEvent =
+  | { type: "message"; id: string; sender: string; text: string; mention?: boolean; replyTo?: string; topic?: string }
+  | { type: "edit"; id: string; revision: string; sender: string; text: string }
+  | { type: "reaction"; id: string; sender: string; emoji: string };
+
+export type SendOutcome = "ok" | "rate_limited" | "transient" | "permanent";
+
+/** One call the channel made to the platform's send API. */
+export interface SendAttempt {
+  chat: string;
+  text: string;
+  replyTo: string | null;
+  topic: string;
+  /** When the platform received it, ms since the epoch. */
+  at: number;
+  outcome: SendOutcome;
+}
+
+export type SendFailure = { kind: "rate_limited"; retryAfterMs: number } | { kind: "transient" } | { kind: "permanent" };
+
+/** The author's handle on their fake platform; one driver per test. */
+export interface PlatformDriver {
+  /** The plugin's config, pointing the channel at this fake. */
+  config?: Record<string, unknown>;
+  /** Makes the platform deliver `event` in the conformance chat. Delivering the same event again is a redelivery. */
+  deliver(event: PlatformEvent): Promise<void> | void;
+  /** Registers a listener the fake calls synchronously when the channel acknowledges an event. */
+  onAck(listener: (event: PlatformEvent) => void): void;
+  /** Every send the channel attempted, in order. */
+  sendAttempts(): SendAttempt[];
+  /** Makes the platform answer the next send with `failure`. */
+  failNextSend(failure: SendFailure): void;
+  /** Cuts the channel off the platform; events delivered meanwhile wait on the platform. */
+  disconnect?(): void;
+  /** Lets the channel reach the platform again. */
+  reconnect?(): void;
+  /** Releases the fake (servers, timers). */
+  close?(): Promise<void> | void;
+}
+
+export interface ConformanceOptions {
+  /** The plugin under test (what `definePlugin` returned). */
+  plugin: unknown;
+  /** A chat JID the channel owns, where every event happens, e.g. `console:local/room1`. */
+  chat: string;
+  /** Two sender JIDs of the platform. */
+  senders: [string, string];
+  /** Makes a fresh fake platform and its driver. */
+  driver: () => PlatformDriver | Promise<PlatformDriver>;
+  /** How long an event may take to be stored or a reply to be sent, in ms; default 5000. */
+  timeoutMs?: number;
+}
+
+/** A property the channel does not have; the message names what to change. */
+export class ConformanceFailure extends Error {
+  constructor(property: string, problem: string) {
+    super(`${property}: ${problem}`);
+    this.name = "ConformanceFailure";
+  }
+}
+
+/** A property check's input: a running host with the plugin, and the driver of a fresh fake. */
+export interface ConformanceContext {
+  host: TestHost;
+  driver: PlatformDriver;
+  options: ConformanceOptions;
+  timeoutMs: number;
+}
+
+export interface ConformanceProperty {
+  name: string;
+  check(context: ConformanceContext): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `check` returns a value; throws a ConformanceFailure with `problem` at the deadline. */
+async function until<T>(context: ConformanceContext, property: string, problem: string, check: () => T | undefined | null | false): Promise<T> {
+  const deadline = Date.now() + context.timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new ConformanceFailure(property, `${problem} within ${context.timeoutMs} ms`);
+    await sleep(20);
+  }
+}
+
+function fail(property: string, problem: string): never {
+  throw new ConformanceFailure(property, problem);
+}
+
+/** The stored row an event should have produced, or undefined. */
+function rowOf(messages: StoredMessage[], event: PlatformEvent): StoredMessage | undefined {
+  switch (event.type) {
+    case "message":
+      return messages.find((message) => message.kind === "message" && message.platformId === event.id);
+    case "edit":
+      return messages.find((message) => message.kind === "edit" && message.target === event.id && message.text === event.text);
+    case "reaction":
+      return messages.find((message) => message.kind === "reaction" && message.target === event.id && message.sender === event.sender);
+  }
+}
+
+function describeEvent(event: PlatformEvent): string {
+  if (event.type === "message") return `message ${event.id}`;
+  if (event.type === "edit") return `edit ${event.revision} of ${event.id}`;
+  return `reaction ${event.emoji} to ${event.id}`;
+}
+
+async function stored(context: ConformanceContext, property: string, event: PlatformEvent): Promise<StoredMessage> {
+  return until(context, property, `${describeEvent(event)} was not stored`, () => rowOf(context.host.messages(context.options.chat), event));
+}
+
+function capabilities(context: ConformanceContext): ChannelCapabilities {
+  const channel = context.host.channels().find((entry) => entry.prefixes.some((prefix) => context.options.chat.startsWith(prefix)));
+  if (!channel) fail("channel", `no channel owns ${context.options.chat}; list its <platform>:<account>/ prefix in prefixes`);
+  return channel.capabilities;
+}
+
+const COMMIT_BEFORE_ACK = "stores each event before acknowledging it";
+const DEDUPE = "stores a redelivered event once";
+const MAPPING = "maps mentions, replies, threads, edits and reactions";
+const RESTART = "neither replays nor loses events across a restart";
+const SPLIT = "sends a long reply in chunks within its declared limit";
+const REPLY_TO = "passes the reply-to id to the platform";
+const RATE_LIMIT = "honours the platform's retry-after";
+const PERMANENT = "does not retry a send the platform rejected for good";
+const HEALTH = "reports its health";
+const CAPABILITIES = "refuses capabilities it does not declare";
+const NO_LEFTOVERS = "leaves no timers or sockets after stop";
+
+export const CONFORMANCE_PROPERTIES: ConformanceProperty[] = [
+  {
+    name: COMMIT_BEFORE_ACK,
+    async check(context) {
+      const { host, driver, options } = context;
+      const early: string[] = [];
+      const acked = new Set<string>();
+      driver.onAck((event) => {
+        acked.add(describeEvent(event));
+        if (!rowOf(host.messages(options.chat), event)) early.push(describeEvent(event));
+      });
+      const events: PlatformEvent[] = [1, 2, 3, 4, 5].map((n) => ({ type: "message", id: `ack-${n}`, sender: options.senders[0], text: `message ${n}` }));
+      for (const event of events) await driver.deliver(event);
+
+      const missing = () => events.map(describeEvent).filter((name) => !acked.has(name));
+      await until(context, COMMIT_BEFORE_ACK, "the platform never saw an acknowledgement", () => missing().length === 0).catch(() => {
+        fail(COMMIT_BEFORE_ACK, `${missing().join(", ")} never acknowledged within ${context.timeoutMs} ms; acknowledge each event once await ctx.inbound(message) resolves`);
+      });
+      if (early.length > 0) {
+        fail(COMMIT_BEFORE_ACK, `${early.join(", ")} acknowledged before it was stored; acknowledge only after await ctx.inbound(message) resolves, or a crash in between loses the message`);
+      }
+    },
+  },
+  {
+    name: DEDUPE,
+    async check(context) {
+      const { host, driver, options } = context;
+      const [alice, bob] = options.senders;
+      const original: PlatformEvent = { type: "message", id: "dup-1", sender: alice, text: "hello" };
+      const firstEdit: PlatformEvent = { type: "edit", id: "dup-1", revision: "1", sender: alice, text: "hello, edited" };
+      const secondEdit: PlatformEvent = { type: "edit", id: "dup-1", revision: "2", sender: alice, text: "hello, edited twice" };
+      const reactions: PlatformEvent[] = [
+        { type: "reaction", id: "dup-1", sender: alice, emoji: "👍" },
+        { type: "reaction", id: "dup-1", sender: bob, emoji: "👍" },
+      ];
+
+      for (const event of [original, original, firstEdit, firstEdit, secondEdit, ...reactions, reactions[1]!]) {
+        await driver.deliver(event);
+        await stored(context, DEDUPE, event);
+      }
+      await sleep(200);
+      const rows = host.messages(options.chat);
+      const count = (kind: string) => rows.filter((row) => row.kind === kind).length;
+      if (count("message") !== 1) fail(DEDUPE, `a redelivered message was stored ${count("message")} times; give each event the same platformId every time it arrives`);
+      if (count("edit") !== 2) fail(DEDUPE, `two edits (one delivered twice) gave ${count("edit")} edit rows, expected 2; an edit's platformId is <message id>#<revision>`);
+      if (count("reaction") !== 2) fail(DEDUPE, `two senders' reactions (one delivered twice) gave ${count("reaction")} rows, expected 2; a reaction's platformId is <message id>#<sender>#<emoji>`);
+    },
+  },
+  {
+    name: MAPPING,
+    async check(context) {
+      const { driver, options } = context;
+      const [alice, bob] = options.senders;
+      const plain: PlatformEvent = { type: "message", id: "map-1", sender: alice, text: "plain" };
+      const mention: PlatformEvent = { type: "message", id: "map-2", sender: bob, text: "hey bot", mention: true };
+      const reply: PlatformEvent = { type: "message", id: "map-3", sender: alice, text: "a reply", replyTo: "map-1" };
+      const threaded: PlatformEvent = { type: "message", id: "map-4", sender: alice, text: "in a thread", topic: "thread-7" };
+      const edit: PlatformEvent = { type: "edit", id: "map-1", revision: "1", sender: alice, text: "plain, edited" };
+      const reaction: PlatformEvent = { type: "reaction", id: "map-2", sender: alice, emoji: "🎉" };
+      for (const event of [plain, mention, reply, threaded, edit, reaction]) await driver.deliver(event);
+
+      const expect = (event: PlatformEvent, row: StoredMessage, field: string, actual: unknown, expected: unknown) => {
+        if (actual !== expected) fail(MAPPING, `${describeEvent(event)} was stored with ${field} ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)} (row ${row.id})`);
+      };
+      const plainRow = await stored(context, MAPPING, plain);
+      expect(plain, plainRow, "verb", plainRow.verb, "message");
+      expect(plain, plainRow, "sender", plainRow.sender, alice);
+      expect(plain, plainRow, "text", plainRow.text, "plain");
+      const mentionRow = await stored(context, MAPPING, mention);
+      expect(mention, mentionRow, "verb", mentionRow.verb, "mention");
+      const replyRow = await stored(context, MAPPING, reply);
+      expect(reply, replyRow, "verb", replyRow.verb, "reply");
+      expect(reply, replyRow, "replyTo", replyRow.replyTo, "map-1");
+      if (capabilities(context).threads) {
+        const threadRow = await stored(context, MAPPING, threaded);
+        expect(threaded, threadRow, "topic", threadRow.topic, "thread-7");
+      }
+      const editRow = await stored(context, MAPPING, edit);
+      expect(edit, editRow, "verb", editRow.verb, "edit");
+      const reactionRow = await stored(context, MAPPING, reaction);
+      expect(reaction, reactionRow, "verb", reactionRow.verb, "reaction");
+      expect(reaction, reactionRow, "text", reactionRow.text, "🎉");
+    },
+  },
+  {
+    name: RESTART,
+    async check(context) {
+      const { host, driver, options } = context;
+      const before: PlatformEvent[] = [1, 2, 3].map((n) => ({ type: "message", id: `restart-${n}`, sender: options.senders[0], text: `before ${n}` }));
+      const acked = new Set<string>();
+      driver.onAck((event) => acked.add(describeEvent(event)));
+      for (const event of before) await driver.deliver(event);
+      for (const event of before) await stored(context, RESTART, event);
+      await until(context, RESTART, "the events before the restart were not acknowledged", () => before.every((event) => acked.has(describeEvent(event))));
+
+      await host.restart();
+      const after: PlatformEvent = { type: "message", id: "restart-4", sender: options.senders[0], text: "after" };
+      await driver.deliver(after);
+      await stored(context, RESTART, after).catch(() => fail(RESTART, "a message sent after the restart was not stored; start() must resume reading the platform where it stopped"));
+      await sleep(300);
+
+      const replayed = host.inbound().duplicates;
+      if (replayed > 0) {
+        fail(RESTART, `after the restart the channel delivered ${replayed} already acknowledged event(s) again; persist the platform's offset (or acknowledge) after each commit so a restart resumes after it`);
+      }
+      const rows = host.messages(options.chat).length;
+      if (rows !== 4) fail(RESTART, `${rows} messages stored across the restart, expected 4`);
+    },
+  },
+  {
+    name: SPLIT,
+    async check(context) {
+      const { host, driver, options } = context;
+      const limit = capabilities(context).maxTextLength;
+      const words = Array.from({ length: Math.ceil((limit * 2.5) / 6) + 1 }, (_, index) => `w${index % 1000}`.padEnd(5, "x"));
+      const text = words.join(" ");
+      host.reply(options.chat, text);
+
+      const sent = await until(context, SPLIT, "the long reply was not sent", () => {
+        const ok = driver.sendAttempts().filter((attempt) => attempt.outcome === "ok");
+        return ok.map((attempt) => attempt.text).join("").length >= text.length ? ok : undefined;
+      });
+      const longest = Math.max(...sent.map((attempt) => attempt.text.length));
+      if (longest > limit) fail(SPLIT, `a chunk of ${longest} characters reached the platform though maxTextLength is ${limit}; send each chunk as given, the core splits`);
+      if (sent.map((attempt) => attempt.text).join("") !== text) fail(SPLIT, "the chunks the platform received do not join back to the reply; send each chunk's text unchanged");
+    },
+  },
+  {
+    name: REPLY_TO,
+    async check(context) {
+      const { host, driver, options } = context;
+      if (!capabilities(context).reply) return;
+      host.reply(options.chat, "this answers map-1", { replyTo: "map-1" });
+      const attempt = await until(context, REPLY_TO, "the reply was not sent", () => driver.sendAttempts().find((candidate) => candidate.outcome === "ok"));
+      if (attempt.replyTo !== "map-1") fail(REPLY_TO, `the platform got reply-to ${JSON.stringify(attempt.replyTo)}, expected "map-1"; pass chunk.replyTo to the platform's reply parameter`);
+    },
+  },
+  {
+    name: RATE_LIMIT,
+    async check(context) {
+      const { host, driver, options } = context;
+      const retryAfterMs = 2500;
+      driver.failNextSend({ kind: "rate_limited", retryAfterMs });
+      host.reply(options.chat, "wait for it");
+
+      const [first, second] = await until(context, RATE_LIMIT, "the rate-limited reply was not sent again", () => {
+        const attempts = driver.sendAttempts();
+        return attempts.length >= 2 ? attempts : undefined;
+      }).catch(() => {
+        const attempts = driver.sendAttempts();
+        return fail(RATE_LIMIT, attempts.length === 0 ? "the reply never reached the platform" : `after a rate limit of ${retryAfterMs} ms the reply was not sent again within ${context.timeoutMs + retryAfterMs} ms`);
+      });
+      const waited = second!.at - first!.at;
+      // Timers may fire a little early or late; 50 ms covers clock granularity.
+      if (waited < retryAfterMs - 50) {
+        fail(RATE_LIMIT, `the reply was sent again ${waited} ms after the platform asked to wait ${retryAfterMs} ms; throw new RateLimited(retryAfterMs) from send() and let the outbox wait`);
+      }
+      if (second!.outcome !== "ok") fail(RATE_LIMIT, `the second attempt ended ${second!.outcome}`);
+    },
+  },
+  {
+    name: PERMANENT,
+    async check(context) {
+      const { host, driver, options } = context;
+      driver.failNextSend({ kind: "permanent" });
+      host.reply(options.chat, "this chat is gone");
+      await until(context, PERMANENT, "the reply never reached the platform", () => driver.sendAttempts().length > 0);
+      // The outbox's first retry of a transient failure comes after 1 s.
+      await sleep(1500);
+      const attempts = driver.sendAttempts().length;
+      const [row] = host.outbox(options.chat);
+      if (attempts > 1 || row?.state !== "failed") {
+        fail(PERMANENT, `after a permanent rejection the reply was tried ${attempts} times and its outbox row is ${row?.state}; throw new Permanent(reason) from send() for errors a retry cannot fix`);
+      }
+    },
+  },
+  {
+    name: HEALTH,
+    async check(context) {
+      const { host, driver, options } = context;
+      const state = () => host.channels().find((entry) => entry.prefixes.some((prefix) => options.chat.startsWith(prefix)))?.state;
+      await until(context, HEALTH, `the channel stayed ${state()} instead of ok after start; call ctx.setStatus("ok") once connected`, () => state() === "ok");
+      if (!driver.disconnect || !driver.reconnect) return;
+
+      driver.disconnect();
+      await until(context, HEALTH, `the channel stayed ok while cut off from the platform; call ctx.setStatus("disconnected" or "stale") when requests fail`, () => state() !== "ok");
+      const missed: PlatformEvent = { type: "message", id: "health-1", sender: options.senders[0], text: "while you were away" };
+      await driver.deliver(missed);
+      driver.reconnect();
+      await until(context, HEALTH, `the channel did not report ok again after the platform came back`, () => state() === "ok");
+      await stored(context, HEALTH, missed).catch(() => fail(HEALTH, "a message sent while the channel was cut off was not stored after it reconnected"));
+    },
+  },
+  {
+    name: CAPABILITIES,
+    async check(context) {
+      const declared = capabilities(context);
+      const optional = ["reply", "sendFile", "typing", "edit", "delete", "react", "threads"] as const;
+      for (const capability of optional) {
+        if (declared[capability]) continue;
+        try {
+          context.host.requireCapability(context.options.chat, capability);
+        } catch (error) {
+          if ((error as { code?: unknown }).code === "ARZ_ERR_CAPABILITY_UNSUPPORTED") continue;
+          throw error;
+        }
+        fail(CAPABILITIES, `the host accepted ${capability}, which the channel does not declare`);
+      }
+    },
+  },
+];
+
+const LEFTOVER_KINDS = new Set(["Timeout", "Immediate", "TCPSocketWrap", "TCPServerWrap", "TCPWRAP", "PipeWrap", "UDPWrap"]);
+
+function leftovers(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const kind of process.getActiveResourcesInfo()) if (LEFTOVER_KINDS.has(kind)) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return counts;
+}
+
+/** Runs one property against a fresh fake platform and a fresh host. */
+export async function checkProperty(options: ConformanceOptions, property: ConformanceProperty): Promise<void> {
+  const driver = await options.driver();
+  const host = await createTestHost({ plugin: options.plugin, ...(driver.config && { config: driver.config }) });
+  try {
+    await property.check({ host, driver, options, timeoutMs: options.timeoutMs ?? 5000 });
+  } finally {
+    await host.dispose();
+    await driver.close?.();
+  }
+}
+
+/** Checks that a host with the plugin leaves no timers or sockets behind once stopped. */
+export async function checkNoLeftovers(options: ConformanceOptions): Promise<void> {
+  const before = leftovers();
+  await checkProperty(options, CONFORMANCE_PROPERTIES.find((property) => property.name === HEALTH)!);
+  // Closed handles leave the list on the next turns of the event loop.
+  await sleep(200);
+  const after = leftovers();
+  const grown = [...after].filter(([kind, count]) => count > (before.get(kind) ?? 0)).map(([kind, count]) => `${count - (before.get(kind) ?? 0)} ${kind}`);
+  if (grown.length > 0) fail(NO_LEFTOVERS, `after stop() these were still open: ${grown.join(", ")}; clear timers and close sockets in stop(), or tie them to ctx.signal`);
+}
+
+/**
+ * Registers the conformance tests with vitest: one test per property, in a `describe`
+ * named after the plugin's channel. Call it at the top level of a test file.
+ */
+export function runChannelConformance(options: ConformanceOptions): void {
+  const timeout = (options.timeoutMs ?? 5000) * 3 + 10_000;
+  describe(`channel conformance for ${options.chat}`, () => {
+    for (const property of CONFORMANCE_PROPERTIES) it(property.name, () => checkProperty(options, property), timeout);
+    it(NO_LEFTOVERS, () => checkNoLeftovers(options), timeout);
+  });
+}
