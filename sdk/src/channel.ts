@@ -24,6 +24,8 @@ export interface ChannelCapabilities {
   threads?: boolean;
   /** Longest text one platform message may carry, in UTF-16 code units; the core splits replies to it. */
   maxTextLength: number;
+  /** Send rates the platform allows; the outbox paces sends to stay within them. */
+  rateLimits?: RateLimits;
   /**
    * `confirm(chunk)` can tell whether a send with the chunk's idempotency key
    * (`outboxId`) reached the platform; rows interrupted mid-send are then confirmed
@@ -32,7 +34,19 @@ export interface ChannelCapabilities {
   confirm?: boolean;
 }
 
-export type Capability = Exclude<keyof ChannelCapabilities, "maxTextLength">;
+/** At most `messages` sends in any `perMs` milliseconds. */
+export interface RateLimit {
+  messages: number;
+  perMs: number;
+}
+
+/** E.g. Telegram bots: one message per second per chat, 30 per second in all. */
+export interface RateLimits {
+  perChat?: RateLimit;
+  perChannel?: RateLimit;
+}
+
+export type Capability = Exclude<keyof ChannelCapabilities, "maxTextLength" | "rateLimits">;
 
 export interface ChannelContext {
   /**
@@ -64,6 +78,14 @@ export interface Channel {
   confirm?(chunk: OutboundChunk): Promise<string | null>;
   /** With `capabilities.typing`: shows a typing indicator in the chat. */
   typing?(chat: string, topic: string): Promise<void>;
+  /**
+   * Messages that reached the platform since `since` (ms since the epoch), for channels
+   * that can read history. Called after the channel reports `ok` again following
+   * `disconnected` or `stale`; what is already stored is recognised and skipped.
+   */
+  history?(since: number): Promise<InboundMessage[]>;
+  /** Downloads an attachment by the `ref` the channel put on it; called when an agent or enricher needs the bytes. */
+  fetchAttachment?(ref: string): Promise<{ data: Uint8Array; mime: string }>;
 }
 
 /** Declares a channel; a typed identity that keeps the literal types of the declaration. */

@@ -41,14 +41,19 @@ export class SendError extends ArizukoError {
   }
 }
 
-/** The platform asked us to wait; the outbox retries after exactly `retryAfterMs`. */
+/**
+ * The platform asked us to wait; the outbox retries after exactly `retryAfterMs`. With
+ * scope `channel` the platform paused the whole bot, so every chat of the channel waits.
+ */
 export class RateLimited extends SendError {
   /** Milliseconds the platform asked us to wait before the next attempt. */
   readonly retryAfterMs: number;
+  readonly scope: "chat" | "channel";
 
-  constructor(retryAfterMs: number, message = `rate limited; retry after ${retryAfterMs} ms`, cause?: unknown) {
+  constructor(retryAfterMs: number, message = `rate limited; retry after ${retryAfterMs} ms`, cause?: unknown, scope: "chat" | "channel" = "chat") {
     super("rate_limited", "ARZ_SEND_RATE_LIMITED", message, cause);
     this.retryAfterMs = Math.max(0, Math.ceil(retryAfterMs));
+    this.scope = scope;
   }
 }
 

@@ -27,6 +27,8 @@ export interface ChannelEntry {
   reported: boolean;
   /** When the channel last stored an inbound message (ms since the epoch), or null. */
   lastInboundAt: number | null;
+  /** When start() was called (ms since the epoch); backfill starts here when nothing came in. */
+  startedAt: number;
   abort: AbortController;
 }
 
@@ -72,6 +74,7 @@ export class ChannelRegistry {
       started: false,
       reported: false,
       lastInboundAt: null,
+      startedAt: Date.now(),
       abort: new AbortController(),
     };
 
@@ -105,6 +108,13 @@ export class ChannelRegistry {
       if (!Number.isInteger(limit) || limit < 1) return "capabilities.maxTextLength must be a positive integer";
       if (channel.capabilities.confirm && typeof channel.confirm !== "function") return "capabilities.confirm is set but confirm() is missing";
       if (channel.capabilities.typing && typeof channel.typing !== "function") return "capabilities.typing is set but typing() is missing";
+      for (const scope of ["perChat", "perChannel"] as const) {
+        const rate = channel.capabilities.rateLimits?.[scope];
+        if (rate === undefined) continue;
+        if (!Number.isInteger(rate.messages) || rate.messages < 1 || !Number.isInteger(rate.perMs) || rate.perMs < 1) {
+          return `capabilities.rateLimits.${scope} must be { messages, perMs } with positive integers, e.g. { messages: 1, perMs: 1000 }`;
+        }
+      }
       return null;
     })();
     if (problem) throw errors.channelInvalid(owner.name, String(channel?.name), problem);
@@ -119,6 +129,7 @@ export class ChannelRegistry {
 
   private async startEntry(entry: ChannelEntry): Promise<unknown> {
     const { channel } = entry;
+    entry.startedAt = Date.now();
     const context: ChannelContext = {
       inbound: async (message) => {
         const result = await this.inbound(entry, message);
@@ -182,6 +193,7 @@ export class ChannelRegistry {
       return;
     }
     const changed = entry.state !== state || entry.detail !== detail;
+    const recovered = state === "ok" && (entry.state === "disconnected" || entry.state === "stale");
     entry.state = state;
     entry.detail = detail;
     if (!changed) return;
@@ -189,6 +201,26 @@ export class ChannelRegistry {
     this.store.channels.setState(entry.channel.name, entry.owner.name, state, detail, Date.now());
     void this.hooks.observe("onChannelStatus", { channel: entry.channel.name, state, detail });
     if (state === "ok" && entry.started) this.onAvailable(entry);
+    if (recovered && entry.started) void this.backfill(entry);
+  }
+
+  /**
+   * After a reconnect, asks a channel with `history()` for what arrived meanwhile and
+   * stores it; messages already stored are recognised by their platform id.
+   */
+  private async backfill(entry: ChannelEntry): Promise<void> {
+    const { channel } = entry;
+    if (typeof channel.history !== "function") return;
+    const since = entry.lastInboundAt ?? entry.startedAt;
+    const log = this.log.child({ plugin: entry.owner.name, channel: channel.name });
+    try {
+      const messages = await channel.history(since);
+      let stored = 0;
+      for (const message of messages) if (!(await this.inbound(entry, message)).duplicate) stored += 1;
+      log.info({ since, received: messages.length, stored }, "backfilled messages missed while disconnected");
+    } catch (error) {
+      log.warn({ since, err: error }, "history() failed; messages missed while disconnected may be lost");
+    }
   }
 
   /** Finds the channel owning `chat`. */

@@ -12,6 +12,7 @@ import type { Hooks } from "../hooks/hooks.js";
 import type { Store } from "../store/index.js";
 import { toChunk, type OutboxRecord } from "../store/outbox.js";
 import type { ChannelEntry, ChannelRegistry } from "./channels.js";
+import { Pacing } from "./pacing.js";
 
 /** Backoff for transient failures: 1 s, doubling, capped at 5 min; after 10 attempts the row fails. */
 const BACKOFF_START_MS = 1_000;
@@ -43,6 +44,7 @@ export class Delivery {
   private readonly wakeups = new Map<string, NodeJS.Timeout>();
   private readonly waitingForChannel = new Set<string>();
   private stopped = false;
+  readonly pacing = new Pacing();
   readonly counters: DeliveryCounters = { delivered: 0, retried: 0, failed: 0, unknownOutcomes: 0, resentAfterCrash: 0 };
 
   constructor(
@@ -114,6 +116,10 @@ export class Delivery {
         return;
       }
 
+      // Within the channel's declared rates (and any pause the platform asked for).
+      const allowedAt = this.pacing.nextAllowed(entry.channel.name, chat, entry.channel.capabilities.rateLimits, now);
+      if (allowedAt > now) return this.wakeAt(chat, allowedAt);
+
       // After a failure the row is rescheduled or failed; the next turn of the loop
       // then waits for its `not_before` or moves on to the next row.
       await this.send(row, entry);
@@ -145,6 +151,7 @@ export class Delivery {
     const text = typeof formatted?.text === "string" ? formatted.text : chunk.text;
 
     try {
+      this.pacing.record(channel.name, row.chat, channel.capabilities.rateLimits, Date.now());
       const result = await this.withTimeout(channel.send({ ...chunk, text }));
       if (typeof result?.platformMessageId !== "string" || result.platformMessageId.length === 0) {
         throw Object.assign(new Error("send() returned no platformMessageId"), { kind: "unknown" });
@@ -185,6 +192,7 @@ export class Delivery {
     if (kind === "rate_limited") {
       const retryAfterMs = Number((error as { retryAfterMs?: unknown }).retryAfterMs) || BACKOFF_START_MS;
       this.store.outbox.reschedule(row.id, row.attempts, now + retryAfterMs, message, now);
+      if ((error as { scope?: unknown }).scope === "channel") this.pacing.pause(entry.channel.name, now + retryAfterMs);
       this.counters.retried += 1;
       log.info({ retryAfterMs }, "rate limited; send postponed");
       return;

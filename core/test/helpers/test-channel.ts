@@ -2,7 +2,7 @@
  * A loopback channel for tests: messages go in through `say` with any sender, verb,
  * topic or reply target, and every send is recorded and gets a platform id `p<n>`.
  */
-import { definePlugin, type ChannelContext, type InboundMessage, type OutboundChunk } from "@arizuko/sdk";
+import { definePlugin, type ChannelCapabilities, type ChannelContext, type InboundMessage, type OutboundChunk } from "@arizuko/sdk";
 
 export interface SayOptions {
   sender?: string;
@@ -13,9 +13,19 @@ export interface SayOptions {
   id?: string;
 }
 
-export function testChannel(options: { name?: string; platform?: string } = {}) {
+export function testChannel(options: { name?: string; platform?: string; account?: string; capabilities?: Partial<ChannelCapabilities>; history?: boolean } = {}) {
   const platform = options.platform ?? "test";
+  const account = options.account ?? "bot";
   const sent: OutboundChunk[] = [];
+  /** When each chunk of `sent` was sent. */
+  const sentAt: number[] = [];
+  /** Every send() call, failed ones included. */
+  const attempts: Array<{ chat: string; at: number }> = [];
+  /** Errors the next send() calls throw, in order. */
+  const failures: Error[] = [];
+  /** What history() returns, with the `since` of each call (with `history: true`). */
+  const backlog: InboundMessage[] = [];
+  const historyCalls: number[] = [];
   const platformIds = new Map<string, string>();
   let context: ChannelContext | null = null;
   let next = 1;
@@ -28,13 +38,23 @@ export function testChannel(options: { name?: string; platform?: string } = {}) 
     register(host) {
       host.channels.register({
         name: platform,
-        prefixes: [`${platform}:bot/`],
-        capabilities: { send: true, reply: true, maxTextLength: 4000 },
+        prefixes: [`${platform}:${account}/`],
+        capabilities: { send: true, reply: true, maxTextLength: 4000, ...options.capabilities },
         start(ctx) {
           context = ctx;
         },
+        ...(options.history && {
+          history: async (since: number) => {
+            historyCalls.push(since);
+            return [...backlog];
+          },
+        }),
         async send(chunk) {
+          attempts.push({ chat: chunk.chat, at: Date.now() });
+          const failure = failures.shift();
+          if (failure) throw failure;
           sent.push(chunk);
+          sentAt.push(Date.now());
           const platformMessageId = `p${next++}`;
           platformIds.set(chunk.messageId, platformMessageId);
           return { platformMessageId };
@@ -43,12 +63,12 @@ export function testChannel(options: { name?: string; platform?: string } = {}) 
     },
   });
 
-  /** Delivers a message to `chat` (the part after `<platform>:bot/`); resolves once stored. */
+  /** Delivers a message to `chat` (the part after `<platform>:<account>/`); resolves once stored. */
   const say = (chat: string, text: string, extra: SayOptions = {}) => {
     const platformId = extra.id ?? `m${messageNumber++}`;
     return context!
       .inbound({
-        chat: `${platform}:bot/${chat}`,
+        chat: `${platform}:${account}/${chat}`,
         platformId,
         verb: extra.verb ?? (extra.replyTo ? "reply" : "message"),
         sender: extra.sender ?? `${platform}:alice`,
@@ -60,5 +80,8 @@ export function testChannel(options: { name?: string; platform?: string } = {}) 
       .then((result) => ({ ...result, platformId }));
   };
 
-  return { plugin, sent, say, platformIds, jid: (chat: string) => `${platform}:bot/${chat}` };
+  /** Reports a health state as the channel would. */
+  const setStatus = (state: "ok" | "stale" | "disconnected", detail?: string) => context!.setStatus(state, detail);
+
+  return { plugin, sent, sentAt, attempts, failures, backlog, historyCalls, setStatus, say, platformIds, jid: (chat: string) => `${platform}:${account}/${chat}` };
 }
