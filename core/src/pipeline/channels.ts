@@ -54,6 +54,8 @@ function checkPrefix(prefix: string): string | null {
 export class ChannelRegistry {
   private readonly names = new NameRegistry<ChannelEntry>("channel");
   private readonly prefixes = new NameRegistry<ChannelEntry>("JID prefix");
+  /** True once startAll() ran: a channel registered later (an adapter that connects at run time) starts at once. */
+  private running = false;
   /** Called when a channel starts or reports `ok`, so the outbox can send what waited for it. */
   onAvailable: (entry: ChannelEntry) => void = () => {};
 
@@ -91,6 +93,11 @@ export class ChannelRegistry {
 
     void this.hooks.observe("onChannelRegister", { channel: channel.name, plugin: owner.name, prefixes: channel.prefixes });
     this.log.info({ plugin: owner.name, channel: channel.name, prefixes: channel.prefixes }, "channel registered");
+    if (this.running) {
+      void this.startEntry(entry).then((error) => {
+        if (error !== null) this.log.error({ plugin: owner.name, channel: channel.name, err: error }, "channel registered after start-up failed to start");
+      });
+    }
     return () => {
       disposers.forEach((dispose) => dispose());
       void this.stopEntry(entry);
@@ -122,6 +129,7 @@ export class ChannelRegistry {
 
   /** Starts every registered channel that has not started; returns the owners whose start failed. */
   async startAll(): Promise<Array<{ owner: Owner; error: unknown }>> {
+    this.running = true;
     const pending = this.names.values().filter((entry) => !entry.started);
     const results = await Promise.all(pending.map(async (entry) => ({ entry, error: await this.startEntry(entry) })));
     return results.filter((result) => result.error !== null).map((result) => ({ owner: result.entry.owner, error: result.error }));

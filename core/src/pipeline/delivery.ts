@@ -107,10 +107,11 @@ export class Delivery {
       const now = Date.now();
       if (row.notBefore > now) return this.wakeAt(chat, row.notBefore);
 
+      // A channel that reports itself disconnected keeps its rows until it is back.
       const entry = this.channels.entryForChat(chat);
-      if (!entry || !entry.started) {
+      if (!entry || !entry.started || entry.state === "disconnected") {
         if (!this.waitingForChannel.has(chat)) {
-          this.log.warn({ chat, outboxId: row.id }, "no running channel for chat; reply kept in the outbox until one starts");
+          this.log.warn({ chat, outboxId: row.id, state: entry?.state ?? "none" }, "no connected channel for chat; reply kept in the outbox until it is back");
         }
         this.waitingForChannel.add(chat);
         return;

@@ -35,6 +35,11 @@ export type SendFailure = { kind: "rate_limited"; retryAfterMs: number } | { kin
 export interface PlatformDriver {
   /** The plugin's config, pointing the channel at this fake. */
   config?: Record<string, unknown>;
+  /**
+   * Tells the fake where the host listens, after it starts and after each restart (its
+   * port changes); for platforms that call the host, such as adapters over HTTP.
+   */
+  connect?(hostUrl: string): Promise<void> | void;
   /** Makes the platform deliver `event` in the conformance chat. Delivering the same event again is a redelivery. */
   deliver(event: PlatformEvent): Promise<void> | void;
   /** Registers a listener the fake calls synchronously when the channel acknowledges an event. */
@@ -238,6 +243,7 @@ export const CONFORMANCE_PROPERTIES: ConformanceProperty[] = [
       await until(context, RESTART, "the events before the restart were not acknowledged", () => before.every((event) => acked.has(describeEvent(event))));
 
       await host.restart();
+      await driver.connect?.(host.url);
       const after: PlatformEvent = { type: "message", id: "restart-4", sender: options.senders[0], text: "after" };
       await driver.deliver(after);
       await stored(context, RESTART, after).catch(() => fail(RESTART, "a message sent after the restart was not stored; start() must resume reading the platform where it stopped"));
@@ -367,6 +373,7 @@ export async function checkProperty(options: ConformanceOptions, property: Confo
   const driver = await options.driver();
   const host = await createTestHost({ plugin: options.plugin, ...(driver.config && { config: driver.config }) });
   try {
+    await driver.connect?.(host.url);
     await property.check({ host, driver, options, timeoutMs: options.timeoutMs ?? 5000 });
   } finally {
     await host.dispose();
