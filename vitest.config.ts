@@ -7,7 +7,7 @@ export default defineConfig({
   resolve: { conditions: ["arizuko-source"] },
   ssr: { resolve: { conditions: ["arizuko-source"] } },
   test: {
-    include: ["{sdk,core,agent,plugins/*,examples/*}/test/**/*.test.ts"],
+    include: ["{sdk,core,agent,plugins/*,templates/*}/test/**/*.test.ts"],
     globalSetup: ["scripts/test-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

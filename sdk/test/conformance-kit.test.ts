@@ -1,15 +1,15 @@
 /**
  * The conformance kit catches broken channels: each plugin here is the console channel
- * with one fault, and the kit's property must fail with a message that names the
+ * of the channel-plugin template with faults, and the kit's property must fail with a message that names the
  * property and the fix.
  */
 import { CONFORMANCE_PROPERTIES, checkProperty, type ConformanceOptions } from "@arizuko/sdk/testing";
 import { definePlugin, HOST_API_VERSION, RateLimited, Transient, type ChannelContext, type JsonSchema } from "@arizuko/sdk";
 import { describe, expect, it } from "vitest";
-import { toInbound } from "../src/index.js";
-import { ConsoleApiError, platformNamed, type ConsoleUpdate } from "../src/platform.js";
-import plugin from "../src/index.js";
-import { consoleDriver } from "./driver.js";
+import { toInbound } from "../../templates/channel-plugin/src/index.js";
+import { ConsoleApiError, platformNamed, type ConsoleUpdate } from "../../templates/channel-plugin/src/platform.js";
+import plugin from "../../templates/channel-plugin/src/index.js";
+import { consoleDriver } from "../../templates/channel-plugin/test/driver.js";
 
 interface Faults {
   /** Moves the offset (confirming updates) before their commit. */
