@@ -9,5 +9,6 @@ const repoRoot = join(packageRoot, "..");
 
 for (const folder of ["migrations", "templates"]) {
   rmSync(join(packageRoot, folder), { recursive: true, force: true });
-  cpSync(join(repoRoot, folder), join(packageRoot, folder), { recursive: true });
+  // Build output and installed packages of a template are not part of it.
+  cpSync(join(repoRoot, folder), join(packageRoot, folder), { recursive: true, filter: (source) => !/[\\/](dist|node_modules)([\\/]|$)/.test(source.slice(repoRoot.length)) });
 }
