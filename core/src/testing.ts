@@ -77,6 +77,8 @@ export async function createTestHost(options: TestHostOptions): Promise<TestHost
     },
     channels: () => kernel.channels.list(),
     inbound: () => ({ ...kernel.inbound.counters }),
+    delivery: () => ({ ...kernel.delivery.counters }),
+    plugins: () => kernel.health().plugins,
     requireCapability(chat: string, capability: Capability) {
       kernel.channels.require(chat, capability);
     },

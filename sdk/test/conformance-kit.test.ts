@@ -3,8 +3,8 @@
  * of the channel-plugin template with faults, and the kit's property must fail with a message that names the
  * property and the fix.
  */
-import { CONFORMANCE_PROPERTIES, checkProperty, type ConformanceOptions } from "@arizuko/sdk/testing";
-import { definePlugin, HOST_API_VERSION, RateLimited, Transient, type ChannelContext, type JsonSchema } from "@arizuko/sdk";
+import { CONFORMANCE_PROPERTIES, checkNoLeftovers, checkProperty, type ConformanceOptions } from "@arizuko/sdk/testing";
+import { definePlugin, HOST_API_VERSION, Permanent, RateLimited, Transient, type Channel, type ChannelContext, type Host, type JsonSchema } from "@arizuko/sdk";
 import { describe, expect, it } from "vitest";
 import { toInbound } from "../../templates/channel-plugin/src/index.js";
 import { ConsoleApiError, platformNamed, type ConsoleUpdate } from "../../templates/channel-plugin/src/platform.js";
@@ -16,6 +16,8 @@ interface Faults {
   ackBeforeCommit?: boolean;
   /** Reports a 429 as a transient error, so the outbox retries on its own schedule. */
   ignoreRetryAfter?: boolean;
+  /** Reports every send failure but a 429 as permanent. */
+  transientAsPermanent?: boolean;
 }
 
 /**
@@ -73,6 +75,7 @@ function brokenConsole(faults: Faults) {
           } catch (error) {
             const status = (error as ConsoleApiError).status;
             if (status === 429 && !faults.ignoreRetryAfter) throw new RateLimited((error as ConsoleApiError).retryAfterMs ?? 1000);
+            if (faults.transientAsPermanent) throw new Permanent((error as Error).message);
             throw new Transient((error as Error).message);
           }
         },
@@ -80,6 +83,26 @@ function brokenConsole(faults: Faults) {
     },
   });
 }
+
+/** The template's console channel, with a timer started in start() that stop() never clears. */
+const leakyConsole = definePlugin({
+  ...plugin,
+  // The same name, so its migration may create the console_channel_ tables.
+  name: plugin.name,
+  register(host: Host, config: unknown) {
+    const register = (channel: Channel) =>
+      host.channels.register({
+        ...channel,
+        start(ctx: ChannelContext) {
+          setInterval(() => undefined, 60_000);
+          return channel.start?.(ctx);
+        },
+      });
+    const channels = new Proxy(host.channels, { get: (target, key) => (key === "register" ? register : Reflect.get(target, key)) });
+    const wrapped = new Proxy(host, { get: (target, key) => (key === "channels" ? channels : Reflect.get(target, key)) });
+    return plugin.register(wrapped, config as never);
+  },
+});
 
 function options(faults: Faults): ConformanceOptions {
   return { plugin: brokenConsole(faults), chat: "console:local/room1", senders: ["console:alice", "console:bob"], driver: consoleDriver, timeoutMs: 3000 };
@@ -110,9 +133,21 @@ describe("conformance kit against broken channels", () => {
     );
   });
 
+  it("fails a channel that reports a passing failure as permanent", async () => {
+    await expect(checkProperty(options({ transientAsPermanent: true }), property("retries a send that failed for a passing reason"))).rejects.toThrow(
+      /^retries a send that failed for a passing reason: after a transient failure the reply was not sent again; throw new Transient\(reason\)/,
+    );
+  });
+
   it("fails a channel that retries a permanent rejection", async () => {
     await expect(checkProperty(options({}), property("does not retry a send the platform rejected for good"))).rejects.toThrow(
       /^does not retry a send the platform rejected for good: after a permanent rejection the reply was tried 2 times and its outbox row is \w+; throw new Permanent\(reason\)/,
+    );
+  });
+
+  it("fails a channel that leaves a timer running after stop", async () => {
+    await expect(checkNoLeftovers({ ...options({}), plugin: leakyConsole })).rejects.toThrow(
+      /^leaves no timers or sockets after stop: after stop\(\) these were still open: 1 Timeout; clear timers and close sockets in stop\(\)/,
     );
   });
 

@@ -5,6 +5,7 @@
  * per property; `CONFORMANCE_PROPERTIES` lets other runners call them directly. Each
  * failure names the property, what the kit observed, and what to change.
  */
+import { createHook } from "node:async_hooks";
 import { describe, it } from "vitest";
 import type { ChannelCapabilities } from "../channel.js";
 import type { StoredMessage } from "../messages.js";
@@ -46,7 +47,7 @@ export interface PlatformDriver {
   onAck(listener: (event: PlatformEvent) => void): void;
   /** Every send the channel attempted, in order. */
   sendAttempts(): SendAttempt[];
-  /** Makes the platform answer the next send with `failure`. */
+  /** Makes the platform reject the next send with `failure`. */
   failNextSend(failure: SendFailure): void;
   /** Cuts the channel off the platform; events delivered meanwhile wait on the platform. */
   disconnect?(): void;
@@ -92,13 +93,13 @@ export interface ConformanceProperty {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until `check` returns a value; throws a ConformanceFailure with `problem` at the deadline. */
-async function until<T>(context: ConformanceContext, property: string, problem: string, check: () => T | undefined | null | false): Promise<T> {
+/** Waits until `check` returns a value; throws a ConformanceFailure with `problem` (and `hint`) at the deadline. */
+async function until<T>(context: ConformanceContext, property: string, problem: string, check: () => T | undefined | null | false, hint = ""): Promise<T> {
   const deadline = Date.now() + context.timeoutMs;
   for (;;) {
     const value = check();
     if (value) return value;
-    if (Date.now() > deadline) throw new ConformanceFailure(property, `${problem} within ${context.timeoutMs} ms`);
+    if (Date.now() > deadline) throw new ConformanceFailure(property, `${problem} within ${context.timeoutMs} ms${hint}`);
     await sleep(20);
   }
 }
@@ -125,8 +126,14 @@ function describeEvent(event: PlatformEvent): string {
   return `reaction ${event.emoji} to ${event.id}`;
 }
 
+const ID_HINT: Record<PlatformEvent["type"], string> = {
+  message: "",
+  edit: "; if an earlier event had the same platformId the store took this one for a redelivery: an edit's platformId is <message id>#<revision>",
+  reaction: "; if an earlier event had the same platformId the store took this one for a redelivery: a reaction's platformId is <message id>#<sender>#<emoji>",
+};
+
 async function stored(context: ConformanceContext, property: string, event: PlatformEvent): Promise<StoredMessage> {
-  return until(context, property, `${describeEvent(event)} was not stored`, () => rowOf(context.host.messages(context.options.chat), event));
+  return until(context, property, `${describeEvent(event)} was not stored`, () => rowOf(context.host.messages(context.options.chat), event), ID_HINT[event.type]);
 }
 
 function capabilities(context: ConformanceContext): ChannelCapabilities {
@@ -143,6 +150,7 @@ const SPLIT = "sends a long reply in chunks within its declared limit";
 const REPLY_TO = "passes the reply-to id to the platform";
 const RATE_LIMIT = "honours the platform's retry-after";
 const PERMANENT = "does not retry a send the platform rejected for good";
+const TRANSIENT = "retries a send that failed for a passing reason";
 const HEALTH = "reports its health";
 const CAPABILITIES = "refuses capabilities it does not declare";
 const NO_LEFTOVERS = "leaves no timers or sockets after stop";
@@ -208,8 +216,15 @@ export const CONFORMANCE_PROPERTIES: ConformanceProperty[] = [
       const reaction: PlatformEvent = { type: "reaction", id: "map-2", sender: alice, emoji: "🎉" };
       for (const event of [plain, mention, reply, threaded, edit, reaction]) await driver.deliver(event);
 
+      const fixes: Record<string, string> = {
+        verb: "set verb to mention when the text addresses the bot, reply when it answers a message, edit or reaction for those events",
+        sender: "set sender to the sender JID <platform>:<user>",
+        text: "pass the text as the platform gave it; a reaction's text is its emoji",
+        replyTo: "set replyTo to the platform id of the message answered",
+        topic: "put the platform thread's id in topic",
+      };
       const expect = (event: PlatformEvent, row: StoredMessage, field: string, actual: unknown, expected: unknown) => {
-        if (actual !== expected) fail(MAPPING, `${describeEvent(event)} was stored with ${field} ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)} (row ${row.id})`);
+        if (actual !== expected) fail(MAPPING, `${describeEvent(event)} was stored with ${field} ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)} (row ${row.id}); ${fixes[field]}`);
       };
       const plainRow = await stored(context, MAPPING, plain);
       expect(plain, plainRow, "verb", plainRow.verb, "message");
@@ -272,7 +287,7 @@ export const CONFORMANCE_PROPERTIES: ConformanceProperty[] = [
       });
       const longest = Math.max(...sent.map((attempt) => attempt.text.length));
       if (longest > limit) fail(SPLIT, `a chunk of ${longest} characters reached the platform though maxTextLength is ${limit}; send each chunk as given, the core splits`);
-      if (sent.map((attempt) => attempt.text).join("") !== text) fail(SPLIT, "the chunks the platform received do not join back to the reply; send each chunk's text unchanged");
+      if (sent.map((attempt) => attempt.text).join("") !== text) fail(SPLIT, "the chunks the platform received do not join back to the reply; plain text must reach the platform unchanged (convert only Markdown markup)");
     },
   },
   {
@@ -322,6 +337,26 @@ export const CONFORMANCE_PROPERTIES: ConformanceProperty[] = [
       if (attempts > 1 || row?.state !== "failed") {
         fail(PERMANENT, `after a permanent rejection the reply was tried ${attempts} times and its outbox row is ${row?.state}; throw new Permanent(reason) from send() for errors a retry cannot fix`);
       }
+      if (host.delivery().unknownOutcomes > 0) {
+        fail(PERMANENT, "a permanent rejection was reported as Unknown, which means the platform may have the message; throw new Permanent(reason) when the platform rejected it");
+      }
+    },
+  },
+  {
+    name: TRANSIENT,
+    async check(context) {
+      const { host, driver, options } = context;
+      driver.failNextSend({ kind: "transient" });
+      host.reply(options.chat, "try me twice");
+      // The outbox's first retry comes after 1 s.
+      const attempts = await until(context, TRANSIENT, "the reply was not sent again after a transient failure", () => {
+        const all = driver.sendAttempts();
+        return all.length >= 2 ? all : undefined;
+      }).catch(() =>
+        fail(TRANSIENT, "after a transient failure the reply was not sent again; throw new Transient(reason) when the platform certainly did not take the message (connection refused, 5xx before acceptance)"),
+      );
+      if (attempts[1]!.outcome !== "ok") fail(TRANSIENT, `the retry ended ${attempts[1]!.outcome}`);
+      await until(context, TRANSIENT, "the outbox row was not marked delivered", () => host.outbox(options.chat)[0]?.state === "delivered");
     },
   },
   {
@@ -329,7 +364,7 @@ export const CONFORMANCE_PROPERTIES: ConformanceProperty[] = [
     async check(context) {
       const { host, driver, options } = context;
       const state = () => host.channels().find((entry) => entry.prefixes.some((prefix) => options.chat.startsWith(prefix)))?.state;
-      await until(context, HEALTH, `the channel stayed ${state()} instead of ok after start; call ctx.setStatus("ok") once connected`, () => state() === "ok");
+      await until(context, HEALTH, `the channel ${state() === undefined ? "is not registered" : `stayed ${state()}`} instead of ok after start; call ctx.setStatus("ok") once connected`, () => state() === "ok");
       if (!driver.disconnect || !driver.reconnect) return;
 
       driver.disconnect();
@@ -360,12 +395,28 @@ export const CONFORMANCE_PROPERTIES: ConformanceProperty[] = [
   },
 ];
 
-const LEFTOVER_KINDS = new Set(["Timeout", "Immediate", "TCPSocketWrap", "TCPServerWrap", "TCPWRAP", "PipeWrap", "UDPWrap"]);
+/** Resource types that outlive a stopped channel when it does not close them. */
+const LEFTOVER_TYPES = new Set(["Timeout", "Immediate", "TCPWRAP", "TCPSERVERWRAP", "PIPEWRAP", "PIPESERVERWRAP", "UDPWRAP", "FSEVENTWRAP", "STATWATCHER"]);
 
-function leftovers(): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const kind of process.getActiveResourcesInfo()) if (LEFTOVER_KINDS.has(kind)) counts.set(kind, (counts.get(kind) ?? 0) + 1);
-  return counts;
+/** Records timers and sockets created from now on until they are closed. */
+function trackResources(): { open(): string[]; stop(): void } {
+  const live = new Map<number, { type: string; resource: unknown }>();
+  const hook = createHook({
+    init(id, type, _trigger, resource) {
+      if (LEFTOVER_TYPES.has(type)) live.set(id, { type, resource });
+    },
+    destroy(id) {
+      live.delete(id);
+    },
+  }).enable();
+
+  // An unref'd timer does not keep the process alive. The core uses such timers to finish
+  // work already started (killing a child that did not exit), so they are not counted.
+  const keepsAlive = ({ resource }: { resource: unknown }) => {
+    const timer = resource as { hasRef?: () => boolean; _destroyed?: boolean };
+    return typeof timer.hasRef !== "function" || (timer.hasRef() && timer._destroyed !== true);
+  };
+  return { open: () => [...live.values()].filter(keepsAlive).map((entry) => entry.type), stop: () => void hook.disable() };
 }
 
 /** Runs one property against a fresh fake platform and a fresh host. */
@@ -373,6 +424,10 @@ export async function checkProperty(options: ConformanceOptions, property: Confo
   const driver = await options.driver();
   const host = await createTestHost({ plugin: options.plugin, ...(driver.config && { config: driver.config }) });
   try {
+    const failed = Object.entries(host.plugins()).filter(([, status]) => status.state === "failed");
+    if (failed.length > 0) {
+      fail(property.name, `the plugin did not start: ${failed.map(([name, status]) => `${name}: ${status.error ?? "failed"}`).join("; ")}`);
+    }
     await driver.connect?.(host.url);
     await property.check({ host, driver, options, timeoutMs: options.timeoutMs ?? 5000 });
   } finally {
@@ -381,15 +436,35 @@ export async function checkProperty(options: ConformanceOptions, property: Confo
   }
 }
 
-/** Checks that a host with the plugin leaves no timers or sockets behind once stopped. */
+/**
+ * Checks that a host with the plugin leaves no timers or sockets behind once stopped:
+ * every one created while it ran (by the core, the channel or the fake) must be closed.
+ */
 export async function checkNoLeftovers(options: ConformanceOptions): Promise<void> {
-  const before = leftovers();
-  await checkProperty(options, CONFORMANCE_PROPERTIES.find((property) => property.name === HEALTH)!);
-  // Closed handles leave the list on the next turns of the event loop.
-  await sleep(200);
-  const after = leftovers();
-  const grown = [...after].filter(([kind, count]) => count > (before.get(kind) ?? 0)).map(([kind, count]) => `${count - (before.get(kind) ?? 0)} ${kind}`);
-  if (grown.length > 0) fail(NO_LEFTOVERS, `after stop() these were still open: ${grown.join(", ")}; clear timers and close sockets in stop(), or tie them to ctx.signal`);
+  const resources = trackResources();
+  try {
+    await checkProperty(options, {
+      name: NO_LEFTOVERS,
+      async check(context) {
+        // Some traffic first, so timers and sockets made per message or per send exist too.
+        const event: PlatformEvent = { type: "message", id: "leftover-1", sender: options.senders[0], text: "hello" };
+        await context.driver.deliver(event);
+        await stored(context, NO_LEFTOVERS, event);
+        context.host.reply(options.chat, "hello back");
+        await until(context, NO_LEFTOVERS, "the reply was not sent", () => context.driver.sendAttempts().length > 0);
+      },
+    });
+    // Closed handles report it on the next turns of the event loop.
+    await sleep(200);
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    resources.stop();
+  }
+
+  const counts = new Map<string, number>();
+  for (const type of resources.open()) counts.set(type, (counts.get(type) ?? 0) + 1);
+  const open = [...counts].map(([type, count]) => `${count} ${type}`);
+  if (open.length > 0) fail(NO_LEFTOVERS, `after stop() these were still open: ${open.join(", ")}; clear timers and close sockets in stop(), or tie them to ctx.signal`);
 }
 
 /**

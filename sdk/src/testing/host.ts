@@ -45,6 +45,10 @@ export interface TestHost {
   channels(): ChannelInfo[];
   /** Inbound messages stored and redeliveries recognised since this host (re)started. */
   inbound(): { stored: number; duplicates: number };
+  /** Send outcomes since this host (re)started: `unknownOutcomes` counts sends reported as Unknown. */
+  delivery(): { delivered: number; retried: number; failed: number; unknownOutcomes: number };
+  /** Each plugin's state (`running`, `degraded`, `failed`, …) and its error, as `/health` shows them. */
+  plugins(): Record<string, { state: string; error?: string }>;
   /** Throws the host's coded error unless the channel owning `chat` declared `capability`. */
   requireCapability(chat: string, capability: Capability): void;
   /** Stops the host and starts a new one over the same folder and plugin, as after a crash-free restart. */
