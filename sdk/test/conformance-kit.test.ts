@@ -84,7 +84,7 @@ function brokenConsole(faults: Faults) {
   });
 }
 
-/** The template's console channel, with a timer started in start() that stop() never clears. */
+/** The template's console channel, with a timer and a process listener start() adds and stop() never removes. */
 const leakyConsole = definePlugin({
   ...plugin,
   // The same name, so its migration may create the console_channel_ tables.
@@ -95,6 +95,7 @@ const leakyConsole = definePlugin({
         ...channel,
         start(ctx: ChannelContext) {
           setInterval(() => undefined, 60_000);
+          process.on("warning", () => undefined);
           return channel.start?.(ctx);
         },
       });
@@ -145,9 +146,9 @@ describe("conformance kit against broken channels", () => {
     );
   });
 
-  it("fails a channel that leaves a timer running after stop", async () => {
+  it("fails a channel that leaves a timer and a listener after stop", async () => {
     await expect(checkNoLeftovers({ ...options({}), plugin: leakyConsole })).rejects.toThrow(
-      /^leaves no timers or sockets after stop: after stop\(\) these were still open: 1 Timeout; clear timers and close sockets in stop\(\)/,
+      /^leaves no timers, sockets or listeners after stop: after stop\(\) these were still open: 1 Timeout, 1 process "warning" listener; clear timers, close sockets and remove listeners in stop\(\)/,
     );
   });
 

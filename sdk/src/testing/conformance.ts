@@ -153,7 +153,7 @@ const PERMANENT = "does not retry a send the platform rejected for good";
 const TRANSIENT = "retries a send that failed for a passing reason";
 const HEALTH = "reports its health";
 const CAPABILITIES = "refuses capabilities it does not declare";
-const NO_LEFTOVERS = "leaves no timers or sockets after stop";
+const NO_LEFTOVERS = "leaves no timers, sockets or listeners after stop";
 
 export const CONFORMANCE_PROPERTIES: ConformanceProperty[] = [
   {
@@ -419,6 +419,11 @@ function trackResources(): { open(): string[]; stop(): void } {
   return { open: () => [...live.values()].filter(keepsAlive).map((entry) => entry.type), stop: () => void hook.disable() };
 }
 
+/** How many listeners each process event has now. */
+function processListeners(): Map<string | symbol, number> {
+  return new Map(process.eventNames().map((event) => [event, process.listenerCount(event)]));
+}
+
 /** Runs one property against a fresh fake platform and a fresh host. */
 export async function checkProperty(options: ConformanceOptions, property: ConformanceProperty): Promise<void> {
   const driver = await options.driver();
@@ -437,10 +442,11 @@ export async function checkProperty(options: ConformanceOptions, property: Confo
 }
 
 /**
- * Checks that a host with the plugin leaves no timers or sockets behind once stopped:
+ * Checks that a host with the plugin leaves no timers, sockets or process listeners behind once stopped:
  * every one created while it ran (by the core, the channel or the fake) must be closed.
  */
 export async function checkNoLeftovers(options: ConformanceOptions): Promise<void> {
+  const listenersBefore = processListeners();
   const resources = trackResources();
   try {
     await checkProperty(options, {
@@ -464,7 +470,11 @@ export async function checkNoLeftovers(options: ConformanceOptions): Promise<voi
   const counts = new Map<string, number>();
   for (const type of resources.open()) counts.set(type, (counts.get(type) ?? 0) + 1);
   const open = [...counts].map(([type, count]) => `${count} ${type}`);
-  if (open.length > 0) fail(NO_LEFTOVERS, `after stop() these were still open: ${open.join(", ")}; clear timers and close sockets in stop(), or tie them to ctx.signal`);
+  for (const [event, count] of processListeners()) {
+    const added = count - (listenersBefore.get(event) ?? 0);
+    if (added > 0) open.push(`${added} process "${String(event)}" listener${added === 1 ? "" : "s"}`);
+  }
+  if (open.length > 0) fail(NO_LEFTOVERS, `after stop() these were still open: ${open.join(", ")}; clear timers, close sockets and remove listeners in stop(), or tie them to ctx.signal`);
 }
 
 /**
