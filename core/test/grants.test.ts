@@ -3,6 +3,7 @@
  * and the deciding rule. Then parse errors, and narrowing a child under its parent.
  */
 import { describe, expect, it } from "vitest";
+import { deriveRules, routePlatform } from "../src/grants/derive.js";
 import { check, checkGrants, grants, narrow, parseRule, parseRules } from "../src/grants/rules.js";
 
 type Params = Record<string, string | undefined>;
@@ -118,5 +119,70 @@ describe("narrowing", () => {
     const grandchild = narrow(child, parseRules(["reply"]));
     expect(checkGrants(grandchild, "send", { chat: "web:local/c1" }).allowed).toBe(false);
     expect(checkGrants(grandchild, "reply", {}).allowed).toBe(true);
+  });
+});
+
+describe("derived defaults", () => {
+  const ROUTES = [
+    { match: "platform=web", target: "main", mode: "run" as const },
+    { match: "platform=telegram chat=telegram:*/-100*", target: "team", mode: "run" as const },
+    { match: "chat=discord:*/*", target: "team/dev", mode: "run" as const },
+    { match: "platform=telegram", target: "users/{sender}", mode: "run" as const },
+  ];
+  const derived = (folder: string, routes = ROUTES, operatorGroup: string | null = "ops") => parseRules(deriveRules({ folder, operatorGroup, routes }));
+
+  it.each([
+    ["the operator group may do anything", "ops", "set_grants", { sender_role: "guest" }, true, "*"],
+    ["a top-level group acts on its platforms", "team", "delete_route", { platform: "telegram", chat: "telegram:1/-1002" }, true, "*(platform=telegram)"],
+    ["a top-level group acts on its children's platforms", "team", "send", { platform: "discord", chat: "discord:1/2" }, true, "*(platform=discord)"],
+    ["a top-level group does not act elsewhere", "team", "send", { platform: "web", chat: "web:local/c1" }, false, null],
+    ["a top-level group may act on no chat", "team", "list_groups", {}, true, "*(!platform)"],
+    ["main acts on the web", "main", "send", { platform: "web", chat: "web:local/c1" }, true, "*(platform=web)"],
+    ["a second-level group may send on its platforms", "team/dev", "send", { platform: "discord", chat: "discord:1/2" }, true, "send(platform=discord)"],
+    ["a second-level group may reply on its platforms", "team/dev", "reply", { platform: "discord" }, true, "reply(platform=discord)"],
+    ["a second-level group may not delete", "team/dev", "delete", { platform: "discord" }, false, null],
+    ["a second-level group may not send elsewhere", "team/dev", "send", { platform: "telegram" }, false, null],
+    ["a {sender} route reaches its parent", "users", "send", { platform: "telegram" }, true, "*(platform=telegram)"],
+    ["a {sender} route reaches each sender's group", "users/telegram-111", "send", { platform: "telegram" }, true, "send(platform=telegram)"],
+    ["a deeper group may only reply", "team/dev/bot", "reply", { platform: "discord" }, true, "reply"],
+    ["a deeper group may not send", "team/dev/bot", "send", { platform: "discord" }, false, null],
+  ] as const)("%s", (_name, folder, action, params, allowed, rule) => {
+    expect(check(derived(folder), action, params)).toEqual({ allowed, rule });
+  });
+
+  it("gives a group no route reaches only chat-free actions", () => {
+    expect(deriveRules({ folder: "lonely", operatorGroup: null, routes: ROUTES })).toEqual(["*(!platform)"]);
+  });
+
+  it("falls back to depth alone without the route table", () => {
+    expect(deriveRules({ folder: "team/dev", operatorGroup: null, routes: [] })).toEqual([]);
+    expect(deriveRules({ folder: "team/dev/bot", operatorGroup: null, routes: [] })).toEqual(["reply"]);
+  });
+
+  it("reads a route matching everything as any platform", () => {
+    expect(deriveRules({ folder: "main", operatorGroup: null, routes: [{ match: "", target: "main", mode: "run" }] })).toEqual(["*(platform=*)", "*(!platform)"]);
+  });
+
+  it.each([
+    ["platform=web", "web"],
+    ["platform=tele*", "tele*"],
+    ["chat=telegram:*/-100*", "telegram"],
+    ["chat=*:*/x", "*"],
+    ["!platform=web", "*"],
+    ["verb=mention", "*"],
+  ])("reads the platform of %j as %j", (match, platform) => {
+    expect(routePlatform(match)).toBe(platform);
+  });
+
+  it("lets operator overrides appended after the defaults win", () => {
+    const rules = parseRules([...deriveRules({ folder: "team/dev", operatorGroup: null, routes: ROUTES }), "!send"]);
+    expect(check(rules, "send", { platform: "discord" })).toEqual({ allowed: false, rule: "!send" });
+  });
+
+  it("narrows a delegated child by its parent's defaults", () => {
+    const parent = grants(derived("team/dev"));
+    const child = narrow(parent, parseRules(["*"]));
+    expect(checkGrants(child, "delete_route", { platform: "discord" }).allowed).toBe(false);
+    expect(checkGrants(child, "reply", { platform: "discord" }).allowed).toBe(true);
   });
 });

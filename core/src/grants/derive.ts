@@ -1,0 +1,67 @@
+/**
+ * Default grants of a group, from its depth and the routes that reach it. Tool calls
+ * are checked with the params `sender_role` and, for tools that touch a chat, `chat`
+ * and `platform`, so the defaults are written over those:
+ *
+ *   the operator group     *                         everything
+ *   a top-level group      *(platform=P), *(!platform)  every action on the platforms P whose
+ *                                                    chats route into its subtree, and every
+ *                                                    action that touches no chat
+ *   a second-level group   send(platform=P), reply(platform=P)
+ *   deeper groups          reply                     only reply in the run's own chat
+ *
+ * Operator overrides are appended after these by the caller, so they win.
+ */
+import type { RouteRow } from "@arizuko/sdk";
+
+export interface DeriveInput {
+  folder: string;
+  /** The group named as the operator's in config, or null. */
+  operatorGroup: string | null;
+  /** The route table's rows (empty when route-table is not loaded). */
+  routes: Array<Pick<RouteRow, "match" | "target" | "mode">>;
+}
+
+const SENDER_PLACEHOLDER = "{sender}";
+
+/** True when `target` (which may hold `{sender}`, one folder segment) is `folder` or below it. */
+function reaches(target: string, folder: string): boolean {
+  const targetSegments = target.split("/");
+  const folderSegments = folder.split("/");
+  if (targetSegments.length < folderSegments.length) return false;
+  return folderSegments.every((segment, index) => targetSegments[index] === segment || targetSegments[index] === SENDER_PLACEHOLDER);
+}
+
+/**
+ * Returns the platform glob a route's match limits it to: its `platform=` term, else
+ * the platform part of a `chat=` term, else `*` (any platform).
+ */
+export function routePlatform(match: string): string {
+  const terms = match.trim().split(/\s+/).filter((term) => term.length > 0 && !term.startsWith("!"));
+  const platform = terms.find((term) => term.startsWith("platform="));
+  if (platform) return platform.slice("platform=".length) || "*";
+  const chat = terms.find((term) => term.startsWith("chat="));
+  const prefix = chat?.slice("chat=".length).split(":")[0];
+  return prefix && prefix.length > 0 && !prefix.includes("/") ? prefix : "*";
+}
+
+/** Lists the platforms whose chats route into `folder`'s subtree, as globs, in route order. */
+export function platformsReaching(folder: string, routes: DeriveInput["routes"]): string[] {
+  const platforms = routes
+    .filter((route) => reaches(route.target, folder))
+    .map((route) => routePlatform(route.match))
+    // A glob that could not be written inside a rule's parentheses limits nothing safely.
+    .filter((platform) => !/[(),\s]/.test(platform));
+  if (platforms.includes("*")) return ["*"];
+  return [...new Set(platforms)];
+}
+
+export function deriveRules({ folder, operatorGroup, routes }: DeriveInput): string[] {
+  if (operatorGroup !== null && folder === operatorGroup) return ["*"];
+  const depth = folder.split("/").length;
+  const platforms = platformsReaching(folder, routes);
+
+  if (depth === 1) return [...platforms.map((platform) => `*(platform=${platform})`), "*(!platform)"];
+  if (depth === 2) return platforms.flatMap((platform) => [`send(platform=${platform})`, `reply(platform=${platform})`]);
+  return ["reply"];
+}
