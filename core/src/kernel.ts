@@ -40,6 +40,7 @@ import { Registries } from "./plugins/registries.js";
 import { CORE_OWNER, FatalCollision } from "./plugins/registry.js";
 import { PluginScope } from "./plugins/scope.js";
 import { PluginStatuses } from "./plugins/status.js";
+import { GrantsService } from "./grants/service.js";
 import { Store } from "./store/index.js";
 import { migrate } from "./store/migrate.js";
 import { registerHealthRoutes } from "./http/health.js";
@@ -83,6 +84,7 @@ export class Kernel {
   readonly intake: Intake;
   readonly inbound: Inbound;
   readonly admission: Admission;
+  readonly grants: GrantsService;
   readonly routing: RoutingApi;
   readonly runs: RunsApi;
 
@@ -139,6 +141,7 @@ export class Kernel {
     this.queue = new RunQueue(store, this.executor, this.breaker, config.queue.maxConcurrentRuns, log);
     this.breaker.onReopen = (group) => this.queue.notifyGroup(group);
     this.admission = new Admission(store, config, this.outbound, log);
+    this.grants = new GrantsService(store.db, this.registries.services, config.grants.operatorGroup, log);
     this.intake = new Intake(store, this.hooks, this.groups, this.outbound, this.queue, this.admission, config.routing.maxDelegationDepth, log);
     this.routing = routingService(store, this.intake, this.channels, this.admission);
     this.runs = runsService(store, this.queue, this.executor);
@@ -181,6 +184,7 @@ export class Kernel {
 
   private registerCore(): void {
     this.admission.tap(this.hooks);
+    this.grants.tap(this.hooks);
     registerHealthRoutes(this.http, CORE_OWNER, () => this.health(), () => this.ready);
     for (const command of coreCommands(this)) this.registries.cli.claim(command.name, CORE_OWNER, command);
   }

@@ -141,7 +141,8 @@ describe("derived defaults", () => {
     ["a second-level group may send on its platforms", "team/dev", "send", { platform: "discord", chat: "discord:1/2" }, true, "send(platform=discord)"],
     ["a second-level group may reply on its platforms", "team/dev", "reply", { platform: "discord" }, true, "reply(platform=discord)"],
     ["a second-level group may not delete", "team/dev", "delete", { platform: "discord" }, false, null],
-    ["a second-level group may not send elsewhere", "team/dev", "send", { platform: "telegram" }, false, null],
+    ["a second-level group may send on its top-level group's platforms", "team/dev", "send", { platform: "telegram" }, true, "send(platform=telegram)"],
+    ["a second-level group may not send elsewhere", "team/dev", "send", { platform: "web" }, false, null],
     ["a {sender} route reaches its parent", "users", "send", { platform: "telegram" }, true, "*(platform=telegram)"],
     ["a {sender} route reaches each sender's group", "users/telegram-111", "send", { platform: "telegram" }, true, "send(platform=telegram)"],
     ["a deeper group may only reply", "team/dev/bot", "reply", { platform: "discord" }, true, "reply"],
@@ -156,6 +157,7 @@ describe("derived defaults", () => {
 
   it("falls back to depth alone without the route table", () => {
     expect(deriveRules({ folder: "team/dev", operatorGroup: null, routes: [] })).toEqual([]);
+    expect(deriveRules({ folder: "team", operatorGroup: null, routes: [] })).toEqual(["*(!platform)"]);
     expect(deriveRules({ folder: "team/dev/bot", operatorGroup: null, routes: [] })).toEqual(["reply"]);
   });
 

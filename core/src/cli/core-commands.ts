@@ -2,8 +2,16 @@
  * The CLI commands the kernel itself provides: `group`, `migrate`, `plugins`, and the
  * `start` entry shown in help (the `arizuko` binary runs `start` itself).
  */
-import { formatTable as table, type CliCommand } from "@arizuko/sdk";
+import { ArizukoError, formatTable as table, type CliCommand } from "@arizuko/sdk";
+import { errors } from "../errors.js";
+import { grantParams } from "../grants/service.js";
 import type { Kernel } from "../kernel.js";
+
+/** Returns the folder when such a group exists; throws the coded error otherwise. */
+function existingGroup(kernel: Kernel, folder: string): string {
+  if (!kernel.groups.exists(folder)) throw errors.groupNotFound(folder);
+  return folder;
+}
 
 export function coreCommands(kernel: Kernel): CliCommand[] {
   return [
@@ -73,6 +81,57 @@ export function coreCommands(kernel: Kernel): CliCommand[] {
           run: ({ args }) => {
             const sender = args[0] as string;
             return kernel.admission.revoke(sender) ? `sender ${sender} is no longer approved` : `sender ${sender} was not approved; nothing to do`;
+          },
+        },
+      ],
+    },
+    {
+      name: "grants",
+      description: "show, set and check a group's grant rules",
+      subcommands: [
+        {
+          name: "show",
+          description: "a group's rules: the derived defaults, then the operator's overrides",
+          arguments: [{ name: "group", description: "group folder" }],
+          run: ({ args }) => {
+            const group = existingGroup(kernel, args[0] as string);
+            const { derived, overrides } = kernel.grants.rules(group);
+            const lines = [...derived.map((rule) => `${rule}    (default)`), ...overrides.map((rule) => `${rule}    (override)`)];
+            return lines.length > 0 ? lines.join("\n") : `no rules: ${group} may call no tool`;
+          },
+        },
+        {
+          name: "set",
+          description: "replace a group's overrides (checked after its defaults; none clears them)",
+          arguments: [
+            { name: "group", description: "group folder" },
+            { name: "rules", description: "rules such as 'send(chat=web:*)' '!delete'", required: false, variadic: true },
+          ],
+          run: ({ args }) => {
+            const group = existingGroup(kernel, args[0] as string);
+            const rules = (args[1] as string[] | undefined) ?? [];
+            kernel.grants.setOverrides(group, rules);
+            return rules.length > 0 ? `${rules.length} override${rules.length === 1 ? "" : "s"} set for ${group}` : `overrides of ${group} cleared`;
+          },
+        },
+        {
+          name: "check",
+          description: "whether a group may call a tool with these params",
+          arguments: [
+            { name: "group", description: "group folder" },
+            { name: "action", description: "tool name, e.g. send" },
+            { name: "params", description: "name=value pairs, e.g. chat=web:local/c1 sender_role=member", required: false, variadic: true },
+          ],
+          run: ({ args }) => {
+            const group = existingGroup(kernel, args[0] as string);
+            const params: Record<string, string> = {};
+            for (const pair of (args[2] as string[] | undefined) ?? []) {
+              const equals = pair.indexOf("=");
+              if (equals < 1) throw new ArizukoError("ARZ_ERR_USAGE", `expected name=value, got ${JSON.stringify(pair)}`);
+              params[pair.slice(0, equals)] = pair.slice(equals + 1);
+            }
+            const verdict = kernel.grants.check(group, args[1] as string, grantParams(params, params.sender_role ?? "member"));
+            return verdict.allowed ? `allowed by ${verdict.rule}` : `denied${verdict.rule === null ? ": no rule matches" : ` by ${verdict.rule}`}`;
           },
         },
       ],

@@ -81,6 +81,10 @@ export interface Config {
      */
     maxDelegationDepth: number;
   };
+  grants: {
+    /** The operator's own group, which may do anything; null for none. */
+    operatorGroup: string | null;
+  };
   log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
 }
 
@@ -166,6 +170,9 @@ export const ConfigSchema = {
     }),
     routing: section({
       maxDelegationDepth: integer(0, 1, 8),
+    }),
+    grants: section({
+      operatorGroup: { type: ["string", "null"], default: null },
     }),
     log: section({
       level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], default: "info" },

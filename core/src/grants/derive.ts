@@ -7,7 +7,7 @@
  *   a top-level group      *(platform=P), *(!platform)  every action on the platforms P whose
  *                                                    chats route into its subtree, and every
  *                                                    action that touches no chat
- *   a second-level group   send(platform=P), reply(platform=P)
+ *   a second-level group   send(platform=P), reply(platform=P)   on its top-level group's platforms
  *   deeper groups          reply                     only reply in the run's own chat
  *
  * Operator overrides are appended after these by the caller, so they win.
@@ -59,7 +59,9 @@ export function platformsReaching(folder: string, routes: DeriveInput["routes"])
 export function deriveRules({ folder, operatorGroup, routes }: DeriveInput): string[] {
   if (operatorGroup !== null && folder === operatorGroup) return ["*"];
   const depth = folder.split("/").length;
-  const platforms = platformsReaching(folder, routes);
+  // A child is mostly reached by delegation, not by routes: it works on the platforms of
+  // its top-level group's subtree.
+  const platforms = platformsReaching(folder.split("/")[0]!, routes);
 
   if (depth === 1) return [...platforms.map((platform) => `*(platform=${platform})`), "*(!platform)"];
   if (depth === 2) return platforms.flatMap((platform) => [`send(platform=${platform})`, `reply(platform=${platform})`]);
