@@ -4,7 +4,10 @@
  * sending nothing.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { isOwnEcho } from "../src/pipeline/admission.js";
+import { fixtureAgent, startInstance } from "./helpers/instance.js";
 import { RoutingWorld } from "./helpers/routing-world.js";
+import { testChannel } from "./helpers/test-channel.js";
 import { sleep, waitFor } from "./helpers/wait.js";
 
 const STRANGER = "test:mallory";
@@ -20,7 +23,7 @@ function pairingWorld(extra: Record<string, unknown> = {}): Promise<RoutingWorld
   return RoutingWorld.start({ config: { admission: { test: { policy: "pairing" } }, ...extra } });
 }
 
-/** The codes sent so far, in order. */
+/** Lists the codes sent so far, in order. */
 function codes(target: RoutingWorld): string[] {
   return target.channel.sent.flatMap((chunk) => CODE.exec(chunk.text)?.[0] ?? []);
 }
@@ -129,5 +132,43 @@ describe("allowlists", () => {
     await world.say("dm", "hello?", { sender: STRANGER, direct: true });
     await sleep(100);
     expect(world.channel.sent).toEqual([]);
+  });
+});
+
+describe("echoes of the bot's own replies", () => {
+  it("starts nothing from the bot's echo", async () => {
+    const whatsapp = testChannel({ platform: "whatsapp", account: "15550009999" });
+    const echoInstance = await startInstance({
+      config: { runner: { command: fixtureAgent("scripted.mjs") }, admission: { whatsapp: { policy: "open" } } },
+      plugins: [{ definition: whatsapp.plugin }],
+    });
+    try {
+      await echoInstance.kernel.runCli(["route", "add", "platform=whatsapp", "main"]);
+      await waitFor(() => echoInstance.kernel.channels.list().some((entry) => entry.name === "whatsapp"));
+
+      // The platform echoes the bot's "✅ done" under another id, in a DM and in a group.
+      for (const chat of ["15550009999@s.whatsapp.net", "120363000000000001@g.us"]) {
+        await whatsapp.say(chat, "✅ done", { sender: "whatsapp:15550009999@s.whatsapp.net", id: `3EB0OTHER0002-${chat}` });
+      }
+      await echoInstance.kernel.intake.idle();
+      await sleep(200);
+
+      const rows = echoInstance.kernel.store.db.prepare("SELECT state, route_layer, route_reason FROM messages WHERE direction = 'in'").all() as Array<{ state: string; route_layer: string; route_reason: string }>;
+      expect(rows).toHaveLength(2);
+      for (const row of rows) {
+        expect(row.state).toBe("context");
+        expect(row.route_layer).toBe("admission");
+        expect(row.route_reason).toMatch(/is the bot's own account; an echo of its own reply starts nothing/);
+      }
+      expect(echoInstance.kernel.store.db.prepare("SELECT count(*) AS n FROM runs").get()).toEqual({ n: 0 });
+    } finally {
+      await echoInstance.dispose();
+    }
+  });
+
+  it("tells the bot's account from other senders", () => {
+    expect(isOwnEcho({ sender: "whatsapp:15550001234@s.whatsapp.net", chat: "whatsapp:15550009999/15550001234@s.whatsapp.net" })).toBe(false);
+    expect(isOwnEcho({ sender: "telegram:600000001", chat: "telegram:600000001/-1001000000001" })).toBe(true);
+    expect(isOwnEcho({ sender: "web:v_abc", chat: "web:local/c1" })).toBe(false);
   });
 });

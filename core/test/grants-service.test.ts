@@ -24,8 +24,8 @@ const gate = (target: TestInstance, group: string, tool: string, args: Record<st
 describe("grants in the kernel", () => {
   it("derives main's defaults from the seeded web route", async () => {
     instance = await start();
-    const shown = await cli(instance, ["grants", "show", "main"]);
-    expect(shown.stdout.trim().split("\n")).toEqual(["*(platform=web)    (default)", "*(!platform)    (default)"]);
+    const listing = await cli(instance, ["grants", "show", "main"]);
+    expect(listing.stdout.trim().split("\n")).toEqual(["*(platform=web)    (default)", "*(!platform)    (default)"]);
   });
 
   it("gives the operator group everything", async () => {

@@ -1,6 +1,6 @@
 /**
  * The reply-to id of an outbound message survives the outbox and reaches the channel's
- * send(): the store and delivery half of a fault where answers arrived as loose lines
+ * send(): the store and delivery half of a fault where replies arrived as loose lines
  * because the drain loop read only chat and text.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,8 +1,8 @@
 /**
  * The routing table test: each case sets up a chat's state in a real kernel (the test
  * channel, groups main, main/research, main/research/deep, main/ops, other, users and
- * users/test-bob, the scripted agent), asks the admin API to explain one message, then
- * sends it through the live pipeline and checks that the stored decision agrees with
+ * users/test-bob, the scripted agent), requests an explanation of one message from the
+ * admin API, then sends it through the live pipeline and checks that the stored decision agrees with
  * the explanation and with what the case expects.
  */
 import { afterEach, describe, expect, it } from "vitest";

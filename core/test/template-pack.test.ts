@@ -1,8 +1,8 @@
 /**
- * The channel-plugin template works outside this repository: the workspace packages
- * are packed with `npm pack`, installed with the template into a temporary folder from
- * the npm cache (offline, so no registry is reached), and the template's conformance
- * test runs there with the packed core and sdk.
+ * The channel-plugin template works outside this repository. The workspace packages
+ * are packed with `npm pack` and installed with the template into a temporary folder
+ * from the npm cache, offline, so no registry is reached. The template's conformance
+ * test then runs there with the packed core and sdk.
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const TEMPLATE = join(REPO, "templates/channel-plugin");
 
-/** The environment without npm's own variables from `npm test`, which would point npm at this repository. */
+/** Returns the environment without npm's own variables from `npm test`, which would point npm at this repository. */
 function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("npm_")));
 }

@@ -54,7 +54,7 @@ function quote(value: string): string {
 
 export class JidError extends ArizukoError {
   constructor(value: string, problem: string) {
-    // Always a caller's input problem: a route handler answers 400.
+    // Always a problem with the caller's input, so a route handler responds 400.
     super("ARZ_ERR_INVALID_JID", `invalid JID ${quote(value)}: ${problem}; expected ${FORMS}`, { statusCode: 400 });
   }
 }

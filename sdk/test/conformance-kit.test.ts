@@ -21,9 +21,9 @@ interface Faults {
 }
 
 /**
- * A console channel with the given faults. Every variant also keeps its offset in
- * memory only (a restart reads from the start again) and reports every send failure
- * but a 429 as transient (a permanent rejection is retried).
+ * Builds a console channel with the given faults. Every variant also keeps its offset
+ * in memory only, so a restart reads from the start again. It also reports every send
+ * failure but a 429 as transient, so a permanent rejection is retried.
  */
 function brokenConsole(faults: Faults) {
   return definePlugin<JsonSchema, { platform: string }>({

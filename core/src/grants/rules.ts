@@ -154,7 +154,7 @@ export function grants(rules: GrantRule[]): Grants {
   return { layers: [rules] };
 }
 
-/** The child's grants under `parent`: never more than the parent allows. */
+/** Returns the child's grants under `parent`, which never allow more than the parent does. */
 export function narrow(parent: Grants, child: GrantRule[]): Grants {
   return { layers: [...parent.layers, child] };
 }

@@ -45,6 +45,19 @@ function listed(value: string, patterns: string[]): boolean {
   return patterns.some((pattern) => (pattern.endsWith("*") ? value.startsWith(pattern.slice(0, -1)) : value === pattern));
 }
 
+/**
+ * True when the sender is the bot account the chat belongs to (`telegram:600000001`
+ * in `telegram:600000001/…`, `whatsapp:15550009999@s.whatsapp.net` in
+ * `whatsapp:15550009999/…`): a platform echoing the bot's own send back.
+ */
+// NOTE: a self-chat mode (an operator talking to the bot from its own account) would need a config switch and a loop guard.
+export function isOwnEcho(message: Pick<StoredMessage, "sender" | "chat">): boolean {
+  const sender = parseJid(message.sender);
+  if (sender.kind !== "sender") return false;
+  const chat = parseChatJid(message.chat);
+  return sender.platform === chat.platform && sender.user.split(/[@:]/)[0] === chat.account;
+}
+
 function newCode(): string {
   const characters = Array.from({ length: 8 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]);
   return `${characters.slice(0, 4).join("")}-${characters.slice(4).join("")}`;
@@ -113,6 +126,8 @@ export class Admission {
   }
 
   private check(message: StoredMessage, dryRun: boolean): Deny | undefined {
+    // Checked first, since an echo must not start a run even from an operator's account.
+    if (isOwnEcho(message)) return { deny: `sender ${message.sender} is the bot's own account; an echo of its own reply starts nothing` };
     if (this.isOperator(message.sender)) return undefined;
     // Messages the host itself writes for a group (delegations) were admitted upstream.
     if (parseJid(message.sender).kind === "local") return undefined;
@@ -137,7 +152,7 @@ export class Admission {
     return { deny };
   }
 
-  /** Sends a stranger who addressed the bot a pairing code, at most once per period. */
+  /** Sends a stranger who addressed the bot a pairing code, unless one went out within `pairing.periodMs`. */
   private offerCode(message: StoredMessage, platform: string): void {
     const now = Date.now();
     if (this.statements.recentCode.get(message.sender, now - this.config.pairing.periodMs)) return;

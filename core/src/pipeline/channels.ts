@@ -213,8 +213,8 @@ export class ChannelRegistry {
   }
 
   /**
-   * After a reconnect, asks a channel with `history()` for what arrived meanwhile and
-   * stores it; messages already stored are recognised by their platform id.
+   * Fetches what arrived during an outage from a channel with `history()` and stores it.
+   * Messages already stored are recognised by their platform id.
    */
   private async backfill(entry: ChannelEntry): Promise<void> {
     const { channel } = entry;

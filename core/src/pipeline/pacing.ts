@@ -1,8 +1,8 @@
 /**
  * Outbound pacing: keeps each channel within the send rates it declared
  * (`capabilities.rateLimits`), per chat and for the whole channel, so the platform
- * rarely has to answer 429. Sliding windows of recent send times; a send that would
- * break one waits until the window has room. A platform's answer that pauses the whole
+ * rarely has to return 429. Sliding windows keep recent send times, and a send that
+ * would break one waits until the window has room. A platform's response that pauses the whole
  * channel (`RateLimited` with scope `channel`) holds every chat of it until then.
  */
 import type { RateLimit, RateLimits } from "@arizuko/sdk";

@@ -1,7 +1,7 @@
 /**
  * A kernel with the test channel, a tree of groups, a route table and the scripted
- * agent, for routing tests: say things in chats, wait for intake's decision, ask the
- * admin API to explain a message, and read what reached each group's agent.
+ * agent, for routing tests: post messages in chats, wait for intake's decision, request
+ * an explanation from the admin API, and read what reached each group's agent.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -97,7 +97,7 @@ export class RoutingWorld {
     return this.instance.kernel;
   }
 
-  /** A request to the operator API with the admin token. */
+  /** Sends a request to the operator API with the admin token. */
   async admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const response = await fetch(this.instance.url + path, {
       method,
@@ -150,15 +150,15 @@ export class RoutingWorld {
     }, { what: `the run of ${platformId} in ${chat}` });
   }
 
-  /** Says `text`, waits for the agent's answer and the end of its run, returns the answer's platform id. */
+  /** Posts `text`, waits for the agent's reply and the end of its run, and returns the reply's platform id. */
   async exchange(chat: string, text: string, options: SayOptions = {}): Promise<string> {
-    const asked = await this.say(chat, text, options);
-    const answer = await waitFor(() => this.answerTo(asked), { what: `the answer to "${text}"` });
+    const request = await this.say(chat, text, options);
+    const answer = await waitFor(() => this.answerTo(request), { what: `the reply to "${text}"` });
     await waitFor(() => this.kernel.queue.activeRuns === 0, { what: `the run answering "${text}" to end` });
     return answer;
   }
 
-  /** The platform id of the first agent reply that answers `message`, once delivered. */
+  /** Returns the platform id of the first agent reply to `message`, once delivered. */
   answerTo(message: Pick<StoredRow, "id">): string | undefined {
     const row = this.kernel.store.db
       .prepare("SELECT id FROM messages WHERE direction = 'out' AND kind = 'message' AND run_id IS NOT NULL AND run_id = ? ORDER BY seq LIMIT 1")
@@ -171,13 +171,13 @@ export class RoutingWorld {
     return row?.run_id ?? null;
   }
 
-  /** The platform id a notice (a control reply) got, by its text. */
+  /** Returns the platform id a notice (a control reply) got, found by its text. */
   noticeId(text: RegExp): string | undefined {
     const chunk = this.channel.sent.find((candidate) => text.test(candidate.text));
     return chunk ? this.channel.platformIds.get(chunk.messageId) : undefined;
   }
 
-  /** What each run of `folder`'s agent received, in order. */
+  /** Lists what each run of `folder`'s agent received, in order. */
   runs(folder: string): AgentRun[] {
     try {
       return readFileSync(join(this.kernel.groups.path(folder), "runs.jsonl"), "utf8")
@@ -193,7 +193,7 @@ export class RoutingWorld {
     return (this.kernel.store.db.prepare("SELECT count(*) AS n FROM runs").get() as { n: number }).n;
   }
 
-  /** The message delegated from `original` (the child's copy), once stored. */
+  /** Waits for the message delegated from `original` (the child's copy) and returns it. */
   delegated(original: StoredRow): Promise<StoredRow> {
     return waitFor(
       () => this.kernel.store.db.prepare("SELECT * FROM messages WHERE origin_message = ?").get(original.id) as StoredRow | undefined,

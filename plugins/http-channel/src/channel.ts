@@ -1,8 +1,8 @@
 /**
- * One registered adapter as an arizuko channel: replies go to its `POST /send` with the
- * shared secret and the outbox row id as idempotency key, `GET /health` is checked on
- * an interval, and after `failuresBeforeDown` failed checks in a row the channel
- * reports itself disconnected, so the outbox keeps its replies until it is back.
+ * One registered adapter as an arizuko channel. Replies go to its `POST /send` with the
+ * shared secret and the outbox row id as idempotency key. `GET /health` is checked on
+ * an interval. After `failuresBeforeDown` failed checks in a row the channel reports
+ * itself disconnected, so the outbox keeps its replies until the adapter is back.
  */
 import {
   defineChannel,

@@ -1,8 +1,8 @@
 /**
  * http-channel: channels in other processes or languages, over HTTP. An adapter
- * registers with the shared secret and gets a session token; it delivers messages with
- * that token; the host sends it replies on its `POST /send`. Registrations and tokens
- * are kept in the database, so adapters keep working across a host restart.
+ * registers with the shared secret and gets a session token, then delivers messages
+ * with that token. The host sends it replies on its `POST /send`. Registrations and
+ * tokens are kept in the database, so adapters keep working across a host restart.
  *
  *   POST /v1/channels/register    Bearer <secret>; { name, url, jid_prefixes, capabilities, account? } → { ok, token }
  *   POST /v1/messages             Bearer <token>; one inbound message → { ok, id }

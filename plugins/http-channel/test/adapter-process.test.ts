@@ -1,6 +1,6 @@
 /**
  * An adapter in its own process (a Node script speaking the protocol) registers,
- * delivers messages and receives replies; then it goes down while replies pile up,
+ * delivers messages and receives replies. Then it goes down while replies pile up,
  * comes back, and receives every reply exactly once and in order per chat.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";

@@ -3,7 +3,7 @@
  * become the adapter's POST /v1/messages bodies (as the Telegram adapter shapes them),
  * and what the host sends arrives at the adapter's POST /send.
  */
-import type { PlatformDriver, PlatformEvent, SendOutcome } from "@arizuko/sdk/testing";
+import { sendOutcomeOf, type PlatformDriver, type PlatformEvent } from "@arizuko/sdk/testing";
 // @ts-expect-error: a plain ES module fixture without types
 import { TestAdapter } from "./fixtures/adapter.mjs";
 
@@ -34,12 +34,6 @@ function body(event: PlatformEvent): Record<string, unknown> {
   }
 }
 
-function outcome(status: number): SendOutcome {
-  if (status === 200) return "ok";
-  if (status === 429) return "rate_limited";
-  return status >= 500 ? "transient" : "permanent";
-}
-
 export function adapterDriver(): PlatformDriver {
   const adapter = new TestAdapter({ gateway: "", secret: SECRET });
   const listeners: Array<(event: PlatformEvent) => void> = [];
@@ -53,7 +47,7 @@ export function adapterDriver(): PlatformDriver {
     },
     async deliver(event) {
       const answer = await adapter.deliver(body(event));
-      // The HTTP answer is the acknowledgement: the adapter forgets the message after a 200.
+      // The HTTP response is the acknowledgement: the adapter drops the message after a 200.
       if (answer.status === 200 && answer.body.ok === true) for (const listener of listeners) listener(event);
     },
     onAck(listener) {
@@ -66,7 +60,7 @@ export function adapterDriver(): PlatformDriver {
         replyTo: record.body.reply_to ?? null,
         topic: record.body.thread_id ?? "",
         at: record.at,
-        outcome: outcome(record.status),
+        outcome: sendOutcomeOf(record.status),
       })),
     failNextSend(failure) {
       if (failure.kind === "rate_limited") adapter.failures.push({ status: 429, body: { ok: false, error: "slow down", retry_after: failure.retryAfterMs / 1000 } });

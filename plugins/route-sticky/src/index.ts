@@ -75,7 +75,7 @@ export default definePlugin<JsonSchema, Record<string, never>>({
       return undefined;
     });
 
-    const pinRefusal = (group: string, owner: string | null): string | null => {
+    const pinProblem = (group: string, owner: string | null): string | null => {
       if (!host.groups.exists(group)) return `sticky pin → ${group} passed over: the group no longer exists`;
       if (owner === null) return `sticky pin → ${group} passed over: no route names an owning group`;
       if (!host.routing.mayRoute(owner, group)) return `sticky pin → ${group} passed over: ${owner} may route only to itself and its direct children`;
@@ -90,8 +90,8 @@ export default definePlugin<JsonSchema, Record<string, never>>({
 
         // A pin to a group the owner may not route to (or one since removed) is passed
         // over, and the reason records why, so explain shows it.
-        const refusal = pin.group === null ? null : pinRefusal(pin.group, decision.owner);
-        if (pin.group !== null && refusal === null) {
+        const problem = pin.group === null ? null : pinProblem(pin.group, decision.owner);
+        if (pin.group !== null && problem === null) {
           target = pin.group;
           applied.push(`sticky pin → ${pin.group}`);
         }
@@ -99,8 +99,8 @@ export default definePlugin<JsonSchema, Record<string, never>>({
           topic = pin.topic;
           applied.push(`sticky topic ${pin.topic}`);
         }
-        if (applied.length === 0) return refusal === null ? undefined : { ...decision, reason: `${decision.reason}; ${refusal}` };
-        const reason = [...applied, ...(refusal === null ? [] : [refusal])].join("; ");
+        if (applied.length === 0) return problem === null ? undefined : { ...decision, reason: `${decision.reason}; ${problem}` };
+        const reason = [...applied, ...(problem === null ? [] : [problem])].join("; ");
         return { ...decision, target, topic, layer: "route-sticky", reason };
       },
       { stage: ROUTE_STICKY_STAGE },

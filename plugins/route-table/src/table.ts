@@ -25,8 +25,8 @@ export function senderSlug(sender: string): string {
 }
 
 /**
- * The row's target for `message`, or null when it names `{sender}` and the message has
- * no person as sender (a group speaking for itself, e.g. a scheduled task).
+ * Returns the row's target for `message`, or null when it names `{sender}` and the
+ * message has no person as sender (a group speaking for itself, e.g. a scheduled task).
  */
 export function expandTarget(target: string, message: StoredMessage): string | null {
   if (!target.includes(SENDER_PLACEHOLDER)) return target;

@@ -2,8 +2,8 @@
  * Routing end to end through the web channel: a visitor's HTTP posts and SSE stream, a
  * real kernel with every routing layer, and the scripted agent in groups main,
  * main/ops and main/research. One conversation drives a sticky switch, a delegation
- * and its answer, a reply that returns to the child, a topic and /new, and the test
- * checks the runs that resulted.
+ * and the child's reply, a reply that returns to the child, a topic and /new. The test
+ * then checks the runs that resulted.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -29,7 +29,7 @@ afterEach(async () => {
   instance = undefined;
 });
 
-/** Posts `text` and waits for the next message from the host after it (an agent answer or a notice). */
+/** Posts `text` and waits for the next message from the host after it (an agent reply or a notice). */
 async function ask(visitor: Client, events: SseStream, text: string, extra: Record<string, unknown> = {}): Promise<WebMessage> {
   const posted = await visitor.say("e2e", text, extra);
   expect(posted.status).toBe(202);
@@ -72,7 +72,7 @@ describe("routing through the web channel", () => {
     expect(fromOps).toMatchObject({ group: "main/ops", text: expect.stringMatching(/^echo: status\? \(context: \d+\)$/) });
     await idle(instance);
 
-    // A delegation: main hands "find sources" to its child, whose answer comes to this chat.
+    // A delegation: main hands "find sources" to its child, whose reply comes to this chat.
     const fromResearch = await ask(visitor, stream, "@research find sources");
     expect(fromResearch).toMatchObject({ group: "main/research", chat: "e2e", text: expect.stringMatching(/^echo: find sources /) });
     await idle(instance);

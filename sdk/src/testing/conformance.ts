@@ -19,6 +19,13 @@ export type PlatformEvent =
 
 export type SendOutcome = "ok" | "rate_limited" | "transient" | "permanent";
 
+/** Maps an HTTP-style status the fake returned to a send outcome, for drivers whose fakes use status codes. */
+export function sendOutcomeOf(status: number): SendOutcome {
+  if (status === 200) return "ok";
+  if (status === 429) return "rate_limited";
+  return status >= 500 ? "transient" : "permanent";
+}
+
 /** One call the channel made to the platform's send API. */
 export interface SendAttempt {
   chat: string;
@@ -37,8 +44,8 @@ export interface PlatformDriver {
   /** The plugin's config, pointing the channel at this fake. */
   config?: Record<string, unknown>;
   /**
-   * Tells the fake where the host listens, after it starts and after each restart (its
-   * port changes); for platforms that call the host, such as adapters over HTTP.
+   * Tells the fake where the host listens, after it starts and after each restart,
+   * because the port changes. Platforms that call the host (adapters over HTTP) need it.
    */
   connect?(hostUrl: string): Promise<void> | void;
   /** Makes the platform deliver `event` in the conformance chat. Delivering the same event again is a redelivery. */
@@ -419,7 +426,7 @@ function trackResources(): { open(): string[]; stop(): void } {
   return { open: () => [...live.values()].filter(keepsAlive).map((entry) => entry.type), stop: () => void hook.disable() };
 }
 
-/** How many listeners each process event has now. */
+/** Counts the listeners of each process event now. */
 function processListeners(): Map<string | symbol, number> {
   return new Map(process.eventNames().map((event) => [event, process.listenerCount(event)]));
 }

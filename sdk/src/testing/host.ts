@@ -18,7 +18,7 @@ export interface TestHostOptions {
   dir?: string;
 }
 
-/** One outbox row, as delivery sees it. */
+/** One outbox row, as delivery reads it. */
 export interface OutboxEntry {
   state: "queued" | "sending" | "delivered" | "failed";
   attempts: number;

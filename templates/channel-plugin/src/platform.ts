@@ -3,7 +3,7 @@
  * one. Its API is shaped like a long-polling bot API: `getUpdates(offset)` returns the
  * updates from `offset` on and, by asking for `offset`, confirms every update before
  * it. Like a platform that keeps history, it still returns confirmed updates to a
- * client that asks for an older offset, so a bot that forgets its offset sees them
+ * client that requests an older offset, so a bot that loses its offset receives them
  * again. `sendMessage()` posts a message or fails like a platform does (429 with
  * retry-after, 400, 5xx). Tests use its controls to post events and inject failures.
  */
@@ -33,7 +33,7 @@ export interface SendRequest {
   threadId?: string;
 }
 
-/** An error answer of the Console API. */
+/** An error response of the Console API. */
 export class ConsoleApiError extends Error {
   constructor(
     readonly status: number,
@@ -61,7 +61,7 @@ export class ConsolePlatform {
   private failures: ConsoleApiError[] = [];
   private connected = true;
   private readonly ackListeners: Array<(update: ConsoleUpdate) => void> = [];
-  /** Every sendMessage call, with the status it was answered with. */
+  /** Every sendMessage call, with the status it returned. */
   readonly sent: SentRecord[] = [];
 
   // The API a channel uses.
@@ -98,7 +98,7 @@ export class ConsolePlatform {
     this.ackListeners.push(listener);
   }
 
-  /** Answers the next sendMessage with `failure`. */
+  /** Makes the next sendMessage fail with `failure`. */
   failNext(failure: ConsoleApiError): void {
     this.failures.push(failure);
   }
@@ -149,7 +149,7 @@ export function createPlatform(name: string): ConsolePlatform {
   return platform;
 }
 
-/** The platform named `name`; throws when none runs under that name. */
+/** Returns the platform named `name`; throws when none runs under that name. */
 export function platformNamed(name: string): ConsolePlatform {
   const platform = platforms.get(name);
   if (!platform) throw new Error(`no Console platform is running under the name ${JSON.stringify(name)}`);

@@ -2,7 +2,7 @@
  * The driver the conformance kit uses to play the Console platform: it turns the kit's
  * events into Console updates and reports what the channel sent.
  */
-import type { PlatformDriver, PlatformEvent } from "@arizuko/sdk/testing";
+import { sendOutcomeOf, type PlatformDriver, type PlatformEvent } from "@arizuko/sdk/testing";
 import { ConsoleApiError, createPlatform, removePlatform, type ConsoleUpdate } from "../src/platform.js";
 
 export const CHAT = "room1";
@@ -50,7 +50,7 @@ export function consoleDriver(): PlatformDriver {
         replyTo: record.replyToId ?? null,
         topic: record.threadId ?? "",
         at: record.at,
-        outcome: record.status === 200 ? "ok" : record.status === 429 ? "rate_limited" : record.status >= 500 ? "transient" : "permanent",
+        outcome: sendOutcomeOf(record.status),
       })),
     failNextSend(failure) {
       if (failure.kind === "rate_limited") platform.failNext(new ConsoleApiError(429, "too many requests", failure.retryAfterMs));
