@@ -5,7 +5,7 @@
  * the doors: HTTP, channels, the admin socket.
  */
 import { randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import type { Server } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
@@ -41,6 +41,9 @@ import { CORE_OWNER, FatalCollision } from "./plugins/registry.js";
 import { PluginScope } from "./plugins/scope.js";
 import { PluginStatuses } from "./plugins/status.js";
 import { GrantsService } from "./grants/service.js";
+import { builtinTools } from "./tools/builtin/index.js";
+import { ToolCalls } from "./tools/calls.js";
+import { ToolEndpoints } from "./tools/endpoint.js";
 import { Store } from "./store/index.js";
 import { migrate } from "./store/migrate.js";
 import { registerHealthRoutes } from "./http/health.js";
@@ -60,6 +63,9 @@ export interface BootOptions {
   /** A runner to use instead of the one the config names (embedding, benchmarks). */
   runner?: Runner;
 }
+
+/** This package's version, for the MCP server's identity. */
+const CORE_VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 /** Maximum time a plugin's register() may take. */
 export const REGISTER_TIMEOUT_MS = 30_000;
@@ -85,6 +91,8 @@ export class Kernel {
   readonly inbound: Inbound;
   readonly admission: Admission;
   readonly grants: GrantsService;
+  readonly toolCalls: ToolCalls;
+  readonly toolEndpoints: ToolEndpoints;
   readonly routing: RoutingApi;
   readonly runs: RunsApi;
 
@@ -131,17 +139,30 @@ export class Kernel {
     this.outbound = new Outbound(store, this.channels, this.hooks, this.delivery);
     this.breaker = new Breaker(store, config.breaker, this.outbound, log);
     this.runner = runner ?? new ProcessRunner({ command: config.runner.command, helloTimeoutMs: config.runner.helloTimeoutMs, log });
-    this.executor = new Executor(store, this.hooks, this.runner, this.outbound, this.breaker, this.groups, {
-      timeoutMs: config.runner.timeoutMs,
-      stopGraceMs: config.runner.stopGraceMs,
-      maxBatch: config.queue.maxBatch,
-      contextMessages: config.queue.contextMessages,
-      harness: { name: config.agent.harness, options: config.agent.options },
-    }, log);
+    this.grants = new GrantsService(store.db, this.registries.services, config.grants.operatorGroup, log);
+    this.toolCalls = new ToolCalls(this.registries.tools, this.grants, this.hooks, store, config.tools, log);
+    this.toolEndpoints = new ToolEndpoints(resolved.dataDir, this.toolCalls, CORE_VERSION, log);
+    this.executor = new Executor(
+      store,
+      this.hooks,
+      this.runner,
+      this.outbound,
+      this.breaker,
+      this.groups,
+      {
+        timeoutMs: config.runner.timeoutMs,
+        stopGraceMs: config.runner.stopGraceMs,
+        maxBatch: config.queue.maxBatch,
+        contextMessages: config.queue.contextMessages,
+        harness: { name: config.agent.harness, options: config.agent.options },
+      },
+      log,
+      this.toolEndpoints,
+      (message) => this.admission.roleOf(message),
+    );
     this.queue = new RunQueue(store, this.executor, this.breaker, config.queue.maxConcurrentRuns, log);
     this.breaker.onReopen = (group) => this.queue.notifyGroup(group);
     this.admission = new Admission(store, config, this.outbound, log);
-    this.grants = new GrantsService(store.db, this.registries.services, config.grants.operatorGroup, log);
     this.intake = new Intake(store, this.hooks, this.groups, this.outbound, this.queue, this.admission, config.routing.maxDelegationDepth, log);
     this.routing = routingService(store, this.intake, this.channels, this.admission);
     this.runs = runsService(store, this.queue, this.executor);
@@ -185,6 +206,19 @@ export class Kernel {
   private registerCore(): void {
     this.admission.tap(this.hooks);
     this.grants.tap(this.hooks);
+    const kit = {
+      store: this.store,
+      outbound: this.outbound,
+      channels: this.channels,
+      groups: this.groups,
+      grants: this.grants,
+      intake: this.intake,
+      routing: this.routing,
+      runs: this.runs,
+      services: this.registries.services,
+      log: this.log,
+    };
+    for (const tool of builtinTools(kit, this.resolved.config.grants.operatorGroup)) this.registries.tools.claim(tool.name, CORE_OWNER, tool);
     registerHealthRoutes(this.http, CORE_OWNER, () => this.health(), () => this.ready);
     for (const command of coreCommands(this)) this.registries.cli.claim(command.name, CORE_OWNER, command);
   }
@@ -270,8 +304,9 @@ export class Kernel {
     //    answered. The check runs beside the next steps and is awaited before opening up.
     const runnerChecked = this.runnerCheck ?? this.runner.check(config.agent.harness, this.resolved.dataDir);
 
-    // 2. Runs interrupted by the last stop, before anything new arrives.
+    // 2. Runs interrupted by the last stop, before anything new arrives; their sockets go.
     recoverRuns(this.store, this.runner, this.log);
+    this.toolEndpoints.sweep();
 
     // 3. HTTP; no plugin can add routes after this. /ready stays 503 until the end.
     this.http.close();
@@ -364,6 +399,7 @@ export class Kernel {
       this.log.warn("runs still going at shutdown were killed; the next start recovers them");
       this.executor.killAll();
     }
+    await this.toolEndpoints.closeAll();
     this.delivery.stop();
     this.breaker.stop();
 

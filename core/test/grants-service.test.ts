@@ -19,7 +19,7 @@ async function start(): Promise<TestInstance> {
 
 const cli = (target: TestInstance, argv: string[]) => target.kernel.runCli(argv);
 const gate = (target: TestInstance, group: string, tool: string, args: Record<string, unknown>, senderRole: "operator" | "member" | "guest" = "member") =>
-  target.kernel.hooks.gate("beforeToolCall", { tool, args, runId: "run_test", group, senderRole });
+  target.kernel.hooks.gate("beforeToolCall", { tool, args, runId: "run_test", group, chat: "web:default/t", topic: "", senderRole, delegatedBy: null });
 
 describe("grants in the kernel", () => {
   it("derives main's defaults from the seeded web route", async () => {

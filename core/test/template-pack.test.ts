@@ -52,6 +52,13 @@ function writeLockedManifest(app: string, packs: string): void {
       packages[path] = entry;
       continue;
     }
+    // A dependency nested under a workspace package (a version the root cannot hoist).
+    const nested = path.indexOf("/node_modules/");
+    if (nested > 0) {
+      const owner = repoLock.packages[path.slice(0, nested)]!.name!;
+      packages[`node_modules/${owner}${path.slice(nested)}`] = entry;
+      continue;
+    }
     // A workspace package: installed from its tarball.
     const name = entry.name!;
     const resolved = tarballOf.get(name.replace("@", "").replace("/", "-"));

@@ -4,7 +4,7 @@
  * events into `InboundMessage`s and sends outbound chunks.
  */
 import type { Logger } from "pino";
-import type { InboundMessage, InboundResult, OutboundChunk, SendResult } from "./messages.js";
+import type { InboundMessage, InboundResult, OutboundChunk, OutboundFile, SendResult } from "./messages.js";
 
 /** Channel health, one enum for every platform. */
 export type ChannelState = "connecting" | "ok" | "stale" | "disconnected";
@@ -74,6 +74,14 @@ export interface Channel {
   stop?(): Promise<void> | void;
   /** Sends one chunk; returns the platform's message id or throws a `SendError`. */
   send(chunk: OutboundChunk): Promise<SendResult>;
+  /** With `capabilities.sendFile`: sends `chunk.file`, with `chunk.text` (possibly empty) as its caption. */
+  sendFile?(chunk: OutboundChunk & { file: OutboundFile }): Promise<SendResult>;
+  /** With `capabilities.react`: reacts to a platform message; an empty `emoji` removes the bot's reaction. */
+  react?(chat: string, platformMessageId: string, emoji: string): Promise<void>;
+  /** With `capabilities.edit`: replaces the text of a message the bot sent. */
+  edit?(chat: string, platformMessageId: string, text: string): Promise<void>;
+  /** With `capabilities.delete`: deletes a message (the bot's own, or any where the platform allows). */
+  delete?(chat: string, platformMessageId: string): Promise<void>;
   /** With `capabilities.confirm`: the platform id of an earlier send of this chunk (same `outboxId`), or null. */
   confirm?(chunk: OutboundChunk): Promise<string | null>;
   /** With `capabilities.typing`: shows a typing indicator in the chat. */

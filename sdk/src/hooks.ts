@@ -202,16 +202,26 @@ export interface ToolRegisterEvent {
 }
 export interface ToolCallSubject {
   tool: string;
+  /** The validated arguments, with the tool's defaults filled in. */
   args: Record<string, unknown>;
   runId: string;
   group: string;
+  chat: string;
+  topic: string;
   senderRole: SenderRole;
+  /** The group that delegated this run's messages, whose grants bound the run's; null otherwise. */
+  delegatedBy: string | null;
 }
+export type ToolCallVerdict = "ok" | "error" | "denied" | "invalid" | "timeout" | "unknown";
 export interface AfterToolCallEvent {
   tool: string;
   runId: string;
+  group: string;
   ok: boolean;
+  verdict: ToolCallVerdict;
   durationMs: number;
+  /** Why the call failed or was denied; null when it succeeded. */
+  error: string | null;
 }
 
 // Outbound

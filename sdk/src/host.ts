@@ -6,6 +6,7 @@
 import type { Database } from "better-sqlite3";
 import type { FastifyReply, FastifyRequest, HTTPMethods, RouteShorthandOptions } from "fastify";
 import type { Logger } from "pino";
+import type { TSchema } from "typebox";
 import type { Channel, ChannelCapabilities, ChannelState } from "./channel.js";
 import type { Disposer, HostHooks, RunUnit, SenderRole } from "./hooks.js";
 import type { StoredMessage, Verb } from "./messages.js";
@@ -28,22 +29,46 @@ export interface CommandContext {
   senderRole: SenderRole;
 }
 
-/** An MCP tool offered to agents; every call is checked by grants before `run`. */
+/**
+ * An MCP tool offered to agents. Before `run`, the host validates the arguments against
+ * `inputSchema`, fills in `defaults`, and asks grants (`beforeToolCall`): a denied call
+ * never reaches `run`. Return a string (shown as text) or a JSON value; throw to fail
+ * the call, and the error's message reaches the agent.
+ */
 export interface ToolSpec {
   /** `[a-z][a-z0-9_]{0,63}`, unique across plugins. */
   name: string;
+  /** When to use the tool, and which sibling covers the neighbouring case: agents choose by it. */
   description: string;
-  /** JSON Schema of the arguments (a TypeBox schema is one). */
-  inputSchema: Record<string, unknown>;
+  /** JSON Schema of the arguments, an object schema (a TypeBox `Type.Object` is one). */
+  inputSchema: TSchema | Record<string, unknown>;
+  /**
+   * Values for arguments the agent left out, from the run (e.g. `chat` = the run's chat).
+   * They are filled in before grants see the call, so rules on them hold.
+   */
+  defaults?(context: ToolContext): Record<string, unknown>;
+  /** Milliseconds a call may take before it fails with a timeout; default 30000 (config `tools.timeoutsMs` wins). */
+  timeoutMs?: number;
   run(args: Record<string, unknown>, context: ToolContext): Promise<unknown> | unknown;
 }
 
+/** Who is calling: the run behind the MCP socket, never anything the agent claims. */
 export interface ToolContext {
   runId: string;
   group: string;
+  /** The run's chat. */
   chat: string;
+  /** The run's topic (its session key). */
   topic: string;
+  /** The platform thread the run's replies go to; differs from `topic` for `#name` topics. */
+  thread: string;
+  /** Platform id of the newest message the run answers, or null. */
+  latestMessage: string | null;
   senderRole: SenderRole;
+  /** The group that delegated the run's messages, or null. */
+  delegatedBy: string | null;
+  /** Aborted when the call times out or the run ends. */
+  signal: AbortSignal;
 }
 
 /** A fastify route; `method` + `url` are unique across plugins. */

@@ -148,6 +148,18 @@ export interface OutboundChunk {
   count: number;
   /** Send attempts before this one. */
   attempts: number;
+  /** A file to send (`text` is its caption); delivered through `sendFile()`. */
+  file?: OutboundFile;
+}
+
+/** A file on the host's disk an agent asked to send, checked to lie inside its group folder. */
+export interface OutboundFile {
+  /** Absolute path on the host. */
+  path: string;
+  /** File name shown to the recipient. */
+  name: string;
+  mime: string;
+  size: number;
 }
 
 export interface SendResult {

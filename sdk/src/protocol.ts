@@ -28,6 +28,16 @@ export interface BatchMessage {
   notes: string[];
 }
 
+/**
+ * Where the agent presents the run's token to the MCP socket: in the `initialize`
+ * request, `capabilities.experimental["arizuko/run"] = { token }`. A connection whose
+ * first request is not an `initialize` with this run's token is refused and closed.
+ */
+export const RUN_TOKEN_CAPABILITY = "arizuko/run";
+
+/** Most connections one run's MCP socket accepts at a time. */
+export const MAX_TOOL_CONNECTIONS = 8;
+
 /** Host → agent: start a run. */
 export interface RunFrame {
   type: "run";
@@ -45,7 +55,11 @@ export interface RunFrame {
   /** The batch as one framed text with every user-controlled string escaped. */
   prompt: string;
   harness: { name: string; options: Record<string, unknown> };
-  /** The per-run MCP endpoint, when the host serves tools to this run. */
+  /**
+   * The run's MCP endpoint: a unix socket speaking MCP as newline-delimited JSON-RPC
+   * (the stdio framing), up for exactly this run, and the token to present on it
+   * (`RUN_TOKEN_CAPABILITY`). Null when the host serves no tools to this run.
+   */
   mcp: { socket: string; token: string } | null;
   /** Milliseconds the run may take before the host sends `stop`. */
   deadline_ms: number;

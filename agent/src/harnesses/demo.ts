@@ -4,13 +4,20 @@
  * sees a persona edit take effect, and keeps a session id per unit like a real
  * harness would.
  *
+ * It also shows the run's MCP tools at work: a message line `tools` lists the tools
+ * the run may call, and a line `call <tool> <JSON arguments>` calls one, e.g.
+ * `call send {"chat":"web:default/other","text":"hi"}`. The results follow the reply.
+ * Grants apply as to any agent.
+ *
  * Options (config `agent.options`): `delayMs` waits that long before answering,
  * streaming a typing delta first; a `stop` cuts the wait short.
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { RunFrame } from "@arizuko/sdk";
 import type { Harness, HarnessContext } from "../harness.js";
+import { connectTools } from "../mcp/client.js";
 
 export const DEMO_MARK = "[demo]";
 const NO_PERSONA = "(this group has no PERSONA.md)";
@@ -46,6 +53,48 @@ export function demoReply(persona: string, texts: string[]): string {
   return `${DEMO_MARK} ${persona} You said: ${said}`;
 }
 
+/** The tool lines of the batch: `tools`, or `call <tool> <JSON>`. */
+export function toolLines(texts: string[]): string[] {
+  return texts
+    .flatMap((text) => text.split(/\r?\n/))
+    .map((line) => line.trim())
+    .filter((line) => line === "tools" || /^call [a-z][a-z0-9_]*( |$)/.test(line));
+}
+
+function resultText(result: Record<string, unknown>): string {
+  const content = Array.isArray(result.content) ? (result.content as Array<{ type?: string; text?: string }>) : [];
+  return content.map((part) => (part.type === "text" ? part.text : `(${part.type})`)).join(" ");
+}
+
+/** Runs the tool lines against the run's MCP socket; one result line each. */
+async function runTools(frame: RunFrame, lines: string[]): Promise<string[]> {
+  if (!frame.mcp) return [`${DEMO_MARK} no tools: the host serves none to this run`];
+  const client = await connectTools(frame.mcp, "arizuko-demo");
+  try {
+    const results: string[] = [];
+    for (const line of lines) {
+      if (line === "tools") {
+        const { tools } = await client.listTools();
+        results.push(`${DEMO_MARK} tools: ${tools.map((tool) => tool.name).join(", ") || "none"}`);
+        continue;
+      }
+      const [, name, json] = /^call ([a-z][a-z0-9_]*) ?(.*)$/.exec(line)!;
+      let args: Record<string, unknown>;
+      try {
+        args = json!.trim() === "" ? {} : (JSON.parse(json!) as Record<string, unknown>);
+      } catch {
+        results.push(`${DEMO_MARK} ${name}: the arguments are not JSON`);
+        continue;
+      }
+      const result = await client.callTool({ name: name!, arguments: args });
+      results.push(`${DEMO_MARK} ${name}${result.isError ? " failed" : ""}: ${resultText(result)}`);
+    }
+    return results;
+  } finally {
+    await client.close();
+  }
+}
+
 export const demoHarness: Harness = {
   name: "demo",
   features: ["stop", "sessions", "usage"],
@@ -59,7 +108,10 @@ export const demoHarness: Harness = {
       await wait(delayMs, signal);
     }
 
-    const reply = demoReply(personaLine(frame.group.path), frame.messages.map((message) => message.text));
+    const texts = frame.messages.map((message) => message.text);
+    const lines = toolLines(texts);
+    const results = lines.length > 0 ? await runTools(frame, lines) : [];
+    const reply = [demoReply(personaLine(frame.group.path), texts), ...results].join("\n");
     emit({ type: "message", text: reply });
     emit({ type: "usage", input_tokens: 0, output_tokens: 0, model: "demo" });
   },

@@ -91,13 +91,17 @@ export function coreCommands(kernel: Kernel): CliCommand[] {
       subcommands: [
         {
           name: "show",
-          description: "a group's rules: the derived defaults, then the operator's overrides",
+          description: "a group's rules: the derived defaults, the operator's overrides, and limits agents set",
           arguments: [{ name: "group", description: "group folder" }],
           run: ({ args }) => {
             const group = existingGroup(kernel, args[0] as string);
-            const { derived, overrides } = kernel.grants.rules(group);
+            const { derived, overrides, limits } = kernel.grants.rules(group);
             const lines = [...derived.map((rule) => `${rule}    (default)`), ...overrides.map((rule) => `${rule}    (override)`)];
-            return lines.length > 0 ? lines.join("\n") : `no rules: ${group} may call no tool`;
+            if (lines.length === 0) lines.push(`no rules: ${group} may call no tool`);
+            for (const limit of limits) {
+              lines.push(`limited by ${limit.group} (set_grants; a call must also match one of these):`, ...limit.rules.map((rule) => `  ${rule}`));
+            }
+            return lines.join("\n");
           },
         },
         {

@@ -85,6 +85,12 @@ export interface Config {
     /** The operator's own group, which may do anything; null for none. */
     operatorGroup: string | null;
   };
+  tools: {
+    /** Deadline of an agent's tool call, unless the tool or `timeoutsMs` sets another. */
+    timeoutMs: number;
+    /** Deadlines per tool name, e.g. `{ send_file: 60000 }`. */
+    timeoutsMs: Record<string, number>;
+  };
   log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
 }
 
@@ -173,6 +179,10 @@ export const ConfigSchema = {
     }),
     grants: section({
       operatorGroup: { type: ["string", "null"], default: null },
+    }),
+    tools: section({
+      timeoutMs: integer(100, 30_000, 600_000),
+      timeoutsMs: { type: "object", additionalProperties: { type: "integer", minimum: 100, maximum: 600_000 }, default: {} },
     }),
     log: section({
       level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], default: "info" },

@@ -168,3 +168,30 @@ export function checkGrants(set: Grants, action: string, params: Record<string, 
   }
   return verdict;
 }
+
+/**
+ * Whether some call of `action` could be allowed, knowing only `known` params (the
+ * sender's role): a rule conditional on other params may allow some calls, so it
+ * counts. Tool lists use this; every call is still checked in full.
+ */
+export function mayAllow(rules: GrantRule[], action: string, known: Record<string, string>): boolean {
+  for (let index = rules.length - 1; index >= 0; index -= 1) {
+    const rule = rules[index]!;
+    if (!rule.action.test(action)) continue;
+
+    const knownTerms = rule.params.filter((term) => term.name in known);
+    const holds = knownTerms.every((term) => term.test !== null && term.test(known[term.name]!));
+    if (!holds) continue;
+
+    const conditional = knownTerms.length < rule.params.length;
+    if (!rule.deny) return true;
+    // A deny that depends on other params leaves calls with different params open.
+    if (!conditional) return false;
+  }
+  return false;
+}
+
+/** `mayAllow` over every layer. */
+export function mayAllowGrants(set: Grants, action: string, known: Record<string, string>): boolean {
+  return set.layers.every((layer) => mayAllow(layer, action, known));
+}

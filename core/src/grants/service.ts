@@ -4,17 +4,19 @@
  * tool call against them; a denial names the deciding rule.
  */
 import type { Deny, Disposer, RoutesService, ToolCallSubject } from "@arizuko/sdk";
-import { tryParseJid } from "@arizuko/sdk";
+import { parentFolder, tryParseJid } from "@arizuko/sdk";
 import type { Logger } from "pino";
 import type { Hooks } from "../hooks/hooks.js";
 import type { NameRegistry } from "../plugins/registry.js";
 import type { Db } from "../store/db.js";
 import { deriveRules } from "./derive.js";
-import { check, parseRules, type Verdict } from "./rules.js";
+import { checkGrants, mayAllowGrants, parseRules, type Grants, type Verdict } from "./rules.js";
 
 export interface GroupGrants {
   derived: string[];
   overrides: string[];
+  /** Limits set through `set_grants` on this group or an ancestor, nearest last. */
+  limits: Array<{ group: string; rules: string[] }>;
 }
 
 /** Tool arguments as grant params: strings and numbers, plus `platform` read from `chat`. */
@@ -45,6 +47,12 @@ export class GrantsService {
          ON CONFLICT (group_folder) DO UPDATE SET rules = excluded.rules, updated_at = excluded.updated_at`,
       ),
       clear: db.prepare("DELETE FROM group_grants WHERE group_folder = ?"),
+      getLimits: db.prepare("SELECT rules FROM group_grant_limits WHERE group_folder = ?"),
+      setLimits: db.prepare(
+        `INSERT INTO group_grant_limits (group_folder, rules, set_by, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (group_folder) DO UPDATE SET rules = excluded.rules, set_by = excluded.set_by, updated_at = excluded.updated_at`,
+      ),
+      clearLimits: db.prepare("DELETE FROM group_grant_limits WHERE group_folder = ?"),
     };
   }
 
@@ -52,7 +60,32 @@ export class GrantsService {
   rules(group: string): GroupGrants {
     const routes = (this.services.get("routes")?.value as RoutesService | undefined)?.list() ?? [];
     const row = this.statements.get.get(group) as { rules: string } | undefined;
-    return { derived: deriveRules({ folder: group, operatorGroup: this.operatorGroup, routes }), overrides: row ? (JSON.parse(row.rules) as string[]) : [] };
+    return {
+      derived: deriveRules({ folder: group, operatorGroup: this.operatorGroup, routes }),
+      overrides: row ? (JSON.parse(row.rules) as string[]) : [],
+      limits: this.limitsOf(group),
+    };
+  }
+
+  /** Limits on `group` and its ancestors, the farthest first. */
+  private limitsOf(group: string): Array<{ group: string; rules: string[] }> {
+    const limits: Array<{ group: string; rules: string[] }> = [];
+    for (let folder: string | null = group; folder !== null; folder = parentFolder(folder)) {
+      const row = this.statements.getLimits.get(folder) as { rules: string } | undefined;
+      if (row) limits.unshift({ group: folder, rules: JSON.parse(row.rules) as string[] });
+    }
+    return limits;
+  }
+
+  /**
+   * Replaces the limits on `group` (an empty list removes them). Limits are a layer of
+   * their own, checked after the group's rules, so they can never allow more.
+   */
+  setLimits(group: string, rules: string[], setBy: string): void {
+    parseRules(rules);
+    if (rules.length === 0) this.statements.clearLimits.run(group);
+    else this.statements.setLimits.run(group, JSON.stringify(rules), setBy, Date.now());
+    this.log.info({ group, rules, setBy }, "grant limits set");
   }
 
   /** Replaces the group's overrides; every rule must parse (the error names the bad one). */
@@ -63,9 +96,25 @@ export class GrantsService {
     this.log.info({ group, rules }, "grant overrides set");
   }
 
+  /** Checks `action` for a run of `group` (not delegated). */
   check(group: string, action: string, params: Record<string, string | undefined>): Verdict {
-    const { derived, overrides } = this.rules(group);
-    return check(parseRules([...derived, ...overrides]), action, params);
+    return checkGrants(this.effective(group, null), action, params);
+  }
+
+  /** The layers a run of `group` works under; a delegated run's are narrowed by the delegating group's. */
+  effective(group: string, delegatedBy: string | null): Grants {
+    const layers = delegatedBy === null ? [] : this.layers(delegatedBy);
+    return { layers: [...layers, ...this.layers(group)] };
+  }
+
+  private layers(group: string) {
+    const { derived, overrides, limits } = this.rules(group);
+    return [parseRules([...derived, ...overrides]), ...limits.map((limit) => parseRules(limit.rules))];
+  }
+
+  /** Whether a run could call `tool` at all: tool lists show only these. */
+  visible(group: string, delegatedBy: string | null, senderRole: string, tool: string): boolean {
+    return mayAllowGrants(this.effective(group, delegatedBy), tool, { sender_role: senderRole });
   }
 
   /** Taps `beforeToolCall` as the core, before any plugin: plugins may only deny more. */
@@ -74,7 +123,8 @@ export class GrantsService {
       "beforeToolCall",
       "core",
       (subject: ToolCallSubject): Deny | undefined => {
-        const verdict = this.check(subject.group, subject.tool, grantParams(subject.args, subject.senderRole));
+        const set = this.effective(subject.group, subject.delegatedBy);
+        const verdict = checkGrants(set, subject.tool, grantParams(subject.args, subject.senderRole));
         if (verdict.allowed) return undefined;
         return { deny: verdict.rule === null ? `no grant rule of ${subject.group} allows ${subject.tool}` : `denied by grant rule ${verdict.rule}` };
       },

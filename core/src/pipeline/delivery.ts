@@ -5,7 +5,7 @@
  * sent at least once; it is sent twice only when a crash or an `Unknown` outcome
  * leaves its fate open and the channel cannot confirm it by idempotency key.
  */
-import { sendErrorKind, type Channel } from "@arizuko/sdk";
+import { Permanent, sendErrorKind, type Channel, type OutboundChunk, type SendResult } from "@arizuko/sdk";
 import type { Logger } from "pino";
 import { describe } from "../errors.js";
 import type { Hooks } from "../hooks/hooks.js";
@@ -137,6 +137,13 @@ export class Delivery {
     this.wakeups.set(chat, timer);
   }
 
+  /** A file goes through `sendFile()`; a channel without it cannot ever send the row. */
+  private transmit(channel: Channel, chunk: OutboundChunk): Promise<SendResult> {
+    if (!chunk.file) return channel.send(chunk);
+    if (!channel.sendFile) return Promise.reject(new Permanent(`channel ${channel.name} cannot send files`));
+    return channel.sendFile({ ...chunk, file: chunk.file });
+  }
+
   /** Sends one row and records the outcome. */
   private async send(row: OutboxRecord, entry: ChannelEntry): Promise<void> {
     const { channel } = entry;
@@ -153,7 +160,7 @@ export class Delivery {
 
     try {
       this.pacing.record(channel.name, row.chat, channel.capabilities.rateLimits, Date.now());
-      const result = await this.withTimeout(channel.send({ ...chunk, text }));
+      const result = await this.withTimeout(this.transmit(channel, { ...chunk, text }));
       if (typeof result?.platformMessageId !== "string" || result.platformMessageId.length === 0) {
         throw Object.assign(new Error("send() returned no platformMessageId"), { kind: "unknown" });
       }

@@ -12,7 +12,7 @@
  * retried once with the same messages and no others. Must hold: every claimed message
  * ends `done`, `failed`, or back to `pending`; none is left `running` by a live host.
  */
-import type { AgentFrame, RunFrame, RunOutcome, RunSpec, RunUnit, StopFrame } from "@arizuko/sdk";
+import type { AgentFrame, RunFrame, RunOutcome, RunSpec, RunUnit, SenderRole, StopFrame, StoredMessage } from "@arizuko/sdk";
 import { platformMessageOf, PROTOCOL_VERSION } from "@arizuko/sdk";
 import type { Logger } from "pino";
 import type { RunExit, RunHandle, Runner } from "../agent/runner.js";
@@ -22,6 +22,8 @@ import type { Hooks } from "../hooks/hooks.js";
 import { newId } from "../ids.js";
 import type { Store } from "../store/index.js";
 import type { MessageRecord } from "../store/messages.js";
+import type { Endpoint, ToolEndpoints } from "../tools/endpoint.js";
+import { runIdentity } from "../tools/identity.js";
 import type { Breaker } from "./breaker.js";
 import type { Outbound } from "./outbound.js";
 import { buildPrompt, toBatchMessage } from "./prompt.js";
@@ -46,6 +48,8 @@ interface Attempt {
   reported: { outcome: "done" } | { outcome: "failed"; error: string; retryable?: boolean } | null;
   delivered: number;
   startedAt: number;
+  /** The run's MCP socket, up from before the runner starts until the run settles. */
+  endpoint: Endpoint | null;
   /** Arms the exit timer once the runner reported done or error. */
   onReported: () => void;
 }
@@ -71,6 +75,8 @@ export class Executor {
     private readonly groups: GroupService,
     private readonly config: ExecutorConfig,
     private readonly log: Logger,
+    private readonly tools: ToolEndpoints | null = null,
+    private readonly roleOf: (message: StoredMessage) => SenderRole = () => "member",
   ) {}
 
   /** Runs the unit's pending messages (and the one retry, if needed); resolves when settled. */
@@ -138,6 +144,7 @@ export class Executor {
       reported: null,
       delivered: 0,
       startedAt: Date.now(),
+      endpoint: null,
       onReported: () => {},
     };
     this.live.set(runId, attempt);
@@ -151,6 +158,7 @@ export class Executor {
       settled = { outcome: "failed", error: describe(error) };
     } finally {
       this.live.delete(runId);
+      await attempt.endpoint?.close();
     }
 
     return this.settle(attempt, settled, log);
@@ -161,6 +169,7 @@ export class Executor {
     const { unit, messages } = attempt;
     const context = this.store.messages.context(unit, lastSeq, this.config.contextMessages);
     const groupPath = this.groups.path(unit.group);
+    const identity = runIdentity(this.store, attempt.runId, unit, messages, this.roleOf);
 
     const initial: RunSpec = {
       runId: attempt.runId,
@@ -172,11 +181,12 @@ export class Executor {
       harness: this.config.harness,
       deadlineMs: this.config.timeoutMs,
       groupPath,
-      // TODO: roles come from admission and accounts; until then every sender is a member.
-      senderRole: "member",
+      senderRole: identity.senderRole,
     };
     const spec = await this.hooks.waterfall("beforeAgentRun", initial, unit);
     const { prompt } = await this.hooks.waterfall("onPromptBuild", { prompt: buildPrompt(spec.messages, spec.context) }, { spec });
+    // The socket is up before the runner starts, so the agent can connect at once.
+    attempt.endpoint = this.tools ? await this.tools.serve(unit, identity) : null;
 
     return {
       type: "run",
@@ -190,7 +200,7 @@ export class Executor {
       context: spec.context,
       prompt,
       harness: spec.harness,
-      mcp: null,
+      mcp: attempt.endpoint ? { socket: attempt.endpoint.socket, token: attempt.endpoint.token } : null,
       deadline_ms: spec.deadlineMs,
     };
   }

@@ -15,8 +15,10 @@
 import type { ControlResult, RouteDecision, RunUnit, SenderRole } from "@arizuko/sdk";
 import { localJid, parentFolder } from "@arizuko/sdk";
 import type { Logger } from "pino";
+import { errors } from "../errors.js";
 import type { GroupService } from "../groups/groups.js";
 import type { Hooks } from "../hooks/hooks.js";
+import { newId } from "../ids.js";
 import { isBusyError } from "../store/db.js";
 import { GroupCommit } from "../store/group-commit.js";
 import type { Store } from "../store/index.js";
@@ -309,6 +311,47 @@ export class Intake {
     const unit: RunUnit = { group: target, chat: message.chat, topic: outcome.routeTopic };
     void this.hooks.observe("onEnqueue", { message: stored, unit });
     this.queue.notify(unit);
+  }
+
+  /**
+   * Delegation by an agent (`delegate_group`, `escalate_group`): a message for `to`
+   * from `local:<from>` in the run's chat and topic, pointing at the message the run
+   * answers. Same form and unit as a `@child` delegation; the caller checked authority.
+   */
+  handOff(input: { from: string; to: string; chat: string; thread: string; routeTopic: string; text: string; origin: MessageRecord | null; depth: number }): MessageRecord {
+    if (input.depth > this.maxDelegationDepth) throw errors.delegationTooDeep(input.to, this.maxDelegationDepth);
+    const now = Date.now();
+    const row = this.store.transaction(() => {
+      const inserted = this.store.messages.insertDerived(
+        {
+          chat: input.chat,
+          topic: input.thread,
+          platformId: `${input.origin?.platformId ?? "run"}#delegated:${input.to}:${newId("dlg")}`,
+          sender: localJid(input.from),
+          senderName: null,
+          text: input.text,
+          replyTo: input.origin?.platformId ?? null,
+          origin: { chat: input.chat, topic: input.thread, message: input.origin?.id ?? "" },
+          depth: input.depth,
+        },
+        now,
+      )!;
+      this.store.messages.decide(inserted.seq, {
+        state: "pending",
+        group: input.to,
+        routeTopic: input.routeTopic,
+        layer: "delegation",
+        reason: `delegated by ${input.from} through a tool`,
+      });
+      return inserted;
+    });
+
+    const stored = this.store.messages.bySeq(row.seq)!;
+    void this.hooks.observe("afterStore", { message: stored });
+    const unit: RunUnit = { group: input.to, chat: input.chat, topic: input.routeTopic };
+    void this.hooks.observe("onEnqueue", { message: stored, unit });
+    this.queue.notify(unit);
+    return stored;
   }
 
   /** Stores a decision; decisions of messages of different chats share one transaction. */

@@ -4,7 +4,7 @@
  * message row and one outbox row per platform message, in one transaction; delivery
  * is the outbox's job from there.
  */
-import { localJid, splitText } from "@arizuko/sdk";
+import { localJid, splitText, type Attachment, type OutboundFile } from "@arizuko/sdk";
 import type { Hooks } from "../hooks/hooks.js";
 import type { Store } from "../store/index.js";
 import type { MessageRecord } from "../store/messages.js";
@@ -26,6 +26,13 @@ export interface ReplyInput {
   group: string | null;
   /** Platform id of the message answered; set on the first chunk only. */
   replyTo: string | null;
+  /** A file to send with the first chunk; `text` is its caption and may be empty. */
+  file?: OutboundFile;
+}
+
+function attachmentOf(file: OutboundFile): Attachment {
+  const kind = file.mime.startsWith("image/") ? "image" : file.mime.startsWith("audio/") ? "audio" : file.mime.startsWith("video/") ? "video" : "file";
+  return { kind, mime: file.mime, size: file.size, name: file.name, ref: `file:${file.path}` };
 }
 
 export interface DeliveryTarget {
@@ -52,7 +59,8 @@ export class Outbound {
 
   private persist(input: ReplyInput, kind: "message" | "notice", sender: string, runId: string | null): MessageRecord[] {
     const limit = this.channels.entryForChat(input.chat)?.channel.capabilities.maxTextLength ?? FALLBACK_TEXT_LIMIT;
-    const chunks = splitText(input.text, limit);
+    const split = splitText(input.text, limit);
+    const chunks = input.file && split.length === 0 ? [""] : split;
     if (chunks.length === 0) return [];
 
     const now = Date.now();
@@ -69,11 +77,13 @@ export class Outbound {
             group: input.group,
             runId,
             replyTo: index === 0 ? input.replyTo : null,
+            attachments: index === 0 && input.file ? [attachmentOf(input.file)] : null,
           },
           now,
         );
+        const file = index === 0 ? input.file : undefined;
         this.store.outbox.enqueue(
-          [{ messageSeq: row.seq, chat: input.chat, topic: input.topic, replyTo: row.replyTo, text, index, count: chunks.length }],
+          [{ messageSeq: row.seq, chat: input.chat, topic: input.topic, replyTo: row.replyTo, text, index, count: chunks.length, file }],
           now,
         );
         return row;

@@ -12,6 +12,7 @@ import { MetaStore } from "./meta.js";
 import { migrate } from "./migrate.js";
 import { OutboxStore } from "./outbox.js";
 import { RunStore } from "./runs.js";
+import { ToolCallStore } from "./tool-calls.js";
 import { SessionStore } from "./sessions.js";
 
 export class Store {
@@ -19,6 +20,7 @@ export class Store {
   readonly runs: RunStore;
   readonly sessions: SessionStore;
   readonly outbox: OutboxStore;
+  readonly toolCalls: ToolCallStore;
   readonly groups: GroupStore;
   readonly channels: ChannelStore;
   readonly meta: MetaStore;
@@ -35,6 +37,7 @@ export class Store {
     this.runs = new RunStore(db);
     this.sessions = new SessionStore(db);
     this.outbox = new OutboxStore(db);
+    this.toolCalls = new ToolCallStore(db);
     this.groups = new GroupStore(db);
     this.channels = new ChannelStore(db);
     this.meta = new MetaStore(db);

@@ -104,6 +104,7 @@ export interface OutboundRow {
   group: string | null;
   runId: string | null;
   replyTo: string | null;
+  attachments?: Attachment[] | null;
 }
 
 function toRecord(row: MessageRow): MessageRecord {
@@ -175,6 +176,11 @@ export class MessageStore {
       ),
       existing: db.prepare("SELECT seq, id FROM messages WHERE chat = ? AND platform_id = ? AND kind = ?"),
       bySeq: db.prepare("SELECT * FROM messages WHERE seq = ?"),
+      byId: db.prepare("SELECT * FROM messages WHERE chat = ? AND id = ?"),
+      recent: db.prepare("SELECT * FROM (SELECT * FROM messages WHERE chat = ? AND seq < ? ORDER BY seq DESC LIMIT ?) ORDER BY seq"),
+      deliveredIds: db.prepare(
+        "SELECT platform_message_id AS id FROM outbox WHERE message_seq = ? AND state = 'delivered' ORDER BY chunk_index",
+      ),
       list: db.prepare("SELECT * FROM messages WHERE chat = ? AND seq > ? ORDER BY seq LIMIT ?"),
       unrouted: db.prepare(
         "SELECT * FROM messages WHERE state = 'pending' AND route_layer IS NULL ORDER BY seq",
@@ -270,7 +276,7 @@ export class MessageStore {
       topic: row.topic,
       reply_to: row.replyTo,
       target: null,
-      attachments: null,
+      attachments: row.attachments?.length ? JSON.stringify(row.attachments) : null,
       state: "context",
       group_folder: row.group,
       route_topic: row.routeTopic ?? row.topic,
@@ -325,6 +331,22 @@ export class MessageStore {
   bySeq(seq: number): MessageRecord | null {
     const row = this.statements.bySeq.get(seq) as MessageRow | undefined;
     return row ? toRecord(row) : null;
+  }
+
+  /** A message of `chat` by its arizuko id. */
+  byId(chat: string, id: string): MessageRecord | null {
+    const row = this.statements.byId.get(chat, id) as MessageRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  /** The newest `limit` messages of `chat` before `beforeSeq`, oldest first. */
+  recent(chat: string, limit: number, beforeSeq = Number.MAX_SAFE_INTEGER): MessageRecord[] {
+    return (this.statements.recent.all(chat, beforeSeq, limit) as MessageRow[]).map(toRecord);
+  }
+
+  /** Platform ids the delivered chunks of an outbound message got, in chunk order. */
+  deliveredIds(seq: number): string[] {
+    return (this.statements.deliveredIds.all(seq) as Array<{ id: string }>).map((row) => row.id);
   }
 
   list(query: MessageQuery): MessageRecord[] {

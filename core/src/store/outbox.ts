@@ -3,7 +3,7 @@
  * failed`. Rows of one chat are sent in order (message seq, then chunk index); a row
  * is never sent before `not_before`.
  */
-import type { OutboundChunk } from "@arizuko/sdk";
+import type { OutboundChunk, OutboundFile } from "@arizuko/sdk";
 import { newId } from "../ids.js";
 import type { Db } from "./db.js";
 
@@ -24,6 +24,7 @@ export interface OutboxRecord {
   notBefore: number;
   platformMessageId: string | null;
   error: string | null;
+  file: OutboundFile | null;
 }
 
 interface OutboxRow {
@@ -41,6 +42,7 @@ interface OutboxRow {
   not_before: number;
   platform_message_id: string | null;
   error: string | null;
+  file: string | null;
 }
 
 export interface NewChunk {
@@ -51,6 +53,7 @@ export interface NewChunk {
   text: string;
   index: number;
   count: number;
+  file?: OutboundFile | null;
 }
 
 const SELECT = `SELECT outbox.*, messages.id AS message_id FROM outbox JOIN messages ON messages.seq = outbox.message_seq`;
@@ -71,6 +74,7 @@ function toRecord(row: OutboxRow): OutboxRecord {
     notBefore: row.not_before,
     platformMessageId: row.platform_message_id,
     error: row.error,
+    file: row.file ? (JSON.parse(row.file) as OutboundFile) : null,
   };
 }
 
@@ -85,6 +89,7 @@ export function toChunk(record: OutboxRecord): OutboundChunk {
     index: record.index,
     count: record.count,
     attempts: record.attempts,
+    ...(record.file && { file: record.file }),
   };
 }
 
@@ -94,8 +99,8 @@ export class OutboxStore {
   constructor(db: Db) {
     this.statements = {
       insert: db.prepare(
-        `INSERT INTO outbox (id, message_seq, chat, topic, reply_to, text, chunk_index, chunk_count, state, created_at, updated_at)
-         VALUES (@id, @message_seq, @chat, @topic, @reply_to, @text, @chunk_index, @chunk_count, 'queued', @now, @now)`,
+        `INSERT INTO outbox (id, message_seq, chat, topic, reply_to, text, chunk_index, chunk_count, file, state, created_at, updated_at)
+         VALUES (@id, @message_seq, @chat, @topic, @reply_to, @text, @chunk_index, @chunk_count, @file, 'queued', @now, @now)`,
       ),
       // The head of a chat's queue: the oldest row not yet delivered or failed.
       head: db.prepare(`${SELECT} WHERE outbox.chat = ? AND outbox.state IN ('queued', 'sending')
@@ -125,6 +130,7 @@ export class OutboxStore {
         text: chunk.text,
         chunk_index: chunk.index,
         chunk_count: chunk.count,
+        file: chunk.file ? JSON.stringify(chunk.file) : null,
         now,
       });
       return id;

@@ -27,9 +27,22 @@ export function testChannel(options: { name?: string; platform?: string; account
   const backlog: InboundMessage[] = [];
   const historyCalls: number[] = [];
   const platformIds = new Map<string, string>();
+  /** react(), edit() and delete() calls, in order. */
+  const actions: Array<{ action: "react" | "edit" | "delete"; chat: string; id: string; value?: string }> = [];
   let context: ChannelContext | null = null;
   let next = 1;
   let messageNumber = 1;
+
+  async function send(chunk: OutboundChunk) {
+    attempts.push({ chat: chunk.chat, at: Date.now() });
+    const failure = failures.shift();
+    if (failure) throw failure;
+    sent.push(chunk);
+    sentAt.push(Date.now());
+    const platformMessageId = `p${next++}`;
+    platformIds.set(chunk.messageId, platformMessageId);
+    return { platformMessageId };
+  }
 
   const plugin = definePlugin({
     name: options.name ?? `${platform}-channel`,
@@ -49,15 +62,17 @@ export function testChannel(options: { name?: string; platform?: string; account
             return [...backlog];
           },
         }),
-        async send(chunk) {
-          attempts.push({ chat: chunk.chat, at: Date.now() });
-          const failure = failures.shift();
-          if (failure) throw failure;
-          sent.push(chunk);
-          sentAt.push(Date.now());
-          const platformMessageId = `p${next++}`;
-          platformIds.set(chunk.messageId, platformMessageId);
-          return { platformMessageId };
+        send,
+        // Files are recorded in `sent` like text, with their `file`.
+        sendFile: send,
+        async react(chat: string, id: string, emoji: string) {
+          actions.push({ action: "react", chat, id, value: emoji });
+        },
+        async edit(chat: string, id: string, text: string) {
+          actions.push({ action: "edit", chat, id, value: text });
+        },
+        async delete(chat: string, id: string) {
+          actions.push({ action: "delete", chat, id });
         },
       });
     },
@@ -83,5 +98,5 @@ export function testChannel(options: { name?: string; platform?: string; account
   /** Reports a health state as the channel would. */
   const setStatus = (state: "ok" | "stale" | "disconnected", detail?: string) => context!.setStatus(state, detail);
 
-  return { plugin, sent, sentAt, attempts, failures, backlog, historyCalls, setStatus, say, platformIds, jid: (chat: string) => `${platform}:${account}/${chat}` };
+  return { plugin, sent, sentAt, attempts, failures, backlog, historyCalls, actions, setStatus, say, platformIds, jid: (chat: string) => `${platform}:${account}/${chat}` };
 }

@@ -1,12 +1,13 @@
 /**
  * route-table: the table layer of routing (stage 100 of `onResolve`). Owns the
  * `route_table_routes` table, offers it to other plugins as the `routes` service, and
- * adds `arizuko route`. A first run seeds the row `platform=web → main`.
+ * adds `arizuko route` and the route MCP tools. A first run seeds the row `platform=web → main`.
  */
 import { definePlugin, HOST_API_VERSION } from "@arizuko/sdk";
 import { routeCommand } from "./cli.js";
 import { registerAdminRoutes } from "./http.js";
 import { RouteTable } from "./table.js";
+import { routeTools } from "./tools.js";
 
 /** Stage of this layer in the resolution waterfall; later layers override it. */
 export const ROUTE_TABLE_STAGE = 100;
@@ -24,6 +25,7 @@ export default definePlugin({
     host.services.provide("routes", routes);
     host.cli.register(routeCommand(routes, host.routing));
     registerAdminRoutes(host, routes);
+    for (const tool of routeTools(routes, host.db)) host.tools.register(tool);
 
     host.hooks.onResolve.tap(
       (decision, { message }) => {

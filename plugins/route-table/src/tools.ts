@@ -1,0 +1,106 @@
+/**
+ * The route MCP tools: `list_routes`, `add_route`, `set_routes`, `delete_route`. A
+ * group manages only rows whose target is itself or below it, and it cannot remove
+ * or replace a row that targets itself (what brings it its messages). A row may go
+ * only after every row that targets a group outside the caller's subtree, so an agent
+ * can reorder traffic among its own groups but never take another group's.
+ */
+import type { Database } from "better-sqlite3";
+import type { RouteRow, ToolContext, ToolSpec } from "@arizuko/sdk";
+import { ArizukoError } from "@arizuko/sdk";
+import { Type } from "typebox";
+import type { RouteTable } from "./table.js";
+
+function inSubtree(root: string, target: string): boolean {
+  return target === root || target.startsWith(`${root}/`);
+}
+
+function refuse(message: string): never {
+  throw new ArizukoError("ARZ_ERR_ROUTE_TOOL", message, { statusCode: 403 });
+}
+
+const Mode = Type.Optional(Type.Union([Type.Literal("run"), Type.Literal("observe")], { description: "run starts runs (default); observe stores as context" }));
+const Match = Type.String({ maxLength: 1000, description: "Space-separated terms, e.g. platform=telegram chat=telegram:*/-100* verb=mention; empty matches everything" });
+const Target = Type.String({ minLength: 1, description: "This group's folder or one below it; may contain {sender}" });
+
+export function routeTools(routes: RouteTable, db: Database): ToolSpec[] {
+  /** The lowest seq a row of `group` may take: after every row targeting outside its subtree. */
+  const floor = (group: string) => Math.max(0, ...routes.list().filter((row) => !inSubtree(group, row.target)).map((row) => row.seq));
+
+  const checkTarget = (context: ToolContext, target: string) => {
+    if (!inSubtree(context.group, target)) refuse(`${target} is not ${context.group} or below it; a group routes only to its own subtree`);
+  };
+
+  const checkSeq = (context: ToolContext, seq: number | undefined) => {
+    const lowest = floor(context.group);
+    if (seq !== undefined && seq <= lowest) refuse(`seq ${seq} would come before a row of another group (seq ${lowest}); use a seq above ${lowest}`);
+  };
+
+  const own = (context: ToolContext, id: number): RouteRow => {
+    const row = routes.list().find((candidate) => candidate.id === id);
+    if (!row) refuse(`no route #${id}; list_routes shows the ids`);
+    checkTarget(context, row.target);
+    if (row.target === context.group) refuse(`route #${id} brings ${context.group} its messages; only the operator can remove it`);
+    return row;
+  };
+
+  const list: ToolSpec = {
+    name: "list_routes",
+    description: "List the route rows whose target is this group or below it, in the order they are checked (lower seq first). To change them use add_route, delete_route or set_routes.",
+    inputSchema: Type.Object({}, { additionalProperties: false }),
+    run: (_args, context) => ({ routes: routes.list().filter((row) => inSubtree(context.group, row.target)), lowest_allowed_seq: floor(context.group) + 1 }),
+  };
+
+  const add: ToolSpec = {
+    name: "add_route",
+    description:
+      "Add a route row sending matching messages to this group or a group below it. It goes last unless seq is given (a seq must be above lowest_allowed_seq from list_routes). " +
+      "To replace all rows of the subtree at once use set_routes; to test a match first use inspect_routing.",
+    inputSchema: Type.Object({ match: Match, target: Target, mode: Mode, seq: Type.Optional(Type.Integer()) }, { additionalProperties: false }),
+    run(args, context) {
+      const target = String(args.target);
+      checkTarget(context, target);
+      const seq = args.seq as number | undefined;
+      checkSeq(context, seq);
+      return routes.add({ match: String(args.match), target, mode: args.mode as "run" | "observe" | undefined, ...(seq !== undefined && { seq }) });
+    },
+  };
+
+  const remove: ToolSpec = {
+    name: "delete_route",
+    description: "Delete a route row of a group below this one (ids from list_routes). A row that targets this group itself stays. To replace several rows use set_routes.",
+    inputSchema: Type.Object({ id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
+    run(args, context) {
+      const row = own(context, Number(args.id));
+      routes.remove(row.id);
+      return `route #${row.id} (${row.match || "everything"} → ${row.target}) deleted`;
+    },
+  };
+
+  const set: ToolSpec = {
+    name: "set_routes",
+    description:
+      "Replace every route row that targets a group below this one with the given rows, in order, after the existing rows. Rows targeting this group itself stay. " +
+      "To add or delete one row use add_route or delete_route.",
+    inputSchema: Type.Object(
+      { routes: Type.Array(Type.Object({ match: Match, target: Target, mode: Mode }, { additionalProperties: false }), { maxItems: 200 }) },
+      { additionalProperties: false },
+    ),
+    run(args, context) {
+      const rows = args.routes as Array<{ match: string; target: string; mode?: "run" | "observe" }>;
+      for (const row of rows) {
+        checkTarget(context, row.target);
+        if (row.target === context.group) refuse(`set_routes replaces rows of the groups below ${context.group}; add rows for ${context.group} itself with add_route`);
+      }
+      // One transaction: a row that fails validation leaves the table as it was.
+      const replaced = db.transaction(() => {
+        const old = routes.list().filter((row) => inSubtree(context.group, row.target) && row.target !== context.group);
+        for (const row of old) routes.remove(row.id);
+        return rows.map((row) => routes.add(row));
+      })();
+      return { routes: replaced };
+    },
+  };
+
+  return [list, add, remove, set];
+}
