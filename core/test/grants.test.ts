@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { deriveRules, routePlatform } from "../src/grants/derive.js";
-import { check, checkGrants, grants, narrow, parseRule, parseRules } from "../src/grants/rules.js";
+import { check, checkGrants, grants, mayAllow, mayAllowGrants, narrow, parseRule, parseRules } from "../src/grants/rules.js";
 
 type Params = Record<string, string | undefined>;
 const CASES: Array<[name: string, rules: string[], action: string, params: Params, allowed: boolean, rule: string | null]> = [
@@ -186,5 +186,34 @@ describe("derived defaults", () => {
     const child = narrow(parent, parseRules(["*"]));
     expect(checkGrants(child, "delete_route", { platform: "discord" }).allowed).toBe(false);
     expect(checkGrants(child, "reply", { platform: "discord" }).allowed).toBe(true);
+  });
+});
+
+describe("which tools a run lists", () => {
+  const MEMBER = { sender_role: "member" };
+  it.each<[string, string[], string, Record<string, string>, boolean]>([
+    ["no rules list nothing", [], "send", MEMBER, false],
+    ["a plain allow lists it", ["send"], "send", MEMBER, true],
+    ["a rule on chat or platform keeps it listed", ["send(platform=telegram)"], "send", MEMBER, true],
+    ["a later plain deny hides it", ["send(platform=telegram)", "!send"], "send", MEMBER, false],
+    ["a later deny on one chat leaves the others", ["send", "!send(chat=telegram:1/2)"], "send", MEMBER, true],
+    ["an allow after a plain deny lists it", ["!send", "send(platform=web)"], "send", MEMBER, true],
+    ["an operator-only rule hides it from members", ["set_grants(sender_role=operator)"], "set_grants", MEMBER, false],
+    ["an operator-only rule lists it for operators", ["set_grants(sender_role=operator)"], "set_grants", { sender_role: "operator" }, true],
+    ["a deny for guests hides it from guests", ["*", "!register_group(sender_role=guest)"], "register_group", { sender_role: "guest" }, false],
+    ["a deny for guests leaves members", ["*", "!register_group(sender_role=guest)"], "register_group", MEMBER, true],
+    ["a rule requiring no role never matches", ["send(!sender_role)"], "send", MEMBER, false],
+    ["an action glob lists its matches", ["inspect_*"], "inspect_session", MEMBER, true],
+    ["an action glob leaves the rest", ["inspect_*"], "reset_session", MEMBER, false],
+  ])("%s", (_name, rules, action, known, listed) => {
+    expect(mayAllow(parseRules(rules), action, known)).toBe(listed);
+  });
+
+  it("lists a tool only when every layer could allow it", () => {
+    const parent = grants(parseRules(["reply", "delegate_group"]));
+    const child = parseRules(["send(platform=telegram)", "reply(platform=telegram)"]);
+    expect(mayAllowGrants(narrow(parent, child), "reply", MEMBER)).toBe(true);
+    expect(mayAllowGrants(narrow(parent, child), "send", MEMBER)).toBe(false);
+    expect(mayAllowGrants(narrow(parent, child), "delegate_group", MEMBER)).toBe(false);
   });
 });

@@ -369,3 +369,77 @@ describe("the call path", () => {
     expect(target.telegram.sent.some((chunk) => chunk.file)).toBe(false);
   });
 });
+
+describe("runs side by side", () => {
+  it("gives two concurrent runs of one group their own socket, token and chat", async () => {
+    const target = await world();
+    await target.cli(["route", "add", "platform=telegram", "main"]);
+    const steps = (chat: string) => [{ sleep: 800 }, { call: "reply", args: { text: `from ${chat}` } }, { call: "inspect_session" }];
+    const [first, second] = await Promise.all([script(target, "c1", steps("c1")), script(target, "c2", steps("c2"))]);
+
+    expect(JSON.parse(first[2].text).chat).toBe(target.telegram.jid("c1"));
+    expect(JSON.parse(second[2].text).chat).toBe(target.telegram.jid("c2"));
+    const replies = target.telegram.sent.filter((chunk) => chunk.text.startsWith("from "));
+    expect(replies.map((chunk) => [chunk.chat, chunk.text]).sort()).toEqual([
+      [target.telegram.jid("c1"), "from c1"],
+      [target.telegram.jid("c2"), "from c2"],
+    ]);
+
+    // The two runs overlapped in time, each with its own endpoint.
+    const runs = target.kernel.store.db.prepare("SELECT started_at, ended_at FROM runs ORDER BY started_at").all() as Array<{ started_at: number; ended_at: number }>;
+    expect(runs).toHaveLength(2);
+    expect(runs[1]!.started_at).toBeLessThan(runs[0]!.ended_at);
+    const { readFileSync } = await import("node:fs");
+    const endpoints = readFileSync(join(target.kernel.groups.path("main"), "tokens.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
+    expect(new Set(endpoints.map((endpoint) => endpoint.socket)).size).toBe(2);
+    expect(new Set(endpoints.map((endpoint) => endpoint.token)).size).toBe(2);
+  });
+});
+
+describe("fault case B13: reply-to through the MCP send tool", () => {
+  const chats = [
+    { platform: "telegram", account: "600000001", chat: "-1001000000007", replyTo: "555" },
+    { platform: "whatsapp", account: "15550000001", chat: "120363000000000001@g.us", replyTo: "3EB0Q0001" },
+    { platform: "discord", account: "700000000000000001", chat: "800000000000000001", replyTo: "900000000000000001" },
+  ];
+
+  it("keeps reply_to in the outbox row and hands it to each channel's send()", async () => {
+    const channels = chats.map((entry) => testChannel({ platform: entry.platform, account: entry.account }));
+    instance = await startInstance({
+      plugins: channels.map((channel) => ({ definition: channel.plugin })),
+      config: { runner: { command: fixtureAgent("mcp-client.mjs") }, admission: { telegram: { policy: "open" } } },
+    });
+    await instance.kernel.runCli(["route", "add", "platform=telegram", "main"]);
+    await instance.kernel.runCli(["route", "add", "platform=whatsapp", "main"]);
+    await instance.kernel.runCli(["route", "add", "platform=discord", "main"]);
+
+    const steps = chats.map((entry) => ({ call: "send", args: { chat: `${entry.platform}:${entry.account}/${entry.chat}`, text: "Here is the answer", reply_to: entry.replyTo } }));
+    const [telegram, whatsapp, discord] = channels as [ReturnType<typeof testChannel>, ReturnType<typeof testChannel>, ReturnType<typeof testChannel>];
+    const results = await script({ telegram, kernel: instance.kernel, cli: (argv) => instance!.kernel.runCli(argv) }, "ops", steps);
+    expect(results.every((result: CallResult) => !result.isError)).toBe(true);
+
+    for (const [index, channel] of [telegram, whatsapp, discord].entries()) {
+      const entry = chats[index]!;
+      const jid = `${entry.platform}:${entry.account}/${entry.chat}`;
+      const chunk = await waitFor(() => channel.sent.find((sent) => sent.chat === jid && sent.text === "Here is the answer"));
+      expect(chunk.replyTo).toBe(entry.replyTo);
+      const row = instance.kernel.store.db.prepare("SELECT reply_to FROM outbox WHERE chat = ?").get(jid) as { reply_to: string };
+      expect(row.reply_to).toBe(entry.replyTo);
+    }
+  });
+});
+
+describe("channel actions", () => {
+  it("refuses a channel that declares an action without its method", async () => {
+    const broken = definePlugin({
+      name: "half-channel",
+      version: "1.0.0",
+      apiVersion: 1,
+      register(host) {
+        host.channels.register({ name: "half", prefixes: ["half:bot/"], capabilities: { send: true, react: true, maxTextLength: 100 }, send: async () => ({ platformMessageId: "1" }) });
+      },
+    });
+    instance = await startInstance({ plugins: [{ definition: broken }] });
+    expect(instance.kernel.health().plugins["half-channel"]).toEqual({ state: "failed", error: expect.stringContaining("capabilities.react is set but react() is missing") });
+  });
+});

@@ -115,6 +115,9 @@ export class ChannelRegistry {
       if (!Number.isInteger(limit) || limit < 1) return "capabilities.maxTextLength must be a positive integer";
       if (channel.capabilities.confirm && typeof channel.confirm !== "function") return "capabilities.confirm is set but confirm() is missing";
       if (channel.capabilities.typing && typeof channel.typing !== "function") return "capabilities.typing is set but typing() is missing";
+      for (const action of ["sendFile", "react", "edit", "delete"] as const) {
+        if (channel.capabilities[action] && typeof channel[action] !== "function") return `capabilities.${action} is set but ${action}() is missing`;
+      }
       for (const scope of ["perChat", "perChannel"] as const) {
         const rate = channel.capabilities.rateLimits?.[scope];
         if (rate === undefined) continue;

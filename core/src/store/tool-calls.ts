@@ -1,6 +1,6 @@
 /**
  * The record of agent tool calls: one row per call, whatever its verdict. Arguments
- * are kept only as a digest, so the record shows what ran and how, not what was said.
+ * are kept only as a digest, so the record shows what ran and how, not the message text.
  */
 import type { ToolCallVerdict } from "@arizuko/sdk";
 import { createHash } from "node:crypto";

@@ -9,15 +9,16 @@ import { ArizukoError } from "@arizuko/sdk";
 import type { Logger } from "pino";
 import { validate } from "../config/validate.js";
 import { describe } from "../errors.js";
+import { mayAllowGrants } from "../grants/rules.js";
 import type { GrantsService } from "../grants/service.js";
 import type { Hooks } from "../hooks/hooks.js";
 import type { NameRegistry } from "../plugins/registry.js";
 import type { Store } from "../store/index.js";
 
-/** Who is calling: fixed by the run that owns the socket. */
+/** The caller's identity, fixed by the run that owns the socket. */
 export type RunIdentity = Omit<ToolContext, "signal">;
 
-/** What an MCP `tools/call` answers. */
+/** The result of an MCP `tools/call`. */
 export interface ToolResult {
   content: Array<{ type: "text"; text: string }>;
   structuredContent?: Record<string, unknown>;
@@ -37,7 +38,7 @@ export interface ToolCallsConfig {
 
 class ToolTimeout extends Error {}
 
-/** A failed call: the verdict recorded and the text the agent reads. */
+/** Builds a failed call: the verdict to record and the text the agent reads. */
 function failure(verdict: Exclude<ToolCallVerdict, "ok">, message: string): { verdict: Exclude<ToolCallVerdict, "ok">; message: string } {
   return { verdict, message };
 }
@@ -60,11 +61,12 @@ export class ToolCalls {
     private readonly log: Logger,
   ) {}
 
-  /** The tools `run` may call: those its grants could allow for its sender's role. */
+  /** Returns the tools `run` may call: those its grants could allow for its sender's role. */
   list(run: RunIdentity): ListedTool[] {
+    const set = this.grants.effective(run.group, run.delegatedBy);
     return this.registry
       .values()
-      .filter((tool) => this.visible(run, tool.name))
+      .filter((tool) => mayAllowGrants(set, tool.name, { sender_role: run.senderRole }))
       .map((tool) => ({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema as Record<string, unknown> }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -117,7 +119,7 @@ export class ToolCalls {
       if (problems.length > 0) return `${spec.name}: invalid arguments: ${problems.join("; ")}`;
       return value;
     } catch (error) {
-      this.log.error({ tool: spec.name, err: error }, "tool input schema does not compile");
+      this.log.error({ tool: spec.name, err: error }, "tool input schema is invalid; the tool cannot be called");
       return `${spec.name}: the tool's input schema is broken (${describe(error)}); tell the operator`;
     }
   }
@@ -156,7 +158,7 @@ export class ToolCalls {
     try {
       this.store.toolCalls.record({ runId: run.runId, group: run.group, tool, args, verdict, error, durationMs }, Date.now());
     } catch (recordError) {
-      this.log.error({ tool, runId: run.runId, err: recordError }, "could not record a tool call");
+      this.log.error({ tool, runId: run.runId, err: recordError }, "failed to record a tool call");
     }
     this.log.info({ tool, runId: run.runId, group: run.group, verdict, durationMs: Math.round(durationMs), err: error ?? undefined }, "tool call");
   }

@@ -21,7 +21,7 @@ import type { RunIdentity, ToolCalls } from "./calls.js";
 
 /** The run folder under the data folder. */
 export const RUN_FOLDER = "run";
-/** Longest unix socket path Linux accepts (sun_path is 108 bytes with its NUL). */
+/** Maximum unix socket path length on Linux (sun_path is 108 bytes with its NUL). */
 const MAX_SOCKET_PATH = 107;
 
 export interface Endpoint {
@@ -31,7 +31,7 @@ export interface Endpoint {
   close(): Promise<void>;
 }
 
-/** The unit's folder name: short and stable, so socket paths stay under the limit. */
+/** Returns the unit's folder name: short and stable, so socket paths stay under the limit. */
 export function unitFolder(unit: RunUnit): string {
   return createHash("sha256").update(`${unit.group}\0${unit.chat}\0${unit.topic}`).digest("hex").slice(0, 12);
 }
@@ -42,15 +42,15 @@ function sameToken(given: unknown, expected: Buffer): boolean {
   return buffer.length === expected.length && timingSafeEqual(buffer, expected);
 }
 
-/** Why the first message of a connection is refused, or null when it is this run's `initialize`. */
-function refusal(message: JSONRPCMessage, token: Buffer): string | null {
+/** Returns why the first message of a connection is rejected, or null when it is this run's `initialize`. */
+function rejection(message: JSONRPCMessage, token: Buffer): string | null {
   if (!("method" in message) || message.method !== "initialize" || !("id" in message)) {
     return "the first request on a run's MCP socket must be initialize";
   }
   const experimental = (message.params as { capabilities?: { experimental?: Record<string, { token?: unknown }> } } | undefined)?.capabilities?.experimental;
-  const given = experimental?.[RUN_TOKEN_CAPABILITY]?.token;
-  if (given === undefined) return `no run token: set capabilities.experimental["${RUN_TOKEN_CAPABILITY}"].token to the token of the run frame`;
-  return sameToken(given, token) ? null : "wrong run token: use the token of this run's run frame (a token is good for its own run only)";
+  const presented = experimental?.[RUN_TOKEN_CAPABILITY]?.token;
+  if (presented === undefined) return `no run token: set capabilities.experimental["${RUN_TOKEN_CAPABILITY}"].token to the token of the run frame`;
+  return sameToken(presented, token) ? null : "wrong run token: use the token of this run's run frame (a token is good for its own run only)";
 }
 
 /**
@@ -159,7 +159,7 @@ export class ToolEndpoints {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
 
-    const check = (message: JSONRPCMessage) => (full ? `this run's MCP socket already has ${MAX_TOOL_CONNECTIONS} connections; close one first` : refusal(message, token));
+    const check = (message: JSONRPCMessage) => (full ? `this run's MCP socket already has ${MAX_TOOL_CONNECTIONS} connections; close one first` : rejection(message, token));
     const gate = new TokenGate(new SocketTransport(socket), check, (reason) => log.warn({ reason }, "MCP connection refused"));
     const server = new Server({ name: "arizuko", version: this.version }, { capabilities: { tools: {} } });
     server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: this.calls.list(run) }));

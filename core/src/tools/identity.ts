@@ -1,5 +1,5 @@
 /**
- * Who a run acts for, fixed when the run starts: its unit, the role of the people who
+ * The identity a run acts with, fixed when the run starts: its unit, the role of the people who
  * triggered it and the group that delegated it. Tool calls and grants read only this,
  * never what the agent claims.
  */
@@ -13,15 +13,15 @@ export type RunIdentity = Omit<CoreToolContext, "signal">;
 
 const RANK: Record<SenderRole, number> = { guest: 0, member: 1, operator: 2 };
 
-/** The folder of a `local:<folder>` sender, or null for a person. */
+/** Returns the folder of a `local:<folder>` sender, or null for a person. */
 function delegatingGroup(sender: string): string | null {
   const jid = tryParseJid(sender);
   return jid?.kind === "local" ? jid.folder : null;
 }
 
 /**
- * The role behind one message: its sender's, or for a delegated message the role of
- * whoever wrote the message it was delegated from.
+ * Returns the role behind one message: its sender's, or for a delegated message the
+ * role of the sender of the message it was delegated from.
  */
 function roleBehind(store: Store, message: MessageRecord, roleOf: (message: StoredMessage) => SenderRole): SenderRole {
   let current: MessageRecord | null = message;
@@ -33,7 +33,7 @@ function roleBehind(store: Store, message: MessageRecord, roleOf: (message: Stor
 }
 
 /**
- * The identity of a run over `messages`. Its role is the least one among the batch's
+ * Builds the identity of a run over `messages`. Its role is the least one among the batch's
  * senders, so a stranger's message in the batch never acts with an operator's role.
  */
 export function runIdentity(store: Store, runId: string, unit: RunUnit, messages: MessageRecord[], roleOf: (message: StoredMessage) => SenderRole): RunIdentity {

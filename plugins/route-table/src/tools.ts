@@ -15,7 +15,7 @@ function inSubtree(root: string, target: string): boolean {
   return target === root || target.startsWith(`${root}/`);
 }
 
-function refuse(message: string): never {
+function reject(message: string): never {
   throw new ArizukoError("ARZ_ERR_ROUTE_TOOL", message, { statusCode: 403 });
 }
 
@@ -28,19 +28,19 @@ export function routeTools(routes: RouteTable, db: Database): ToolSpec[] {
   const floor = (group: string) => Math.max(0, ...routes.list().filter((row) => !inSubtree(group, row.target)).map((row) => row.seq));
 
   const checkTarget = (context: ToolContext, target: string) => {
-    if (!inSubtree(context.group, target)) refuse(`${target} is not ${context.group} or below it; a group routes only to its own subtree`);
+    if (!inSubtree(context.group, target)) reject(`${target} is not ${context.group} or below it; a group routes only to its own subtree`);
   };
 
   const checkSeq = (context: ToolContext, seq: number | undefined) => {
     const lowest = floor(context.group);
-    if (seq !== undefined && seq <= lowest) refuse(`seq ${seq} would come before a row of another group (seq ${lowest}); use a seq above ${lowest}`);
+    if (seq !== undefined && seq <= lowest) reject(`seq ${seq} would come before a row of another group (seq ${lowest}); use a seq above ${lowest}`);
   };
 
   const own = (context: ToolContext, id: number): RouteRow => {
     const row = routes.list().find((candidate) => candidate.id === id);
-    if (!row) refuse(`no route #${id}; list_routes shows the ids`);
+    if (!row) reject(`no route #${id}; list_routes shows the ids`);
     checkTarget(context, row.target);
-    if (row.target === context.group) refuse(`route #${id} brings ${context.group} its messages; only the operator can remove it`);
+    if (row.target === context.group) reject(`route #${id} brings ${context.group} its messages; only the operator can remove it`);
     return row;
   };
 
@@ -90,7 +90,7 @@ export function routeTools(routes: RouteTable, db: Database): ToolSpec[] {
       const rows = args.routes as Array<{ match: string; target: string; mode?: "run" | "observe" }>;
       for (const row of rows) {
         checkTarget(context, row.target);
-        if (row.target === context.group) refuse(`set_routes replaces rows of the groups below ${context.group}; add rows for ${context.group} itself with add_route`);
+        if (row.target === context.group) reject(`set_routes replaces rows of the groups below ${context.group}; add rows for ${context.group} itself with add_route`);
       }
       // One transaction: a row that fails validation leaves the table as it was.
       const replaced = db.transaction(() => {

@@ -1,6 +1,6 @@
 /**
  * Which files an agent may send: regular files inside its group folder, named by a
- * relative path, never through `..`, a dot-folder (`.arizuko/` holds host state) or a
+ * relative path, never through `..`, a dot-folder (`.arizuko/` contains host state) or a
  * dotfile (`.env` and the like), and never through a symlink that leads elsewhere.
  */
 import { realpathSync, statSync } from "node:fs";

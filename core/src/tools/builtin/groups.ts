@@ -2,7 +2,7 @@
  * Tools over the group tree: `delegate_group` (down to a direct child),
  * `escalate_group` (up to the parent), `register_group` (a new child from the group
  * template, with its route) and `list_groups`. Delegation has the same form as a
- * `@child` message: the child answers in this run's chat and topic.
+ * `@child` message: the child replies in this run's chat and topic.
  */
 import type { RoutesService, ToolContext, ToolSpec } from "@arizuko/sdk";
 import { parentFolder } from "@arizuko/sdk";
@@ -57,7 +57,7 @@ export function groupTools(kit: ToolKit, operatorGroup: string | null): ToolSpec
 
   const escalate: ToolSpec = {
     name: "escalate_group",
-    description: "Hand the conversation up to this group's parent group, with a note on what it needs; the parent answers in this chat. To hand work down use delegate_group.",
+    description: "Hand the conversation up to this group's parent group, with a note on what it needs; the parent replies in this chat. To hand work down use delegate_group.",
     inputSchema: Type.Object({ text: Type.String({ minLength: 1, maxLength: 100_000 }) }, { additionalProperties: false }),
     run(args, context) {
       const parent = parentFolder(context.group);
@@ -90,7 +90,7 @@ export function groupTools(kit: ToolKit, operatorGroup: string | null): ToolSpec
         const row = routes.add({ match: String(args.route), target: folder });
         return { folder: group.folder, name: group.name, route: { id: row.id, match: row.match } };
       } catch (error) {
-        throw new ToolFailure(`group ${folder} was created, but its route was refused: ${(error as Error).message}; add it with add_route`);
+        throw new ToolFailure(`group ${folder} was created, but its route is invalid: ${(error as Error).message}; add it with add_route`);
       }
     },
   };

@@ -1,5 +1,5 @@
 /**
- * What the core's own tools work with, and the checks several of them share: which
+ * The services the core's own tools work with, and the checks several of them share: which
  * channel owns a chat, which message an id names, whether a folder is in the caller's
  * subtree. Failures are `ToolFailure`s: their message reaches the agent as is.
  */
@@ -39,7 +39,7 @@ export function inSubtree(root: string, folder: string): boolean {
   return folder === root || folder.startsWith(`${root}/`);
 }
 
-/** The channel owning `chat`; fails when none does. */
+/** Returns the channel owning `chat`; fails when none does. */
 export function channelFor(kit: ToolKit, chat: string): ChannelEntry {
   const entry = kit.channels.entryForChat(chat);
   if (!entry) throw new ToolFailure(`no channel owns chat ${chat}; check the JID (<platform>:<account>/<chat>) or ask the operator which channels run`);
@@ -65,14 +65,14 @@ export function channelWith(kit: ToolKit, chat: string, capability: "sendFile" |
   return entry;
 }
 
-/** The message `ref` names in `chat`: its arizuko id (`msg_…`, as the prompt shows) or its platform id. */
+/** Finds the message `ref` names in `chat`: its arizuko id (`msg_…`, as the prompt shows) or its platform id. */
 export function findMessage(kit: ToolKit, chat: string, ref: string): MessageRecord {
   const found = kit.store.messages.byId(chat, ref) ?? kit.store.messages.findByPlatformId(chat, ref);
   if (!found) throw new ToolFailure(`no message ${JSON.stringify(ref)} in ${chat}; use an id from the prompt or from inspect_messages`);
   return found;
 }
 
-/** The id the platform knows `message` by: what replies, reactions and edits point at. */
+/** Returns the platform's id for `message`: what replies, reactions and edits point at. */
 export function platformIdOf(kit: ToolKit, message: MessageRecord): string {
   if (message.direction === "in") return platformMessageOf(message.platformId);
   const delivered = kit.store.messages.deliveredIds(message.seq)[0];

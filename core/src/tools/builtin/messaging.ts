@@ -12,14 +12,14 @@ const Chat = Type.String({ minLength: 1, description: "Chat JID, <platform>:<acc
 const MessageRef = Type.String({ minLength: 1, description: "A message id from the prompt (msg_…) or the platform's id" });
 const Text = Type.String({ minLength: 1, maxLength: 100_000, description: "Markdown text" });
 
-/** A reply target: a stored message's platform id, or a platform id the store does not know (passed on). */
+/** Resolves a reply target: a stored message's platform id, or a platform id the store does not have (passed on). */
 function replyTarget(kit: ToolKit, chat: string, ref: string | undefined): string | null {
   if (ref === undefined) return null;
   const known = ref.startsWith("msg_") ? findMessage(kit, chat, ref) : kit.store.messages.findByPlatformId(chat, ref);
   return known ? platformIdOf(kit, known) : ref;
 }
 
-/** The platform thread for a chat: the run's own thread in the run's chat, else the given topic. */
+/** Returns the platform thread for a chat: the run's own thread in the run's chat, else the given topic. */
 function threadFor(context: ToolContext, chat: string, topic: string | undefined): { topic: string; routeTopic: string } {
   if (topic !== undefined) return { topic, routeTopic: topic };
   if (chat === context.chat) return { topic: context.thread, routeTopic: context.topic };
@@ -90,7 +90,7 @@ export function messagingTools(kit: ToolKit): ToolSpec[] {
 
   const react: ToolSpec = {
     name: "react",
-    description: "React to a message with an emoji (an empty emoji removes the reaction); default the newest message of the run. To answer in words use reply.",
+    description: "React to a message with an emoji (an empty emoji removes the reaction); default the newest message of the run. To reply in words use reply.",
     inputSchema: Type.Object({ emoji: Type.String({ maxLength: 32 }), message_id: Type.Optional(MessageRef), chat: Type.Optional(Chat) }, { additionalProperties: false }),
     defaults: (context) => ({ chat: context.chat }),
     async run(args, context) {

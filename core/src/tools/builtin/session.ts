@@ -30,7 +30,7 @@ function shown(message: MessageRecord) {
 export function sessionTools(kit: ToolKit): ToolSpec[] {
   const reset: ToolSpec = {
     name: "reset_session",
-    description: "Start a fresh agent session for this chat and topic: the next run remembers nothing of this conversation except the group's memory files. Use when the user asks to start over.",
+    description: "Start a fresh agent session for this chat and topic: the next run remembers nothing of this conversation except the group's memory files. Use when the user asks to start over; to see the current session use inspect_session.",
     inputSchema: Type.Object({}, { additionalProperties: false }),
     run(_args, context) {
       const when = kit.runs.resetSession(context.chat, context.topic);
