@@ -427,6 +427,26 @@ describe("fault case B13: reply-to through the MCP send tool", () => {
       expect(row.reply_to).toBe(entry.replyTo);
     }
   });
+
+  it("hands reply's message_id to send() as the platform id it names", async () => {
+    const target = await world();
+    await target.cli(["route", "add", "platform=telegram", "main"]);
+    const chat = "-1001000000007";
+    await target.telegram.say(chat, "What is the answer?", { id: "555" });
+    await waitFor(() => target.telegram.sent.find((chunk) => chunk.chat === target.telegram.jid(chat)));
+    const question = target.kernel.store.messages.findByPlatformId(target.telegram.jid(chat), "555")!;
+
+    const [byId, byPlatformId] = await script(target, chat, [
+      { call: "reply", args: { text: "Here is the answer", message_id: question.id } },
+      { call: "reply", args: { text: "And once more", message_id: "555" } },
+    ]);
+    expect(byId.isError).toBe(false);
+    expect(byPlatformId.isError).toBe(false);
+    const answer = await waitFor(() => target.telegram.sent.find((chunk) => chunk.text === "Here is the answer"));
+    const again = await waitFor(() => target.telegram.sent.find((chunk) => chunk.text === "And once more"));
+    expect(answer.replyTo).toBe("555");
+    expect(again.replyTo).toBe("555");
+  });
 });
 
 describe("channel actions", () => {

@@ -118,9 +118,13 @@ export class ToolEndpoints {
       return;
     }
     for (const unit of units) {
-      for (const file of readdirSync(join(root, unit)).filter((name) => name.endsWith(".sock"))) {
-        rmSync(join(root, unit, file), { force: true });
+      let files: string[];
+      try {
+        files = readdirSync(join(root, unit));
+      } catch {
+        continue; // not a unit folder
       }
+      for (const file of files.filter((name) => name.endsWith(".sock"))) rmSync(join(root, unit, file), { force: true });
     }
   }
 
