@@ -1,6 +1,7 @@
 /**
- * One registered adapter as an arizuko channel. Replies go to its `POST /send` with the
- * shared secret and the outbox row id as idempotency key. `GET /health` is checked on
+ * One registered adapter as an arizuko channel. Replies go to its `POST /send` (files to
+ * `/send-file`) with the shared secret and the outbox row id as idempotency key;
+ * reactions, edits and deletions to `/like`, `/edit` and `/delete`. `GET /health` is checked on
  * an interval. After `failuresBeforeDown` failed checks in a row the channel reports
  * itself disconnected, so the outbox keeps its replies until the adapter is back.
  */
@@ -15,8 +16,10 @@ import {
   type InboundMessage,
   type InboundResult,
   type OutboundChunk,
+  type OutboundFile,
 } from "@arizuko/sdk";
-import { callAdapter, type AdapterResponse } from "./client.js";
+import { readFile } from "node:fs/promises";
+import { callAdapter, encodeForm, type AdapterResponse } from "./client.js";
 import type { InlineFiles } from "./files.js";
 import { toAdapterJid, type AdapterIdentity } from "./wire.js";
 
@@ -77,6 +80,15 @@ export function adapterChannel(record: AdapterRecord, settings: AdapterSettings,
   let context: ChannelContext | null = null;
   let timer: NodeJS.Timeout | undefined;
   let failures = 0;
+
+  /** Calls one of the adapter's message verbs (`/like`, `/edit`, `/delete`); a failure throws with the adapter's error. */
+  async function action(chat: string, path: string, body: Record<string, string>): Promise<void> {
+    const chatJid = toAdapterJid(record, chat);
+    if (chatJid === null) throw new Error(`chat ${chat} does not belong to adapter ${record.name}`);
+    const target = body.target_id?.replaceAll("%23", "#");
+    const response = await callAdapter(`${record.url}${path}`, { method: "POST", body: { chat_jid: chatJid, ...body, ...(target && { target_id: target }) }, headers: auth, timeoutMs: settings.sendTimeoutMs });
+    if (response.status !== 200 || response.body?.ok === false) throw new Error(`adapter ${record.name} returned HTTP ${response.status} for ${path}: ${errorText(response)}`);
+  }
 
   async function checkHealth(ctx: ChannelContext): Promise<void> {
     try {
@@ -142,6 +154,34 @@ export function adapterChannel(record: AdapterRecord, settings: AdapterSettings,
       }
       return sendOutcome(record.name, response, chunk.outboxId);
     },
+
+    // The file goes as multipart form data, with the same idempotency key and outcomes as `/send`.
+    async sendFile(chunk: OutboundChunk & { file: OutboundFile }) {
+      const chatJid = toAdapterJid(record, chunk.chat);
+      if (chatJid === null) throw new Permanent(`chat ${chunk.chat} does not belong to adapter ${record.name}`);
+      const form = new FormData();
+      form.set("chat_jid", chatJid);
+      form.set("filename", chunk.file.name);
+      if (chunk.text !== "") form.set("caption", chunk.text);
+      if (chunk.replyTo !== null) form.set("reply_to", chunk.replyTo.replaceAll("%23", "#"));
+      if (chunk.topic !== "") form.set("thread_id", chunk.topic);
+      form.set("file", new Blob([await readFile(chunk.file.path)], { type: chunk.file.mime }), chunk.file.name);
+
+      let response: AdapterResponse;
+      try {
+        const encoded = await encodeForm(form);
+        response = await callAdapter(`${record.url}/send-file`, { method: "POST", encoded, headers: { ...auth, "idempotency-key": chunk.outboxId }, timeoutMs: settings.sendTimeoutMs });
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? "";
+        const reason = `adapter ${record.name} unreachable: ${(error as Error).message}`;
+        throw NOT_SENT.has(code) ? new Transient(reason, error) : new Unknown(reason, error);
+      }
+      return sendOutcome(record.name, response, chunk.outboxId);
+    },
+
+    react: (chat: string, id: string, emoji: string) => action(chat, "/like", { target_id: id, reaction: emoji }),
+    edit: (chat: string, id: string, text: string) => action(chat, "/edit", { target_id: id, content: text }),
+    delete: (chat: string, id: string) => action(chat, "/delete", { target_id: id }),
 
     async typing(chat: string) {
       const chatJid = toAdapterJid(record, chat);

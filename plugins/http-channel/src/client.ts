@@ -19,11 +19,20 @@ const MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
 
 export function callAdapter(
   url: string,
-  options: { method: "GET" | "POST"; body?: unknown; headers?: Record<string, string>; timeoutMs: number; signal?: AbortSignal },
+  options: {
+    method: "GET" | "POST";
+    /** A JSON body, or an encoded one with its content type (multipart forms). */
+    body?: unknown;
+    encoded?: { data: Buffer; contentType: string };
+    headers?: Record<string, string>;
+    timeoutMs: number;
+    signal?: AbortSignal;
+  },
 ): Promise<AdapterResponse> {
   const target = new URL(url);
   const request = target.protocol === "https:" ? httpsRequest : httpRequest;
-  const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
+  const payload = options.encoded?.data ?? (options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body)));
+  const contentType = options.encoded?.contentType ?? "application/json";
 
   return new Promise((resolve, reject) => {
     const call = request(
@@ -35,7 +44,7 @@ export function callAdapter(
         ...(options.signal && { signal: options.signal }),
         headers: {
           ...options.headers,
-          ...(payload && { "content-type": "application/json", "content-length": String(payload.length) }),
+          ...(payload && { "content-type": contentType, "content-length": String(payload.length) }),
         },
       },
       (response) => {
@@ -63,4 +72,10 @@ export function callAdapter(
     call.on("error", reject);
     call.end(payload);
   });
+}
+
+/** Encodes a multipart form with the platform's own encoder (the adapters' `/send-file` takes one). */
+export async function encodeForm(form: FormData): Promise<{ data: Buffer; contentType: string }> {
+  const response = new Response(form);
+  return { data: Buffer.from(await response.arrayBuffer()), contentType: response.headers.get("content-type")! };
 }

@@ -3,7 +3,10 @@
  * as the Telegram (Go) and WhatsApp (TypeScript) adapters send them, the errors a bad
  * body gets, deregistration with the bodies adapters send, and tokens across a restart.
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "../../../core/test/helpers/wait.js";
 import { startInstance, tempDir, type TestInstance } from "../../../core/test/helpers/instance.js";
 // @ts-expect-error: a plain ES module fixture without types
 import { TestAdapter } from "./fixtures/adapter.mjs";
@@ -84,6 +87,7 @@ describe("registration", () => {
     const channel = instance.kernel.channels.list().find((entry) => entry.name === "telegram")!;
     expect(channel).toMatchObject({ prefixes: ["telegram:telegram/"], state: "ok" });
     expect(channel.capabilities).toMatchObject({ send: true, typing: true, sendFile: true, react: true, edit: false });
+    expect(instance.kernel.health().plugins["http-channel"]).toEqual({ state: "ok" });
   });
 
   it("uses the account an adapter names", async () => {
@@ -247,6 +251,50 @@ describe("inbound bodies as the adapters send them", () => {
     const response = await post(instance, "/v1/messages", JSON.stringify({ id: "1" }), "0".repeat(48));
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ ok: false, error: "invalid token" });
+  });
+});
+
+describe("outbound verbs", () => {
+  const caps = { send_text: true, send_file: true, like: true, edit: true, delete: true };
+
+  it("sends a file as a multipart form to /send-file", async () => {
+    instance = await start();
+    const created = await adapter(instance, { capabilities: caps });
+    const folder = instance.kernel.groups.path("main");
+    writeFileSync(join(folder, "notes.txt"), "numbers\n");
+    instance.kernel.outbound.notice({
+      chat: "telegram:telegram/-1001000000007",
+      topic: "12",
+      text: "the notes",
+      group: "main",
+      replyTo: "4711",
+      file: { path: join(folder, "notes.txt"), name: "notes.txt", mime: "text/plain", size: 8 },
+    });
+    await waitFor(() => created.files.length === 1);
+    expect(created.files[0]).toEqual({
+      fields: { chat_jid: "telegram:-1001000000007", filename: "notes.txt", caption: "the notes", reply_to: "4711", thread_id: "12" },
+      name: "notes.txt",
+      type: "text/plain",
+      content: "numbers\n",
+      key: expect.stringMatching(/^out_/),
+    });
+    const row = instance.kernel.store.db.prepare("SELECT state, platform_message_id FROM outbox").get();
+    expect(row).toEqual({ state: "delivered", platform_message_id: "file-1" });
+  });
+
+  it("maps react, edit and delete to /like, /edit and /delete", async () => {
+    instance = await start();
+    const created = await adapter(instance, { capabilities: caps });
+    const { channel } = instance.kernel.channels.entryForChat("telegram:telegram/42")!;
+    await channel.react!("telegram:telegram/42", "4711", "🔥");
+    await channel.edit!("telegram:telegram/42", "4712", "fixed");
+    await channel.delete!("telegram:telegram/42", "4713");
+    expect(created.actions).toEqual([
+      { path: "/like", body: { chat_jid: "telegram:42", target_id: "4711", reaction: "🔥" } },
+      { path: "/edit", body: { chat_jid: "telegram:42", target_id: "4712", content: "fixed" } },
+      { path: "/delete", body: { chat_jid: "telegram:42", target_id: "4713" } },
+    ]);
+    await expect(channel.delete!("telegram:telegram/42", "missing")).rejects.toThrow("adapter telegram returned HTTP 404 for /delete: message not found");
   });
 });
 
