@@ -103,15 +103,15 @@ describe("narrowing", () => {
   const parent = grants(parseRules(["send(chat=web:*)", "reply"]));
 
   it("keeps what both allow", () => {
-    expect(checkGrants(narrow(parent, parseRules(["send", "reply"])), "send", { chat: "web:local/c1" })).toEqual({ allowed: true, rule: "send" });
+    expect(checkGrants(narrow(parent, parseRules(["send", "reply"])), "send", { chat: "web:local/c1" })).toEqual({ allowed: true, rule: "send", layer: 1 });
   });
 
   it("never allows more than the parent", () => {
-    expect(checkGrants(narrow(parent, parseRules(["*"])), "send", { chat: "telegram:1/2" })).toEqual({ allowed: false, rule: null });
+    expect(checkGrants(narrow(parent, parseRules(["*"])), "send", { chat: "telegram:1/2" })).toEqual({ allowed: false, rule: null, layer: 0 });
   });
 
   it("lets the child deny what the parent allows", () => {
-    expect(checkGrants(narrow(parent, parseRules(["*", "!reply"])), "reply", {})).toEqual({ allowed: false, rule: "!reply" });
+    expect(checkGrants(narrow(parent, parseRules(["*", "!reply"])), "reply", {})).toEqual({ allowed: false, rule: "!reply", layer: 1 });
   });
 
   it("narrows through several levels", () => {

@@ -3,11 +3,11 @@
  * a fixture agent process that connects to each run's unix socket with the SDK's
  * `Client` and runs a script of tool calls (fixtures/agents/mcp-client.mjs).
  */
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { definePlugin } from "@arizuko/sdk";
 import { afterEach, describe, expect, it } from "vitest";
-import { fixtureAgent, startInstance, type TestInstance } from "./helpers/instance.js";
+import { fixtureAgent, startInstance, tempDir, type TestInstance } from "./helpers/instance.js";
 import { testChannel } from "./helpers/test-channel.js";
 import { waitFor } from "./helpers/wait.js";
 
@@ -98,6 +98,15 @@ describe("the run's MCP socket", () => {
     expect(result.refused).toEqual([expect.stringMatching(/already has 8 connections/)]);
   });
 
+  it("clears sockets and empty unit folders an earlier process left", async () => {
+    const dir = tempDir();
+    const stale = join(dir, "data", "run", "0123456789ab");
+    mkdirSync(stale, { recursive: true });
+    writeFileSync(join(stale, "run_old.sock"), "");
+    instance = await startInstance({ dir });
+    expect(existsSync(stale)).toBe(false);
+  });
+
   it("removes the socket when the run ends", async () => {
     const target = await world();
     await target.cli(["route", "add", "platform=telegram", "main"]);
@@ -107,6 +116,40 @@ describe("the run's MCP socket", () => {
     const { socket } = JSON.parse(lines[0]!);
     expect(socket).toMatch(/\/run\/[0-9a-f]{12}\/run_[0-9a-z]+\.sock$/);
     await waitFor(() => !existsSync(socket), { what: "the socket to go" });
+  });
+});
+
+describe("routes from tools", () => {
+  it("never lets a group reach a platform its grants do not cover", async () => {
+    const target = await world();
+    await target.cli(["route", "add", "platform=telegram", "main"]);
+    const [discord, whatsapp, mixed, telegram] = await script(target, "c1", [
+      { call: "register_group", args: { folder: "dc", route: "chat=discord:1/2" } },
+      { call: "add_route", args: { match: "platform=whatsapp", target: "main" } },
+      { call: "set_routes", args: { routes: [{ match: "platform=web", target: "main/tg" }, { match: "platform=telegram", target: "main/tg" }] } },
+      { call: "register_group", args: { folder: "tg", route: `chat=${target.telegram.jid("tg")}` } },
+    ]);
+    expect(discord.text).toBe("register_group denied: no grant rule of main allows register_group");
+    expect(whatsapp.text).toBe("add_route denied: no grant rule of main allows add_route");
+    expect(mixed.text).toBe("set_routes denied: no grant rule of main allows set_routes");
+    expect(telegram.isError).toBe(false);
+    expect(target.kernel.groups.exists("main/dc")).toBe(false);
+    expect((await target.cli(["grants", "show", "main"])).stdout).not.toMatch(/discord|whatsapp/);
+  });
+
+  it("puts a child's route ahead of the parent's, so it takes effect", async () => {
+    const target = await world();
+    await target.cli(["route", "add", "platform=telegram", "main"]);
+    const [created, delegated] = await script(target, "c1", [
+      { call: "register_group", args: { folder: "sales", route: `chat=${target.telegram.jid("sales")}` } },
+      { call: "delegate_group", args: { group: "sales", text: "a lead for you" } },
+    ]);
+    expect(JSON.parse(created.text).route.seq).toBeLessThan(200);
+    expect(JSON.parse(delegated.text)).toMatchObject({ delegated_to: "main/sales" });
+
+    await target.telegram.say("sales", "do you sell boats?");
+    const answer = await waitFor(() => target.kernel.store.messages.recent(target.telegram.jid("sales"), 5).find((message) => message.direction === "out"));
+    expect(answer).toMatchObject({ group: "main/sales", text: "echo: do you sell boats?" });
   });
 });
 
@@ -336,6 +379,13 @@ describe("the call path", () => {
       "delete failed: unsupported on telegram: it cannot delete messages; the message stays; say so in a reply if it matters",
       "send_file failed: unsupported on telegram: it cannot send files; send a link or the file's content as text with send or reply instead",
     ]);
+  });
+
+  it("checks the path before the channel", async () => {
+    const target = await world({ capabilities: { sendFile: false } });
+    await target.cli(["route", "add", "platform=telegram", "main"]);
+    const [escape] = await script(target, "c1", [{ call: "send_file", args: { path: "../arizuko.yaml" } }]);
+    expect(escape.text).toMatch(/^send_file failed: path "..\/arizuko.yaml" goes through ".."/);
   });
 
   it("sends only plain files inside the group folder", async () => {

@@ -47,6 +47,11 @@ export interface ToolSpec {
    * They are filled in before grants see the call, so rules on them hold.
    */
   defaults?(context: ToolContext): Record<string, unknown>;
+  /**
+   * Params grants see besides the arguments, computed from them: e.g. the `platform` a
+   * route match names, so `add_route(platform=web)` can allow web routes only.
+   */
+  grantParams?(args: Record<string, unknown>): Record<string, string>;
   /** Milliseconds a call may take before it fails with a timeout; default 30000 (config `tools.timeoutsMs` wins). */
   timeoutMs?: number;
   run(args: Record<string, unknown>, context: ToolContext): Promise<unknown> | unknown;
@@ -109,9 +114,14 @@ export interface CliCommand {
   arguments?: CliArgument[];
   options?: CliOption[];
   subcommands?: CliCommand[];
-  /** Returns the text to print. Throw an `ArizukoError` to fail with exit code 1. */
-  run?(input: CliInput): Promise<string | void> | string | void;
+  /**
+   * Returns the text to print, or the text and an exit code (a check that answers "no"
+   * exits 1 with its answer on stdout). Throw an `ArizukoError` to fail with exit code 1.
+   */
+  run?(input: CliInput): Promise<CliOutput> | CliOutput;
 }
+
+export type CliOutput = string | void | { output: string; exitCode: number };
 
 export interface CliInput {
   /** Positional arguments in declaration order; a variadic one arrives as an array. */
@@ -152,6 +162,12 @@ export interface RoutesService {
   move(id: number, seq: number): RouteRow | null;
   /** The first row matching the message whose target group exists, or null. */
   match(message: StoredMessage): RouteRow | null;
+  /**
+   * Adds rows on behalf of group `owner`, in order: after every row that targets a
+   * group outside its subtree and before the rows that target `owner` itself, so they
+   * take effect without taking another group's traffic.
+   */
+  addOwned(owner: string, rows: Array<{ match: string; target: string; mode?: "run" | "observe" }>): RouteRow[];
 }
 
 /**

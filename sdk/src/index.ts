@@ -9,3 +9,4 @@ export * from "./host.js";
 export * from "./plugin.js";
 export * from "./split.js";
 export * from "./table.js";
+export * from "./routes.js";

@@ -87,7 +87,8 @@ async function runTools(frame: RunFrame, lines: string[]): Promise<string[]> {
         continue;
       }
       const result = await client.callTool({ name: name!, arguments: args });
-      results.push(`${DEMO_MARK} ${name}${result.isError ? " failed" : ""}: ${resultText(result)}`);
+      // A failed call's text already says so ("send denied: …", "send failed: …").
+      results.push(`${DEMO_MARK} ${name}: ${resultText(result)}`);
     }
     return results;
   } finally {

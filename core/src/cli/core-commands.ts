@@ -2,9 +2,12 @@
  * The CLI commands the kernel itself provides: `group`, `migrate`, `plugins`, and the
  * `start` entry shown in help (the `arizuko` binary runs `start` itself).
  */
-import { ArizukoError, formatTable as table, type CliCommand } from "@arizuko/sdk";
+import { ArizukoError, formatTable as table, type CliCommand, type SenderRole } from "@arizuko/sdk";
 import { errors } from "../errors.js";
-import { grantParams } from "../grants/service.js";
+import { checkGrants } from "../grants/rules.js";
+import { grantParams, GrantsService } from "../grants/service.js";
+
+const SENDER_ROLES: SenderRole[] = ["operator", "member", "guest"];
 import type { Kernel } from "../kernel.js";
 
 /** Returns the folder when such a group exists; throws the coded error otherwise. */
@@ -134,8 +137,17 @@ export function coreCommands(kernel: Kernel): CliCommand[] {
               if (equals < 1) throw new ArizukoError("ARZ_ERR_USAGE", `expected name=value, got ${JSON.stringify(pair)}`);
               params[pair.slice(0, equals)] = pair.slice(equals + 1);
             }
-            const verdict = kernel.grants.check(group, args[1] as string, grantParams(params, params.sender_role ?? "member"));
-            return verdict.allowed ? `allowed by ${verdict.rule}` : `denied${verdict.rule === null ? ": no rule matches" : ` by ${verdict.rule}`}`;
+            const role = params.sender_role ?? "member";
+            if (!SENDER_ROLES.includes(role as SenderRole)) {
+              throw new ArizukoError("ARZ_ERR_USAGE", `sender_role must be one of ${SENDER_ROLES.join(", ")}, got ${JSON.stringify(role)}`);
+            }
+            const action = args[1] as string;
+            const set = kernel.grants.effective(group, null);
+            const verdict = checkGrants(set, action, grantParams(params, role));
+            const lines = [verdict.allowed ? `allowed by ${verdict.rule}` : GrantsService.denial(set, verdict, group, action).replace(/^no /, "denied: no ")];
+            if (params.sender_role === undefined) lines.push("(checked as sender_role=member; pass sender_role=guest or operator for others)");
+            if (!action.includes("*") && !kernel.registries.tools.has(action)) lines.push(`note: no tool named ${action} is registered; check the spelling (arizuko grants show lists rules, docs/mcp-tools.md the tools)`);
+            return { output: lines.join("\n"), exitCode: verdict.allowed ? 0 : 1 };
           },
         },
       ],

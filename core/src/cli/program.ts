@@ -36,8 +36,10 @@ function addCommand(parent: Command, spec: CliCommand, output: { stdout: string[
       options: values[count] as CliInput["options"],
       offline,
     };
-    const text = await run(input);
+    const result = await run(input);
+    const text = typeof result === "object" ? result.output : result;
     if (typeof text === "string" && text.length > 0) output.stdout.push(text.endsWith("\n") ? text : text + "\n");
+    if (typeof result === "object" && result.exitCode !== 0) throw new CommanderError(result.exitCode, "arizuko.exit", "");
   });
 }
 

@@ -12,7 +12,9 @@
  *
  * Operator overrides are appended after these by the caller, so they win.
  */
-import type { RouteRow } from "@arizuko/sdk";
+import { routePlatform, type RouteRow } from "@arizuko/sdk";
+
+export { routePlatform };
 
 export interface DeriveInput {
   folder: string;
@@ -30,19 +32,6 @@ function reaches(target: string, folder: string): boolean {
   const folderSegments = folder.split("/");
   if (targetSegments.length < folderSegments.length) return false;
   return folderSegments.every((segment, index) => targetSegments[index] === segment || targetSegments[index] === SENDER_PLACEHOLDER);
-}
-
-/**
- * Returns the platform glob a route's match limits it to: its `platform=` term, else
- * the platform part of a `chat=` term, else `*` (any platform).
- */
-export function routePlatform(match: string): string {
-  const terms = match.trim().split(/\s+/).filter((term) => term.length > 0 && !term.startsWith("!"));
-  const platform = terms.find((term) => term.startsWith("platform="));
-  if (platform) return platform.slice("platform=".length) || "*";
-  const chat = terms.find((term) => term.startsWith("chat="));
-  const prefix = chat?.slice("chat=".length).split(":")[0];
-  return prefix && prefix.length > 0 && !prefix.includes("/") ? prefix : "*";
 }
 
 /** Lists the platforms whose chats route into `folder`'s subtree, as globs, in route order. */

@@ -31,6 +31,8 @@ export interface Verdict {
   allowed: boolean;
   /** The rule that decided, or null when none matched (denied). */
   rule: string | null;
+  /** With layered grants: the index of the layer that decided. */
+  layer?: number;
 }
 
 const NAME = /[A-Za-z0-9_]/;
@@ -148,6 +150,8 @@ export function check(rules: GrantRule[], action: string, params: Record<string,
  */
 export interface Grants {
   layers: GrantRule[][];
+  /** What each layer is, for messages ("team/dev", "the limits set on team"); optional. */
+  labels?: string[];
 }
 
 export function grants(rules: GrantRule[]): Grants {
@@ -159,11 +163,16 @@ export function narrow(parent: Grants, child: GrantRule[]): Grants {
   return { layers: [...parent.layers, child] };
 }
 
+/** Says which layer a verdict of `set` came from, for messages; null for an unlabelled set. */
+export function layerLabel(set: Grants, verdict: Verdict): string | null {
+  return verdict.layer === undefined ? null : (set.labels?.[verdict.layer] ?? null);
+}
+
 /** Checks every layer; the first that denies decides, else the last layer's rule. */
 export function checkGrants(set: Grants, action: string, params: Record<string, string | undefined> = {}): Verdict {
   let verdict: Verdict = { allowed: false, rule: null };
-  for (const layer of set.layers) {
-    verdict = check(layer, action, params);
+  for (const [index, layer] of set.layers.entries()) {
+    verdict = { ...check(layer, action, params), layer: index };
     if (!verdict.allowed) return verdict;
   }
   return verdict;

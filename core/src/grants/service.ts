@@ -10,7 +10,7 @@ import type { Hooks } from "../hooks/hooks.js";
 import type { NameRegistry } from "../plugins/registry.js";
 import type { Db } from "../store/db.js";
 import { deriveRules } from "./derive.js";
-import { checkGrants, mayAllowGrants, parseRules, type Grants, type Verdict } from "./rules.js";
+import { checkGrants, layerLabel, mayAllowGrants, parseRules, type GrantRule, type Grants, type Verdict } from "./rules.js";
 
 export interface GroupGrants {
   derived: string[];
@@ -103,13 +103,24 @@ export class GrantsService {
 
   /** The layers a run of `group` works under; a delegated run's are narrowed by the delegating group's. */
   effective(group: string, delegatedBy: string | null): Grants {
-    const layers = delegatedBy === null ? [] : this.layers(delegatedBy);
-    return { layers: [...layers, ...this.layers(group)] };
+    const parent = delegatedBy === null ? { layers: [], labels: [] } : this.layers(delegatedBy, ` (which delegated this run)`);
+    const own = this.layers(group, "");
+    return { layers: [...parent.layers, ...own.layers], labels: [...parent.labels, ...own.labels] };
   }
 
-  private layers(group: string) {
+  private layers(group: string, note: string): { layers: GrantRule[][]; labels: string[] } {
     const { derived, overrides, limits } = this.rules(group);
-    return [parseRules([...derived, ...overrides]), ...limits.map((limit) => parseRules(limit.rules))];
+    return {
+      layers: [parseRules([...derived, ...overrides]), ...limits.map((limit) => parseRules(limit.rules))],
+      labels: [`${group}${note}`, ...limits.map((limit) => `the limits set on ${limit.group}${note}`)],
+    };
+  }
+
+  /** The sentence a denial shows: the rule that denied, or the layer no rule of which allowed the call. */
+  static denial(set: Grants, verdict: Verdict, group: string, tool: string): string {
+    const label = layerLabel(set, verdict) ?? group;
+    if (verdict.rule === null) return `no grant rule of ${label} allows ${tool}`;
+    return label === group ? `denied by grant rule ${verdict.rule}` : `denied by grant rule ${verdict.rule} of ${label}`;
   }
 
   /** Whether a run could call `tool` at all: tool lists show only these. */
@@ -125,8 +136,7 @@ export class GrantsService {
       (subject: ToolCallSubject): Deny | undefined => {
         const set = this.effective(subject.group, subject.delegatedBy);
         const verdict = checkGrants(set, subject.tool, grantParams(subject.args, subject.senderRole));
-        if (verdict.allowed) return undefined;
-        return { deny: verdict.rule === null ? `no grant rule of ${subject.group} allows ${subject.tool}` : `denied by grant rule ${verdict.rule}` };
+        return verdict.allowed ? undefined : { deny: GrantsService.denial(set, verdict, subject.group, subject.tool) };
       },
       { stage: -1000 },
     );

@@ -103,7 +103,8 @@ export class ToolCalls {
     const args = { ...this.defaults(spec, run), ...checked };
 
     // 3. Grants, then any plugin's deny-only check.
-    const denied = await this.hooks.gate("beforeToolCall", { tool: name, args, runId: run.runId, group: run.group, chat: run.chat, topic: run.topic, senderRole: run.senderRole, delegatedBy: run.delegatedBy });
+    const seen = { ...args, ...spec.grantParams?.(args) };
+    const denied = await this.hooks.gate("beforeToolCall", { tool: name, args: seen, runId: run.runId, group: run.group, chat: run.chat, topic: run.topic, senderRole: run.senderRole, delegatedBy: run.delegatedBy });
     if (denied) return failure("denied", `${name} denied: ${denied.deny}`);
 
     // 4. The tool, under its deadline.

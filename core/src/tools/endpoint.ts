@@ -108,7 +108,7 @@ export class ToolEndpoints {
     private readonly log: Logger,
   ) {}
 
-  /** Removes sockets an earlier process left behind; unit folders stay for warm containers. */
+  /** Removes sockets an earlier process left behind, and unit folders left empty. */
   sweep(): void {
     const root = join(this.dataDir, RUN_FOLDER);
     let units: string[];
@@ -125,6 +125,8 @@ export class ToolEndpoints {
         continue; // not a unit folder
       }
       for (const file of files.filter((name) => name.endsWith(".sock"))) rmSync(join(root, unit, file), { force: true });
+      // No container outlives a restart, so an emptied unit folder has no one to serve.
+      if (files.every((name) => name.endsWith(".sock"))) rmSync(join(root, unit), { recursive: true, force: true });
     }
   }
 

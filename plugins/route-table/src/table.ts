@@ -51,11 +51,16 @@ function checkRow(match: string, target: string, mode: string): void {
   }
 }
 
+/** `target` is `root` or below it (a `{sender}` segment counts as below). */
+export function inSubtree(root: string, target: string): boolean {
+  return target === root || target.startsWith(`${root}/`);
+}
+
 export class RouteTable implements RoutesService {
   private readonly statements;
   private compiled: Compiled[] | null = null;
 
-  constructor(db: Database, private readonly groups: GroupsApi) {
+  constructor(private readonly db: Database, private readonly groups: GroupsApi) {
     this.statements = {
       list: db.prepare("SELECT id, seq, match, target, mode FROM route_table_routes ORDER BY seq, id"),
       insert: db.prepare("INSERT INTO route_table_routes (seq, match, target, mode, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id"),
@@ -86,6 +91,28 @@ export class RouteTable implements RoutesService {
     const { id } = this.statements.insert.get(seq, match, row.target, mode, Date.now()) as { id: number };
     this.compiled = null;
     return { id, seq, match, target: row.target, mode };
+  }
+
+  addOwned(owner: string, rows: Array<{ match: string; target: string; mode?: "run" | "observe" }>): RouteRow[] {
+    const seqs = this.ownedSlots(owner, rows.length);
+    return this.db.transaction(() => rows.map((row, index) => this.add({ ...row, seq: seqs[index]! })))();
+  }
+
+  /** The lowest seq a row of `owner` may take: above every row that targets outside its subtree. */
+  floor(owner: string): number {
+    return Math.max(0, ...this.list().filter((row) => !inSubtree(owner, row.target)).map((row) => row.seq));
+  }
+
+  /** Seqs for `count` new rows of `owner`: spread between its floor and its own first row, else after the last row. */
+  private ownedSlots(owner: string, count: number): number[] {
+    const rows = this.list();
+    const floor = this.floor(owner);
+    const own = rows.filter((row) => row.target === owner && row.seq > floor).map((row) => row.seq);
+    const last = Math.max(0, ...rows.map((row) => row.seq));
+    // NOTE: with no gap left below the owner's first row, new rows share its seq and follow it (ties go by id).
+    const ceiling = own.length > 0 ? Math.min(...own) : last + SEQ_STEP * (count + 1);
+    const step = (ceiling - floor) / (count + 1);
+    return Array.from({ length: count }, (_, index) => Math.max(floor + 1, Math.floor(floor + step * (index + 1))));
   }
 
   remove(id: number): boolean {

@@ -1,18 +1,25 @@
 /**
  * The route MCP tools: `list_routes`, `add_route`, `set_routes`, `delete_route`. A
  * group manages only rows whose target is itself or below it, and it cannot remove
- * or replace a row that targets itself (what brings it its messages). A row may go
- * only after every row that targets a group outside the caller's subtree, so an agent
- * can reorder traffic among its own groups but never take another group's.
+ * or replace a row that targets itself (what brings it its messages). New rows go after
+ * every row that targets a group outside the caller's subtree and, unless a seq is
+ * given, before the caller's own rows, so they take effect but never take another
+ * group's traffic. Grants see the platform a new row's match names.
  */
 import type { Database } from "better-sqlite3";
 import type { RouteRow, ToolContext, ToolSpec } from "@arizuko/sdk";
-import { ArizukoError } from "@arizuko/sdk";
+import { ArizukoError, routePlatform } from "@arizuko/sdk";
 import { Type } from "typebox";
-import type { RouteTable } from "./table.js";
+import { inSubtree, type RouteTable } from "./table.js";
 
-function inSubtree(root: string, target: string): boolean {
-  return target === root || target.startsWith(`${root}/`);
+/**
+ * The platform grants see for new rows: the one their matches name, or `*` when they
+ * name none or several. A group whose grants cover only `web` can so add web routes
+ * only, and never widen the platforms its derived grants come from.
+ */
+function platformOf(matches: string[]): Record<string, string> {
+  const platforms = new Set(matches.map(routePlatform));
+  return { platform: platforms.size === 1 ? [...platforms][0]! : "*" };
 }
 
 function reject(message: string): never {
@@ -24,8 +31,7 @@ const Match = Type.String({ maxLength: 1000, description: "Space-separated terms
 const Target = Type.String({ minLength: 1, description: "This group's folder or one below it; may contain {sender}" });
 
 export function routeTools(routes: RouteTable, db: Database): ToolSpec[] {
-  /** The lowest seq a row of `group` may take: after every row targeting outside its subtree. */
-  const floor = (group: string) => Math.max(0, ...routes.list().filter((row) => !inSubtree(group, row.target)).map((row) => row.seq));
+  const floor = (group: string) => routes.floor(group);
 
   const checkTarget = (context: ToolContext, target: string) => {
     if (!inSubtree(context.group, target)) reject(`${target} is not ${context.group} or below it; a group routes only to its own subtree`);
@@ -54,15 +60,17 @@ export function routeTools(routes: RouteTable, db: Database): ToolSpec[] {
   const add: ToolSpec = {
     name: "add_route",
     description:
-      "Add a route row sending matching messages to this group or a group below it. It goes last unless seq is given (a seq must be above lowest_allowed_seq from list_routes). " +
-      "To replace all rows of the subtree at once use set_routes; to test a match first use inspect_routing.",
+      "Add a route row sending matching messages to this group or a group below it. It goes ahead of this group's own rows unless seq is given " +
+      "(a seq must be above lowest_allowed_seq from list_routes). To replace all rows of the subtree at once use set_routes; to test a match first use inspect_routing.",
     inputSchema: Type.Object({ match: Match, target: Target, mode: Mode, seq: Type.Optional(Type.Integer()) }, { additionalProperties: false }),
+    grantParams: (args) => platformOf([String(args.match)]),
     run(args, context) {
       const target = String(args.target);
       checkTarget(context, target);
-      const seq = args.seq as number | undefined;
-      checkSeq(context, seq);
-      return routes.add({ match: String(args.match), target, mode: args.mode as "run" | "observe" | undefined, ...(seq !== undefined && { seq }) });
+      const mode = args.mode as "run" | "observe" | undefined;
+      if (args.seq === undefined) return routes.addOwned(context.group, [{ match: String(args.match), target, mode }])[0];
+      checkSeq(context, args.seq as number);
+      return routes.add({ match: String(args.match), target, mode, seq: args.seq as number });
     },
   };
 
@@ -80,12 +88,13 @@ export function routeTools(routes: RouteTable, db: Database): ToolSpec[] {
   const set: ToolSpec = {
     name: "set_routes",
     description:
-      "Replace every route row that targets a group below this one with the given rows, in order, after the existing rows. Rows targeting this group itself stay. " +
+      "Replace every route row that targets a group below this one (the operator's rows too) with the given rows, in order, ahead of this group's own rows. Rows targeting this group itself stay. " +
       "To add or delete one row use add_route or delete_route.",
     inputSchema: Type.Object(
       { routes: Type.Array(Type.Object({ match: Match, target: Target, mode: Mode }, { additionalProperties: false }), { maxItems: 200 }) },
       { additionalProperties: false },
     ),
+    grantParams: (args) => platformOf((args.routes as Array<{ match: string }>).map((row) => row.match)),
     run(args, context) {
       const rows = args.routes as Array<{ match: string; target: string; mode?: "run" | "observe" }>;
       for (const row of rows) {
@@ -96,7 +105,7 @@ export function routeTools(routes: RouteTable, db: Database): ToolSpec[] {
       const replaced = db.transaction(() => {
         const old = routes.list().filter((row) => inSubtree(context.group, row.target) && row.target !== context.group);
         for (const row of old) routes.remove(row.id);
-        return rows.map((row) => routes.add(row));
+        return routes.addOwned(context.group, rows);
       })();
       return { routes: replaced };
     },

@@ -41,11 +41,17 @@
     seen.add(message.seq);
     const item = document.createElement("li");
     item.dataset.seq = String(message.seq);
-    if (!message.from_agent) item.classList.add("mine");
-    if (message.kind === "notice") item.classList.add("notice");
+    // A group handing the conversation to another (delegation) writes as local:<folder>.
+    const handOff = !message.from_agent && message.sender.startsWith("local:");
+    if (!message.from_agent && !handOff) item.classList.add("mine");
+    if (message.kind === "notice" || handOff) item.classList.add("notice");
     const meta = document.createElement("span");
     meta.className = "meta";
-    const who = message.from_agent ? (message.group || "agent") : (message.sender_name || "you");
+    const who = message.from_agent
+      ? (message.group || "agent")
+      : handOff
+        ? message.sender.slice("local:".length) + " → " + (message.group || "another group")
+        : (message.sender_name || "you");
     meta.textContent = who + " · " + new Date(message.ts).toLocaleTimeString();
     item.append(meta, document.createTextNode(message.text));
     list.append(item);

@@ -63,6 +63,6 @@ describe("the demo harness with tools", () => {
     const stream = await open(alice, "a1");
     await alice.say("a1", 'call send {"chat":"web:local/private","text":"x"}');
     const report = await answer(stream, (message) => message.from_agent, "the report");
-    expect(report.text).toContain("[demo] send failed: send denied: denied by grant rule !send(chat=web:local/private)");
+    expect(report.text).toContain("[demo] send: send denied: denied by grant rule !send(chat=web:local/private)");
   });
 });

@@ -144,6 +144,20 @@ describe("web chat page in Chromium", () => {
     await page.screenshot({ path: join(ARTIFACTS, "chat.png"), fullPage: true });
   });
 
+  it("shows a delegation as a hand-off, not as the visitor's", async () => {
+    instance.kernel.groups.add("main/help", "Help desk");
+    await openChat(page, "d1");
+    await send(page, "@help please check the order");
+    await waitForMessage(page, "please check the order");
+    await waitForCount(page, 3);
+
+    const handOff = page.locator("#messages > li", { has: page.locator(".meta", { hasText: /^main → main\/help · / }) });
+    await handOff.waitFor({ timeout: SHOW_TIMEOUT_MS });
+    expect(await handOff.getAttribute("class")).toBe("notice");
+    const metas = await page.locator("#messages > li .meta").allTextContents();
+    expect(metas.map((meta) => meta.split(" · ")[0])).toEqual(["you", "main → main/help", "main/help"]);
+  });
+
   it("shows history once after reload", async () => {
     const text = "hello from the browser";
     await openChat(page, "c1");

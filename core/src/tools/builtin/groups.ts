@@ -5,7 +5,7 @@
  * `@child` message: the child replies in this run's chat and topic.
  */
 import type { RoutesService, ToolContext, ToolSpec } from "@arizuko/sdk";
-import { parentFolder } from "@arizuko/sdk";
+import { parentFolder, routePlatform } from "@arizuko/sdk";
 import { Type } from "typebox";
 import type { MessageRecord } from "../../store/messages.js";
 import { inSubtree, ToolFailure, type ToolKit } from "./kit.js";
@@ -45,11 +45,12 @@ export function groupTools(kit: ToolKit, operatorGroup: string | null): ToolSpec
       "Hand a task to a direct child group (e.g. acme/support from acme); it runs with the child's persona and answers in this chat and topic itself. " +
       "To pass something up to the parent group use escalate_group.",
     inputSchema: Type.Object(
-      { group: Type.String({ minLength: 1, description: "Folder of a direct child, e.g. acme/support" }), text: Type.String({ minLength: 1, maxLength: 100_000 }) },
+      { group: Type.String({ minLength: 1, description: "A direct child: its folder (acme/support) or its last segment (support)" }), text: Type.String({ minLength: 1, maxLength: 100_000 }) },
       { additionalProperties: false },
     ),
     run(args, context) {
-      const to = String(args.group);
+      const given = String(args.group);
+      const to = given.includes("/") ? given : `${context.group}/${given}`;
       if (parentFolder(to) !== context.group) throw new ToolFailure(`${to} is not a direct child of ${context.group}; delegate only one level down (list_groups shows the children)`);
       return handOff(kit, context, to, String(args.text));
     },
@@ -79,6 +80,8 @@ export function groupTools(kit: ToolKit, operatorGroup: string | null): ToolSpec
       },
       { additionalProperties: false },
     ),
+    // A route may bring only platforms the group already reaches, or it would widen its own grants.
+    grantParams: (args): Record<string, string> => (typeof args.route === "string" ? { platform: routePlatform(args.route) } : {}),
     run(args, context) {
       const folder = `${context.group}/${String(args.folder)}`;
       const routes = kit.services.get("routes")?.value as RoutesService | undefined;
@@ -87,8 +90,8 @@ export function groupTools(kit: ToolKit, operatorGroup: string | null): ToolSpec
       const group = kit.groups.add(folder, args.name as string | undefined);
       if (args.route === undefined || !routes) return { folder: group.folder, name: group.name, route: null };
       try {
-        const row = routes.add({ match: String(args.route), target: folder });
-        return { folder: group.folder, name: group.name, route: { id: row.id, match: row.match } };
+        const [row] = routes.addOwned(context.group, [{ match: String(args.route), target: folder }]);
+        return { folder: group.folder, name: group.name, route: { id: row!.id, seq: row!.seq, match: row!.match } };
       } catch (error) {
         throw new ToolFailure(`group ${folder} was created, but its route is invalid: ${(error as Error).message}; add it with add_route`);
       }

@@ -80,8 +80,9 @@ export function messagingTools(kit: ToolKit): ToolSpec[] {
     defaults: (context) => ({ chat: context.chat }),
     run(args, context) {
       const chat = String(args.chat);
-      channelWith(kit, chat, "sendFile", "send a link or the file's content as text with send or reply instead");
+      // The path first: its problems are the agent's to fix whatever the channel.
       const file = groupFile(kit.groups.path(context.group), String(args.path));
+      channelWith(kit, chat, "sendFile", "send a link or the file's content as text with send or reply instead");
       const { topic, routeTopic } = threadFor(context, chat, undefined);
       const text = typeof args.caption === "string" ? args.caption : "";
       return stored(kit.outbound.reply({ chat, topic, routeTopic, text, group: context.group, runId: context.runId, replyTo: null, file }));
