@@ -1,14 +1,17 @@
 /**
- * Vitest global setup that provisions Chromium once per test run for the browser tests.
+ * Vitest global setup that provisions, once per test run, Chromium for the browser
+ * tests and a Docker engine with the agent image for the docker runner tests.
  *
  * It runs scripts/provision-browser.sh, which returns at once when /usr/bin/chromium
- * exists, and passes the outcome to the test files as `browser`. A failed
- * provisioning does not stop the run: the other tests still run, and the browser
- * tests fail with the reason this setup provides.
+ * exists, and scripts/docker-setup.ts, and passes the outcomes to the test files as
+ * `browser` and `docker`. A failed provisioning does not stop the run: the other
+ * tests still run, and the tests that need it fail with the reason this setup
+ * provides. The Docker engine is stopped when the run ends.
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
+import { provisionDocker, stopDocker, type DockerProvisioning } from "./docker-setup.js";
 
 /** Outcome of provisioning Chromium, read in test files with `inject("browser")`. */
 export type BrowserProvisioning = { ok: true; executablePath: string } | { ok: false; reason: string };
@@ -16,6 +19,7 @@ export type BrowserProvisioning = { ok: true; executablePath: string } | { ok: f
 declare module "vitest" {
   export interface ProvidedContext {
     browser: BrowserProvisioning;
+    docker: DockerProvisioning;
   }
 }
 
@@ -43,6 +47,10 @@ function provision(): Promise<BrowserProvisioning> {
   });
 }
 
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => void> {
   project.provide("browser", await provision());
+  const docker = provisionDocker();
+  if (!docker.ok) process.stderr.write(`docker runner tests will fail: ${docker.reason}\n`);
+  project.provide("docker", docker);
+  return () => stopDocker(docker);
 }

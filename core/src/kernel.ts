@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { tablePrefix, type RoutingApi, type RunsApi } from "@arizuko/sdk";
+import { DockerRunner } from "./agent/docker-runner.js";
 import { ProcessRunner } from "./agent/process-runner.js";
 import type { Runner } from "./agent/runner.js";
 import { listenAdminSocket } from "./cli/admin-socket.js";
@@ -138,7 +139,7 @@ export class Kernel {
     this.channels.onAvailable = (entry) => this.delivery.channelAvailable(entry);
     this.outbound = new Outbound(store, this.channels, this.hooks, this.delivery);
     this.breaker = new Breaker(store, config.breaker, this.outbound, log);
-    this.runner = runner ?? new ProcessRunner({ command: config.runner.command, helloTimeoutMs: config.runner.helloTimeoutMs, log });
+    this.runner = runner ?? this.configuredRunner(log);
     this.grants = new GrantsService(store.db, this.registries.services, config.grants.operatorGroup, log);
     this.toolCalls = new ToolCalls(this.registries.tools, this.grants, this.hooks, store, config.tools, log);
     this.toolEndpoints = new ToolEndpoints(resolved.dataDir, this.toolCalls, CORE_VERSION, log);
@@ -168,6 +169,14 @@ export class Kernel {
     this.runs = runsService(store, this.queue, this.executor);
     this.inbound = new Inbound(store, this.hooks, log);
     this.inbound.afterCommit = (message, entry) => this.intake.submit(message, entry.channel.name);
+  }
+
+  private configuredRunner(log: Logger): Runner {
+    const { runner } = this.resolved.config;
+    if (runner.kind === "process") return new ProcessRunner({ command: runner.command, helloTimeoutMs: runner.helloTimeoutMs, log });
+    // The store's epoch is set by seed() on first boot; the labels need it now.
+    if (this.store.meta.get("epoch") === null) this.store.meta.set("epoch", randomUUID());
+    return new DockerRunner({ ...runner.docker, helloTimeoutMs: runner.helloTimeoutMs, instance: this.store.meta.get("epoch")!, log });
   }
 
   /** Opens the store, seeds a first run, and loads and registers the plugins. */
@@ -305,6 +314,7 @@ export class Kernel {
     const runnerChecked = this.runnerCheck ?? this.runner.check(config.agent.harness, this.resolved.dataDir);
 
     // 2. Runs interrupted by the last stop, before anything new arrives; their sockets go.
+    await this.runner.cleanup?.();
     recoverRuns(this.store, this.runner, this.log);
     this.toolEndpoints.sweep();
 

@@ -5,14 +5,12 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
-import { encodeFrame, PROTOCOL_VERSION, protocolMajor, type AgentFrame, type HelloFrame, type RunFrame } from "@arizuko/sdk";
+import type { HelloFrame, RunFrame } from "@arizuko/sdk";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Logger } from "pino";
-import { errors } from "../errors.js";
-import { parseAgentFrame } from "./frames.js";
-import type { RunExit, RunHandle, RunHandlers, Runner } from "./runner.js";
+import { openRun, readHello, type RunnerLink } from "./link.js";
+import type { RunHandle, RunHandlers, Runner } from "./runner.js";
 
 /** Marks our runner processes on their command line, so a restarted host can find orphans. */
 export const RUN_MARKER = "--arizuko-run=";
@@ -34,6 +32,28 @@ export function defaultAgentCommand(): string[] {
   const manifest = createRequire(import.meta.url).resolve("@arizuko/agent/package.json");
   const entry = join(dirname(manifest), "dist", "main.js");
   return [process.execPath, entry];
+}
+
+/** A child process as a runner link; keeps the end of its stderr. */
+function processLink(child: ChildProcessWithoutNullStreams): RunnerLink {
+  let stderr = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_TAIL);
+  });
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  return {
+    stdin: child.stdin,
+    stdout: child.stdout,
+    pid: child.pid ?? null,
+    onExit: (listener) => child.once("exit", (code, signal) => listener(code, signal)),
+    onError: (listener) => child.once("error", listener),
+    stderr: () => stderr,
+    kill: () => {
+      if (alive()) child.kill("SIGKILL");
+    },
+    alive,
+  };
 }
 
 function childEnv(home: string): NodeJS.ProcessEnv {
@@ -59,100 +79,8 @@ export class ProcessRunner implements Runner {
       stdio: ["pipe", "pipe", "pipe"],
     });
     const log = this.options.log.child({ runId: frame.run_id, pid: child.pid });
-
-    let stderr = "";
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => {
-      stderr = (stderr + chunk).slice(-STDERR_TAIL);
-    });
     child.stdin.on("error", (error) => log.debug({ err: error }, "runner stdin closed early"));
-
-    return new Promise((resolve, reject) => {
-      // One reader for the runner's whole life: "hello" until the run frame is sent, then "running".
-      let phase: "hello" | "running" | "broken" = "hello";
-      let started = false;
-      const lines = createInterface({ input: child.stdout });
-
-      const refuse = (error: Error) => {
-        phase = "broken";
-        clearTimeout(timer);
-        child.kill("SIGKILL");
-        reject(error);
-      };
-      const timer = setTimeout(() => refuse(errors.agentHelloTimeout(this.options.helloTimeoutMs)), this.options.helloTimeoutMs);
-
-      lines.on("line", (line) => {
-        if (phase === "broken" || line.trim() === "") return;
-        let parsed: AgentFrame;
-        try {
-          parsed = parseAgentFrame(line);
-        } catch (error) {
-          return phase === "hello" ? refuse(error as Error) : this.broken(child, handlers, error as Error, log, () => (phase = "broken"));
-        }
-
-        if (phase === "hello") {
-          if (parsed.type !== "hello") return refuse(errors.protocolFrame(`expected hello first, got ${parsed.type}`));
-          if (protocolMajor(parsed.protocol) !== protocolMajor(PROTOCOL_VERSION)) {
-            return refuse(errors.protocolVersion(parsed.protocol, PROTOCOL_VERSION));
-          }
-          clearTimeout(timer);
-          phase = "running";
-          started = true;
-          child.stdin.write(encodeFrame(frame));
-          resolve(this.handle(child, parsed, frame.run_id));
-          return;
-        }
-
-        if (parsed.run_id !== frame.run_id) {
-          const error = errors.protocolFrame(`frame for run ${String(parsed.run_id)} during run ${frame.run_id}`);
-          return this.broken(child, handlers, error, log, () => (phase = "broken"));
-        }
-        try {
-          handlers.onFrame(parsed);
-        } catch (error) {
-          // A frame the host could not take (say, the store refused it) fails the run.
-          this.broken(child, handlers, error as Error, log, () => (phase = "broken"));
-        }
-      });
-
-      child.once("error", (error) => {
-        if (phase === "hello") refuse(error);
-      });
-      child.once("exit", (code, signal) => {
-        if (phase === "hello") return refuse(errors.agentExited(code, signal, stderr));
-        if (!started) return; // start() already rejected; the caller knows
-        // Let readline deliver lines still buffered before reporting the exit.
-        setImmediate(() => {
-          const exit: RunExit = { code, signal, stderr };
-          if (exit.stderr) log.debug({ stderr: exit.stderr }, "agent runner stderr");
-          handlers.onExit(exit);
-        });
-      });
-    });
-  }
-
-  private broken(child: ChildProcessWithoutNullStreams, handlers: RunHandlers, error: Error, log: Logger, mark: () => void): void {
-    mark();
-    log.warn({ err: error }, "agent runner broke the protocol; killing it");
-    handlers.onProtocolError(error);
-    child.kill("SIGKILL");
-  }
-
-  private handle(child: ChildProcessWithoutNullStreams, hello: HelloFrame, runId: string): RunHandle {
-    return {
-      pid: child.pid ?? null,
-      features: hello.features,
-      stop: (reason) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        if (child.stdin.writable) child.stdin.write(encodeFrame({ type: "stop", run_id: runId, reason }));
-      },
-      close: () => {
-        if (child.stdin.writable) child.stdin.end();
-      },
-      kill: () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      },
-    };
+    return openRun(processLink(child), frame, handlers, this.options.helloTimeoutMs, log);
   }
 
   /**
@@ -163,40 +91,8 @@ export class ProcessRunner implements Runner {
   check(harness: string, cwd: string): Promise<HelloFrame> {
     const [file, ...args] = this.command as [string, ...string[]];
     const child = spawn(file, [...args, `${RUN_MARKER}check`], { cwd, env: childEnv(cwd), stdio: ["pipe", "pipe", "pipe"] });
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr = (stderr + chunk).slice(-STDERR_TAIL)));
     child.stdin.on("error", () => undefined);
-
-    return new Promise<HelloFrame>((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout });
-      let settled = false;
-      const settle = (error: Error | null, hello?: HelloFrame) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        lines.close();
-        child.stdin.end();
-        // A runner exits on stdin EOF; one that does not is not waited for.
-        setTimeout(() => child.kill("SIGKILL"), 2000).unref();
-        if (error) reject(error);
-        else resolve(hello!);
-      };
-      const timer = setTimeout(() => settle(errors.agentHelloTimeout(this.options.helloTimeoutMs)), this.options.helloTimeoutMs);
-      child.once("error", (error) => settle(error));
-      child.once("exit", (code, signal) => settle(errors.agentExited(code, signal, stderr)));
-
-      lines.once("line", (line) => {
-        try {
-          const frame = parseAgentFrame(line);
-          if (frame.type !== "hello") throw errors.protocolFrame(`expected hello first, got ${frame.type}`);
-          if (protocolMajor(frame.protocol) !== protocolMajor(PROTOCOL_VERSION)) throw errors.protocolVersion(frame.protocol, PROTOCOL_VERSION);
-          if (!frame.harnesses.includes(harness)) throw errors.harnessUnknown(harness, frame.harnesses);
-          settle(null, frame);
-        } catch (error) {
-          settle(error as Error);
-        }
-      });
-    });
+    return readHello(processLink(child), harness, this.options.helloTimeoutMs);
   }
 
   /** Kills a runner process left by a crashed host, if that pid is still one of ours for `runId`. */

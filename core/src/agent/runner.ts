@@ -43,6 +43,8 @@ export interface Runner {
   start(frame: RunFrame, handlers: RunHandlers): Promise<RunHandle>;
   /** Removes runners left behind by a crashed host; `pid` comes from the runs table. */
   reap(pid: number, runId: string): void;
+  /** Removes at start-up whatever runners an earlier host left (containers); optional. */
+  cleanup?(): Promise<void>;
   /** Checks once, at start-up, that the runner starts, speaks this protocol and offers `harness`. */
   check(harness: string, cwd: string): Promise<unknown>;
 }

@@ -31,9 +31,24 @@ export interface Config {
   insecure: boolean;
   plugins: PluginEntryConfig[];
   runner: {
-    kind: "process";
+    /** `process`: agent runners as child processes (development); `docker`: in hardened containers. */
+    kind: "process" | "docker";
     /** Command that starts the agent runner; defaults to the bundled @arizuko/agent. */
     command?: string[];
+    docker: {
+      /** The agent image, built from agent/Dockerfile. */
+      image: string;
+      /** The Docker engine's unix socket; null reads DOCKER_HOST, else /var/run/docker.sock. */
+      host: string | null;
+      /** `uid:gid` in the container; `auto` is 1000:1000 when arizuko runs as root, else its own ids. */
+      user: string;
+      memoryMb: number;
+      cpus: number;
+      /** Processes and threads a container may have; Node needs a few dozen. */
+      pidsLimit: number;
+      /** Size of the container's writable /tmp. */
+      tmpfsMb: number;
+    };
     /** A run still going after this many milliseconds is stopped, then killed. */
     timeoutMs: number;
     /** Milliseconds between `stop` and killing the runner. */
@@ -134,8 +149,17 @@ export const ConfigSchema = {
     insecure: { type: "boolean", default: false },
     plugins: { type: "array", items: PLUGIN_ENTRY, default: DEFAULT_PLUGINS },
     runner: section({
-      kind: { enum: ["process"], default: "process" },
+      kind: { enum: ["process", "docker"], default: "process" },
       command: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 },
+      docker: section({
+        image: { type: "string", minLength: 1, default: "arizuko-agent:latest" },
+        host: { type: ["string", "null"], default: null },
+        user: { type: "string", pattern: "^(auto|[0-9]+:[0-9]+)$", default: "auto" },
+        memoryMb: integer(64, 1024, 65_536),
+        cpus: { type: "number", exclusiveMinimum: 0, maximum: 64, default: 1 },
+        pidsLimit: integer(32, 256, 65_536),
+        tmpfsMb: integer(1, 64, 65_536),
+      }),
       timeoutMs: integer(100, 600_000),
       stopGraceMs: integer(0, 5_000),
       helloTimeoutMs: integer(100, 15_000),

@@ -1,0 +1,130 @@
+/**
+ * The docker runner against a real, isolated Docker engine (provisioned by
+ * scripts/docker-setup.ts): a message through the web channel is answered by the demo
+ * agent in a hardened container, which calls an MCP tool over the mounted socket; the
+ * container is removed afterwards, and start-up removes containers an earlier host left.
+ */
+import Docker from "dockerode";
+import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { startInstance, tempDir, type TestInstance } from "./helpers/instance.js";
+import type { SseStream } from "./helpers/sse.js";
+import { waitFor } from "./helpers/wait.js";
+
+const provisioning = inject("docker");
+let docker: Docker;
+let instance: TestInstance | undefined;
+let stream: SseStream | undefined;
+
+beforeAll(() => {
+  if (!provisioning.ok) throw new Error(`no Docker engine for the docker runner tests: ${provisioning.reason}`);
+  docker = new Docker({ socketPath: provisioning.socket });
+});
+
+afterEach(async () => {
+  stream?.close();
+  stream = undefined;
+  await instance?.dispose();
+  instance = undefined;
+});
+
+function config(extra: Record<string, unknown> = {}) {
+  if (!provisioning.ok) throw new Error(provisioning.reason);
+  return { runner: { kind: "docker", timeoutMs: 30_000, docker: { image: provisioning.image, host: provisioning.socket } }, ...extra };
+}
+
+const containersOf = (label: string) => docker.listContainers({ all: true, filters: { label: [label] } });
+
+/** Runs `script` with node inside a running container and returns its stdout. */
+async function execNode(id: string, script: string): Promise<string> {
+  const exec = await docker.getContainer(id).exec({ Cmd: ["node", "-e", script], AttachStdout: true, AttachStderr: true });
+  const output = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve) => {
+    output.on("data", (chunk: Buffer) => chunks.push(chunk));
+    output.on("end", () => resolve());
+  });
+  // The multiplexed stream: 8-byte frame headers before each chunk.
+  const buffer = Buffer.concat(chunks);
+  let text = "";
+  for (let offset = 0; offset + 8 <= buffer.length; ) {
+    const size = buffer.readUInt32BE(offset + 4);
+    text += buffer.subarray(offset + 8, offset + 8 + size).toString("utf8");
+    offset += 8 + size;
+  }
+  return text.trim();
+}
+
+describe("the docker runner", () => {
+  it("answers in a hardened container that calls a tool over the mounted socket", async () => {
+    instance = await startInstance({ config: config({ agent: { harness: "demo", options: { delayMs: 2000 } } }) });
+    const visitor = instance.client();
+    const script = ["tools", 'call send {"chat":"web:local/other","text":"from a container"}'].join("\n");
+    expect((await visitor.say("c1", script)).status).toBe(202);
+    stream = await visitor.events("c1");
+
+    // While the demo agent "types", the running container is there to inspect.
+    const [listed] = await waitFor(async () => {
+      const found = await docker.listContainers({ filters: { label: ["arizuko.group=main"], status: ["running"] } });
+      return found.length > 0 ? found : null;
+    }, { what: "the agent container" });
+    const container = await docker.getContainer(listed!.Id).inspect();
+    expect(container.Config.User).toBe("1000:1000");
+    expect(container.Config.Labels).toMatchObject({ "arizuko.group": "main", "arizuko.instance": instance.kernel.store.meta.get("epoch"), "arizuko.run": expect.stringMatching(/^run_/) });
+    expect(container.HostConfig).toMatchObject({
+      NetworkMode: "none",
+      ReadonlyRootfs: true,
+      CapDrop: ["ALL"],
+      SecurityOpt: ["no-new-privileges"],
+      Memory: 1024 * 1024 * 1024,
+      PidsLimit: 256,
+      Tmpfs: { "/tmp": expect.stringContaining("size=64m") },
+    });
+    const mounts = container.Mounts.map((mount) => [mount.Type, mount.Destination, mount.RW]).sort();
+    expect(mounts).toEqual([
+      ["bind", "/group", true],
+      ["bind", "/run/arizuko", false],
+      ["tmpfs", "/group/.arizuko", false],
+    ]);
+
+    // Inside: only this run's socket, no host state, no network interface but loopback.
+    const seen = JSON.parse(await execNode(listed!.Id, `
+      const fs = require("node:fs"), os = require("node:os");
+      console.log(JSON.stringify({ run: fs.readdirSync("/run/arizuko"), state: fs.readdirSync("/group/.arizuko"), nets: Object.keys(os.networkInterfaces()), uid: process.getuid() }));
+    `));
+    expect(seen).toEqual({ run: [`${listed!.Labels["arizuko.run"]}.sock`], state: [], nets: ["lo"], uid: 1000 });
+
+    await stream.until((events) => events.messages<{ from_agent: boolean; text: string }>().some((message) => message.from_agent), 30_000, "the answer");
+    const answer = stream.messages<{ from_agent: boolean; text: string }>().find((message) => message.from_agent)!;
+    expect(answer.text).toMatch(/^\[demo\] tools: add_route, /m);
+    expect(answer.text).toMatch(/^\[demo\] send: \{/m);
+    const other = instance.kernel.store.messages.recent("web:local/other", 5);
+    expect(other.map((message) => message.text)).toEqual(["from a container"]);
+
+    await waitFor(async () => (await containersOf(`arizuko.run=${listed!.Labels["arizuko.run"]}`)).length === 0, { what: "the container to be removed" });
+  });
+
+  it("removes containers an earlier host left behind", async () => {
+    const dir = tempDir();
+    instance = await startInstance({ dir, config: config() });
+    const epoch = instance.kernel.store.meta.get("epoch")!;
+    await instance.stop();
+    if (!provisioning.ok) return;
+    await docker.createContainer({ Image: provisioning.image, Labels: { "arizuko.instance": epoch, "arizuko.run": "run_orphan" }, HostConfig: { NetworkMode: "none" } });
+    await docker.createContainer({ Image: provisioning.image, Labels: { "arizuko.instance": "another-instance", "arizuko.run": "run_foreign" }, HostConfig: { NetworkMode: "none" } });
+    expect(await containersOf("arizuko.run=run_orphan")).toHaveLength(1);
+
+    instance = await startInstance({ dir, config: config() });
+    expect(await containersOf("arizuko.run=run_orphan")).toHaveLength(0);
+    // Another instance's containers are not this host's to remove.
+    const foreign = await containersOf("arizuko.run=run_foreign");
+    expect(foreign).toHaveLength(1);
+    await docker.getContainer(foreign[0]!.Id).remove({ force: true });
+  });
+
+  it("stops start-up with the build command when the image is missing", async () => {
+    if (!provisioning.ok) throw new Error(provisioning.reason);
+    await expect(startInstance({ config: { runner: { kind: "docker", docker: { image: "arizuko-agent:missing", host: provisioning.socket } } } })).rejects.toThrow(
+      /agent image arizuko-agent:missing is not available on the Docker engine .*; build it with node agent\/scripts\/stage.mjs DIR && docker build -t arizuko-agent:missing DIR/,
+    );
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * The Docker engine and images of the docker runner tests: an isolated dockerd
+ * (scripts/provision-docker.sh), a base image made from this machine's own `node` and
+ * the libraries it links (nothing can be pulled), and the agent image built on it from
+ * agent/Dockerfile, the way an operator builds it on a public Node image.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export type DockerProvisioning = { ok: true; socket: string; image: string; dir: string } | { ok: false; reason: string };
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const SCRIPT = join(ROOT, "scripts", "provision-docker.sh");
+export const BASE_IMAGE = "arizuko-test-base:latest";
+export const AGENT_IMAGE = "arizuko-agent:test";
+
+function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: Buffer } = {}): string {
+  const result = spawnSync(command, args, { encoding: "utf8", env: { ...process.env, ...options.env }, input: options.input, maxBuffer: 64 * 1024 * 1024 });
+  if (result.error) throw new Error(`${command} could not run: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} exited with ${result.status}: ${(result.stderr || result.stdout).trim().split("\n").slice(-15).join("\n")}`);
+  return result.stdout;
+}
+
+/** The shared libraries `ldd` lists for `binary`, with the loader. */
+function libraries(binary: string): string[] {
+  return run("ldd", [binary])
+    .split("\n")
+    .map((line) => /(\/\S+) \(0x/.exec(line)?.[1])
+    .filter((path): path is string => path !== undefined);
+}
+
+/** A minimal root file system with this machine's node as /usr/local/bin/node and a uid 1000 user. */
+function buildBase(docker: NodeJS.ProcessEnv): void {
+  const root = mkdtempSync(join(tmpdir(), "arizuko-base-"));
+  try {
+    mkdirSync(join(root, "usr/local/bin"), { recursive: true });
+    copyFileSync(process.execPath, join(root, "usr/local/bin/node"));
+    chmodSync(join(root, "usr/local/bin/node"), 0o755);
+    for (const library of libraries(process.execPath)) {
+      mkdirSync(join(root, dirname(library)), { recursive: true });
+      copyFileSync(library, join(root, library));
+    }
+    mkdirSync(join(root, "tmp"), { mode: 0o1777 });
+    chmodSync(join(root, "tmp"), 0o1777);
+    mkdirSync(join(root, "etc"));
+    writeFileSync(join(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nagent:x:1000:1000:agent:/tmp:/bin/sh\n");
+    writeFileSync(join(root, "etc/group"), "root:x:0:\nagent:x:1000:\n");
+    const tar = execFileSync("tar", ["-C", root, "-c", "."], { maxBuffer: 512 * 1024 * 1024 });
+    run("docker", ["import", "--change", "ENV PATH=/usr/local/bin:/bin", "-", BASE_IMAGE], { env: docker, input: tar });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function buildAgent(docker: NodeJS.ProcessEnv): void {
+  const context = mkdtempSync(join(tmpdir(), "arizuko-agent-image-"));
+  try {
+    run(process.execPath, [join(ROOT, "agent/scripts/stage.mjs"), context]);
+    // The legacy builder: it builds FROM a local image without a registry (BuildKit cannot here).
+    run("docker", ["build", "-q", "--build-arg", `BASE_IMAGE=${BASE_IMAGE}`, "-t", AGENT_IMAGE, context], { env: { ...docker, DOCKER_BUILDKIT: "0" } });
+  } finally {
+    rmSync(context, { recursive: true, force: true });
+  }
+}
+
+/** Starts the engine in `dir` and builds both images; the failure reason instead of a throw. */
+export function provisionDocker(dir = join(tmpdir(), `arizuko-docker-${process.pid}`)): DockerProvisioning {
+  try {
+    const socket = run("bash", [SCRIPT, "start", dir]).trim();
+    const docker = { DOCKER_HOST: `unix://${socket}` };
+    buildBase(docker);
+    buildAgent(docker);
+    return { ok: true, socket, image: AGENT_IMAGE, dir };
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message };
+  }
+}
+
+export function stopDocker(provisioning: DockerProvisioning): void {
+  if (!provisioning.ok) return;
+  spawnSync("bash", [SCRIPT, "stop", provisioning.dir]);
+  spawnSync("rm", ["-rf", provisioning.dir]);
+}
