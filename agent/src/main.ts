@@ -7,8 +7,9 @@ import { createInterface } from "node:readline";
 import { encodeFrame, PROTOCOL_VERSION, type AgentFrame, type RunFrame } from "@arizuko/sdk";
 import type { Harness, HarnessFrame } from "./harness.js";
 import { demoHarness } from "./harnesses/demo.js";
+import { openaiHarness } from "./harnesses/openai.js";
 
-const HARNESSES: Record<string, Harness> = { demo: demoHarness };
+const HARNESSES: Record<string, Harness> = { demo: demoHarness, openai: openaiHarness };
 
 function send(frame: AgentFrame): void {
   process.stdout.write(encodeFrame(frame));

@@ -12,6 +12,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { tablePrefix, type RoutingApi, type RunsApi } from "@arizuko/sdk";
 import { DockerRunner } from "./agent/docker-runner.js";
+import { ModelProxy } from "./agent/model-proxy.js";
 import { ProcessRunner } from "./agent/process-runner.js";
 import type { Runner } from "./agent/runner.js";
 import { listenAdminSocket } from "./cli/admin-socket.js";
@@ -94,6 +95,7 @@ export class Kernel {
   readonly grants: GrantsService;
   readonly toolCalls: ToolCalls;
   readonly toolEndpoints: ToolEndpoints;
+  readonly models: ModelProxy;
   readonly routing: RoutingApi;
   readonly runs: RunsApi;
 
@@ -143,6 +145,7 @@ export class Kernel {
     this.grants = new GrantsService(store.db, this.registries.services, config.grants.operatorGroup, log);
     this.toolCalls = new ToolCalls(this.registries.tools, this.grants, this.hooks, store, config.tools, log);
     this.toolEndpoints = new ToolEndpoints(resolved.dataDir, this.toolCalls, CORE_VERSION, log);
+    this.models = new ModelProxy(resolved.dataDir, config.model, log);
     this.executor = new Executor(
       store,
       this.hooks,
@@ -160,6 +163,7 @@ export class Kernel {
       log,
       this.toolEndpoints,
       (message) => this.admission.roleOf(message),
+      this.models,
     );
     this.queue = new RunQueue(store, this.executor, this.breaker, config.queue.maxConcurrentRuns, log);
     this.breaker.onReopen = (group) => this.queue.notifyGroup(group);
@@ -410,6 +414,7 @@ export class Kernel {
       this.executor.killAll();
     }
     await this.toolEndpoints.closeAll();
+    await this.models.closeAll();
     this.delivery.stop();
     this.breaker.stop();
 

@@ -6,6 +6,7 @@
  */
 import Docker from "dockerode";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { API_KEY, FakeOpenAI, memoryModel, systemOf } from "./helpers/fake-openai.js";
 import { startInstance, tempDir, type TestInstance } from "./helpers/instance.js";
 import type { SseStream } from "./helpers/sse.js";
 import { waitFor } from "./helpers/wait.js";
@@ -101,6 +102,40 @@ describe("the docker runner", () => {
     expect(other.map((message) => message.text)).toEqual(["from a container"]);
 
     await waitFor(async () => (await containersOf(`arizuko.run=${listed!.Labels["arizuko.run"]}`)).length === 0, { what: "the container to be removed" });
+  });
+
+  it("reaches the model only through the proxy, with memory across runs", async () => {
+    const fake = new FakeOpenAI(memoryModel);
+    const baseUrl = await fake.start();
+    try {
+      instance = await startInstance({ config: config({ agent: { harness: "openai" }, model: { baseUrl, apiKey: API_KEY, models: ["local-small"] } }) });
+      const visitor = instance.client();
+      const envs: string[][] = [];
+      const watcher = setInterval(() => {
+        void docker.listContainers({ filters: { label: ["arizuko.group=main"] } }).then(async (found) => {
+          for (const info of found) envs.push((await docker.getContainer(info.Id).inspect().catch(() => null))?.Config.Env ?? []);
+        });
+      }, 50);
+
+      const first = await visitor.say("c1", "Hello, my name is Ada");
+      stream = await visitor.events("c1");
+      const answers = () => stream!.messages<{ from_agent: boolean; seq: number; text: string }>().filter((message) => message.from_agent && message.seq > first.body.seq);
+      await stream.until(() => answers().length === 1, 60_000, "the first answer");
+      expect(answers()[0]!.text).toBe("Nice to meet you, Ada.");
+
+      instance.kernel.runs.resetSession("web:local/c1", "");
+      await visitor.say("c1", "What is my name?");
+      await stream.until(() => answers().length === 2, 60_000, "the second answer");
+      clearInterval(watcher);
+      expect(answers()[1]!.text).toBe("You are Ada.");
+
+      expect(systemOf(fake.requests[0]!)).toContain("I am the main assistant of this arizuko instance.");
+      expect(fake.requests.every((seen) => seen.authorization === `Bearer ${API_KEY}`)).toBe(true);
+      expect(envs.length).toBeGreaterThan(0);
+      expect(envs.flat().some((entry) => entry.includes(API_KEY))).toBe(false);
+    } finally {
+      await fake.stop();
+    }
   });
 
   it("removes containers an earlier host left behind", async () => {

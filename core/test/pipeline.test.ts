@@ -246,7 +246,7 @@ describe("agent runner check at start-up", () => {
     const started = startInstance({ config: { runner: { command: fixtureAgent("protocol-v2.mjs") } } });
     await expect(started).rejects.toMatchObject({
       code: "ARZ_ERR_PROTOCOL_VERSION",
-      message: "agent runner speaks run protocol 2.0, this host speaks 1.0; use an agent image built for protocol 1.x",
+      message: "agent runner speaks run protocol 2.0, this host speaks 1.1; use an agent image built for protocol 1.x",
     });
   });
 
@@ -254,7 +254,7 @@ describe("agent runner check at start-up", () => {
     const started = startInstance({ config: { agent: { harness: "demoo" } } });
     await expect(started).rejects.toMatchObject({
       code: "ARZ_ERR_HARNESS_UNKNOWN",
-      message: 'agent.harness is "demoo", but the agent runner offers "demo"; set agent.harness to one of them',
+      message: 'agent.harness is "demoo", but the agent runner offers "demo", "openai"; set agent.harness to one of them',
     });
   });
 });

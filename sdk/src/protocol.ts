@@ -6,7 +6,7 @@
  */
 
 /** `major.minor`. A different major is refused by either side; minors only add optional fields. */
-export const PROTOCOL_VERSION = "1.0";
+export const PROTOCOL_VERSION = "1.1";
 
 /** Optional behaviours a runner announces in `hello`. */
 export type AgentFeature = "steer" | "stop" | "sessions" | "usage";
@@ -61,6 +61,13 @@ export interface RunFrame {
    * (`RUN_TOKEN_CAPABILITY`). Null when the host serves no tools to this run.
    */
   mcp: { socket: string; token: string } | null;
+  /**
+   * The run's model (since 1.1): an HTTP server on a unix socket speaking the
+   * OpenAI-compatible `POST /v1/chat/completions` and `GET /v1/models`, which takes
+   * `Authorization: Bearer <token>` and adds the operator's key itself. `models` are the
+   * model names the run may ask for, the default first. Null when no model is configured.
+   */
+  model?: { socket: string; token: string; models: string[] } | null;
   /** Milliseconds the run may take before the host sends `stop`. */
   deadline_ms: number;
 }

@@ -90,6 +90,7 @@ export class DockerRunner implements Runner {
       ...frame,
       group: { folder: frame.group.folder, path: GROUP_MOUNT },
       mcp: frame.mcp && { socket: `${RUN_MOUNT}/${basename(frame.mcp.socket)}`, token: frame.mcp.token },
+      model: frame.model && { ...frame.model, socket: `${RUN_MOUNT}/${basename(frame.model.socket)}` },
     };
     return openRun(link, inside, handlers, this.options.helloTimeoutMs, log);
   }
@@ -131,9 +132,10 @@ export class DockerRunner implements Runner {
   private handOver(frame: RunFrame): void {
     if (process.getuid?.() !== 0) return;
     chownTree(frame.group.path, this.uid, this.gid);
-    if (frame.mcp) {
-      chownSync(dirname(frame.mcp.socket), this.uid, this.gid);
-      chownSync(frame.mcp.socket, this.uid, this.gid);
+    for (const socket of [frame.mcp?.socket, frame.model?.socket]) {
+      if (!socket) continue;
+      chownSync(dirname(socket), this.uid, this.gid);
+      chownSync(socket, this.uid, this.gid);
     }
   }
 
@@ -143,7 +145,8 @@ export class DockerRunner implements Runner {
       // Host state of the group stays out of sight: an empty read-only tmpfs covers it.
       { Type: "tmpfs", Source: "", Target: `${GROUP_MOUNT}/.arizuko`, ReadOnly: true, TmpfsOptions: { SizeBytes: 4096, Mode: 0o555 } },
     ];
-    if (frame.mcp) mounts.push({ Type: "bind", Source: dirname(frame.mcp.socket), Target: RUN_MOUNT, ReadOnly: true });
+    const runFolder = frame.mcp?.socket ?? frame.model?.socket;
+    if (runFolder) mounts.push({ Type: "bind", Source: dirname(runFolder), Target: RUN_MOUNT, ReadOnly: true });
     return this.docker.createContainer(this.spec(frame.run_id, frame.group.folder, mounts));
   }
 

@@ -100,6 +100,16 @@ export interface Config {
     /** The operator's own group, which may do anything; null for none. */
     operatorGroup: string | null;
   };
+  model: {
+    /** OpenAI-compatible base URL the model proxy forwards to, e.g. `http://127.0.0.1:11434/v1`; null for none. */
+    baseUrl: string | null;
+    /** The endpoint's key; stays in the host, never reaches an agent. */
+    apiKey: string | null;
+    /** Models agents may use; the first is the default. */
+    models: string[];
+    /** Milliseconds one model call may take. */
+    timeoutMs: number;
+  };
   tools: {
     /** Deadline of an agent's tool call, unless the tool or `timeoutsMs` sets another. */
     timeoutMs: number;
@@ -203,6 +213,12 @@ export const ConfigSchema = {
     }),
     grants: section({
       operatorGroup: { type: ["string", "null"], default: null },
+    }),
+    model: section({
+      baseUrl: { type: ["string", "null"], pattern: "^https?://", default: null },
+      apiKey: { type: ["string", "null"], default: null },
+      models: { type: "array", items: { type: "string", minLength: 1 }, default: [] },
+      timeoutMs: integer(1_000, 300_000, 3_600_000),
     }),
     tools: section({
       timeoutMs: integer(100, 30_000, 600_000),

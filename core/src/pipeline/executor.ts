@@ -22,6 +22,7 @@ import type { Hooks } from "../hooks/hooks.js";
 import { newId } from "../ids.js";
 import type { Store } from "../store/index.js";
 import type { MessageRecord } from "../store/messages.js";
+import type { ModelEndpoint, ModelProxy } from "../agent/model-proxy.js";
 import type { Endpoint, ToolEndpoints } from "../tools/endpoint.js";
 import { runIdentity } from "../tools/identity.js";
 import type { Breaker } from "./breaker.js";
@@ -50,6 +51,8 @@ interface Attempt {
   startedAt: number;
   /** The run's MCP socket, up from before the runner starts until the run settles. */
   endpoint: Endpoint | null;
+  /** The run's model socket, when a model is configured. */
+  model: ModelEndpoint | null;
   /** Arms the exit timer once the runner reported done or error. */
   onReported: () => void;
 }
@@ -77,6 +80,7 @@ export class Executor {
     private readonly log: Logger,
     private readonly tools: ToolEndpoints | null = null,
     private readonly roleOf: (message: StoredMessage) => SenderRole = () => "member",
+    private readonly models: ModelProxy | null = null,
   ) {}
 
   /** Runs the unit's pending messages (and the one retry, if needed); resolves when settled. */
@@ -145,6 +149,7 @@ export class Executor {
       delivered: 0,
       startedAt: Date.now(),
       endpoint: null,
+      model: null,
       onReported: () => {},
     };
     this.live.set(runId, attempt);
@@ -159,6 +164,7 @@ export class Executor {
     } finally {
       this.live.delete(runId);
       await attempt.endpoint?.close();
+      await attempt.model?.close();
     }
 
     return this.settle(attempt, settled, log);
@@ -187,6 +193,7 @@ export class Executor {
     const { prompt } = await this.hooks.waterfall("onPromptBuild", { prompt: buildPrompt(spec.messages, spec.context) }, { spec });
     // The socket is up before the runner starts, so the agent can connect at once.
     attempt.endpoint = this.tools ? await this.tools.serve(unit, identity) : null;
+    attempt.model = this.models?.enabled ? await this.models.serve(unit, attempt.runId) : null;
 
     return {
       type: "run",
@@ -201,6 +208,7 @@ export class Executor {
       prompt,
       harness: spec.harness,
       mcp: attempt.endpoint ? { socket: attempt.endpoint.socket, token: attempt.endpoint.token } : null,
+      model: attempt.model ? { socket: attempt.model.socket, token: attempt.model.token, models: attempt.model.models } : null,
       deadline_ms: spec.deadlineMs,
     };
   }

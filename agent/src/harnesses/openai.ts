@@ -1,0 +1,117 @@
+/**
+ * The `openai` harness: any OpenAI-compatible chat completions endpoint (a local model
+ * server, say), reached through the host's model proxy. The run's MCP tools and file
+ * tools for the group folder are offered as functions; the model calls them in a loop
+ * until it answers in text, which becomes the reply. The conversation is kept per
+ * session under the group's `sessions/`.
+ *
+ * Options (config `agent.options`): `model` (default the first the host allows),
+ * `maxSteps` (model calls per run, default 8), `temperature`.
+ */
+import { randomUUID } from "node:crypto";
+import type { Harness, HarnessContext } from "../harness.js";
+import { connectTools } from "../mcp/client.js";
+import { complete, type ChatMessage, type ToolCall } from "../openai/client.js";
+import { fileTools, type FileTool } from "../openai/files.js";
+import { loadSession, saveSession, type Turn } from "../openai/session.js";
+import { systemPrompt } from "../persona.js";
+
+type McpClient = Awaited<ReturnType<typeof connectTools>>;
+
+interface Toolbox {
+  definitions: Array<{ type: "function"; function: { name: string; description: string; parameters: Record<string, unknown> } }>;
+  call(call: ToolCall): Promise<string>;
+}
+
+function resultText(result: Record<string, unknown>): string {
+  const content = Array.isArray(result.content) ? (result.content as Array<{ type?: string; text?: string }>) : [];
+  return content.map((part) => (part.type === "text" ? part.text : `(${part.type})`)).join("\n");
+}
+
+async function toolbox(client: McpClient | null, files: FileTool[]): Promise<Toolbox> {
+  const mcp = client ? (await client.listTools()).tools : [];
+  const definitions = [
+    ...mcp.map((tool) => ({ type: "function" as const, function: { name: tool.name, description: tool.description ?? "", parameters: tool.inputSchema as Record<string, unknown> } })),
+    ...files.map((tool) => ({ type: "function" as const, function: { name: tool.name, description: tool.description, parameters: tool.parameters } })),
+  ];
+
+  return {
+    definitions,
+    async call(call) {
+      let args: Record<string, unknown>;
+      try {
+        args = call.function.arguments.trim() === "" ? {} : (JSON.parse(call.function.arguments) as Record<string, unknown>);
+      } catch {
+        return `error: the arguments of ${call.function.name} are not JSON`;
+      }
+      const file = files.find((tool) => tool.name === call.function.name);
+      if (file) {
+        try {
+          return file.run(args);
+        } catch (error) {
+          return `error: ${(error as Error).message}`;
+        }
+      }
+      if (!client || !mcp.some((tool) => tool.name === call.function.name)) return `error: no tool ${call.function.name}`;
+      const result = await client.callTool({ name: call.function.name, arguments: args });
+      return resultText(result);
+    },
+  };
+}
+
+export const openaiHarness: Harness = {
+  name: "openai",
+  features: ["stop", "sessions", "usage"],
+
+  async run({ frame, emit, signal }: HarnessContext): Promise<void> {
+    if (!frame.model) throw new Error("this run has no model: set model.baseUrl and model.models in the arizuko config");
+    const options = frame.harness.options;
+    const model = typeof options.model === "string" ? options.model : frame.model.models[0];
+    const maxSteps = Number(options.maxSteps ?? 8);
+
+    const sessionId = frame.session_id ?? `openai-${randomUUID()}`;
+    if (frame.session_id === null) emit({ type: "session", session_id: sessionId });
+    const history = loadSession(frame.group.path, sessionId);
+
+    const client = frame.mcp ? await connectTools(frame.mcp, "arizuko-openai") : null;
+    try {
+      const tools = await toolbox(client, fileTools(frame.group.path));
+      const system: ChatMessage = { role: "system", content: systemPrompt(frame.group.path) };
+      const turn: Turn = [{ role: "user", content: frame.prompt }];
+      const usage = { input_tokens: 0, output_tokens: 0 };
+
+      for (let step = 1; ; step += 1) {
+        const completion = await complete(
+          frame.model,
+          {
+            model,
+            messages: [system, ...history.flat(), ...turn],
+            ...(tools.definitions.length > 0 && { tools: tools.definitions }),
+            ...(typeof options.temperature === "number" && { temperature: options.temperature }),
+          },
+          signal,
+        );
+        usage.input_tokens += completion.usage?.prompt_tokens ?? 0;
+        usage.output_tokens += completion.usage?.completion_tokens ?? 0;
+
+        const message = completion.choices[0]!.message;
+        const calls = message.tool_calls ?? [];
+        turn.push({ role: "assistant", content: message.content ?? null, ...(calls.length > 0 && { tool_calls: calls }) });
+        if (calls.length === 0) {
+          if (message.content && message.content.trim() !== "") emit({ type: "message", text: message.content });
+          break;
+        }
+        for (const call of calls) turn.push({ role: "tool", tool_call_id: call.id, content: await tools.call(call) });
+        if (step >= maxSteps) {
+          emit({ type: "message", text: `(stopped after ${maxSteps} model calls without a final answer)` });
+          break;
+        }
+      }
+
+      saveSession(frame.group.path, sessionId, [...history, turn]);
+      emit({ type: "usage", ...usage, model });
+    } finally {
+      await client?.close();
+    }
+  },
+};
