@@ -413,6 +413,7 @@ export class Kernel {
       this.log.warn("runs still going at shutdown were killed; the next start recovers them");
       this.executor.killAll();
     }
+    await this.runner.shutdown?.();
     await this.toolEndpoints.closeAll();
     await this.models.closeAll();
     this.delivery.stop();

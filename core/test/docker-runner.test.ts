@@ -7,7 +7,12 @@
 import Docker from "dockerode";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { API_KEY, FakeOpenAI, memoryModel, systemOf } from "./helpers/fake-openai.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { Client } from "./helpers/client.js";
 import { startInstance, tempDir, type TestInstance } from "./helpers/instance.js";
+import { startArizuko, type RunningArizuko } from "./helpers/process.js";
 import type { SseStream } from "./helpers/sse.js";
 import { waitFor } from "./helpers/wait.js";
 
@@ -28,9 +33,13 @@ afterEach(async () => {
   instance = undefined;
 });
 
-function config(extra: Record<string, unknown> = {}) {
+function dockerConfig(extra: Record<string, unknown> = {}) {
   if (!provisioning.ok) throw new Error(provisioning.reason);
-  return { runner: { kind: "docker", timeoutMs: 30_000, docker: { image: provisioning.image, host: provisioning.socket } }, ...extra };
+  return { image: provisioning.image, host: provisioning.socket, ...extra };
+}
+
+function config(extra: Record<string, unknown> = {}) {
+  return { runner: { kind: "docker", timeoutMs: 30_000, docker: dockerConfig() }, ...extra };
 }
 
 const containersOf = (label: string) => docker.listContainers({ all: true, filters: { label: [label] } });
@@ -57,7 +66,7 @@ async function execNode(id: string, script: string): Promise<string> {
 
 describe("the docker runner", () => {
   it("answers in a hardened container that calls a tool over the mounted socket", async () => {
-    instance = await startInstance({ config: config({ agent: { harness: "demo", options: { delayMs: 2000 } } }) });
+    instance = await startInstance({ config: config({ agent: { harness: "demo", options: { delayMs: 2000 } }, runner: { kind: "docker", timeoutMs: 30_000, docker: dockerConfig({ idleMs: 500 }) } }) });
     const visitor = instance.client();
     const script = ["tools", 'call send {"chat":"web:local/other","text":"from a container"}'].join("\n");
     expect((await visitor.say("c1", script)).status).toBe(202);
@@ -101,19 +110,24 @@ describe("the docker runner", () => {
     const other = instance.kernel.store.messages.recent("web:local/other", 5);
     expect(other.map((message) => message.text)).toEqual(["from a container"]);
 
+    // After the idle period the container exits and is removed.
     await waitFor(async () => (await containersOf(`arizuko.run=${listed!.Labels["arizuko.run"]}`)).length === 0, { what: "the container to be removed" });
   });
 
-  it("reaches the model only through the proxy, with memory across runs", async () => {
+  it("reaches the model only through the proxy, and serves a warm turn in the same container", async () => {
     const fake = new FakeOpenAI(memoryModel);
     const baseUrl = await fake.start();
     try {
       instance = await startInstance({ config: config({ agent: { harness: "openai" }, model: { baseUrl, apiKey: API_KEY, models: ["local-small"] } }) });
       const visitor = instance.client();
       const envs: string[][] = [];
+      const ids = new Set<string>();
       const watcher = setInterval(() => {
         void docker.listContainers({ filters: { label: ["arizuko.group=main"] } }).then(async (found) => {
-          for (const info of found) envs.push((await docker.getContainer(info.Id).inspect().catch(() => null))?.Config.Env ?? []);
+          for (const info of found) {
+            ids.add(info.Id);
+            envs.push((await docker.getContainer(info.Id).inspect().catch(() => null))?.Config.Env ?? []);
+          }
         });
       }, 50);
 
@@ -128,6 +142,10 @@ describe("the docker runner", () => {
       await stream.until(() => answers().length === 2, 60_000, "the second answer");
       clearInterval(watcher);
       expect(answers()[1]!.text).toBe("You are Ada.");
+      // The warm turn ran in the first turn's container and called tools there.
+      expect(ids.size).toBe(1);
+      expect(systemOf(fake.requests[2]!)).toContain("The user's name is Ada.");
+      expect(fake.requests[3]!.body.messages.filter((message) => message.role === "tool")).toHaveLength(2);
 
       expect(systemOf(fake.requests[0]!)).toContain("I am the main assistant of this arizuko instance.");
       expect(fake.requests.every((seen) => seen.authorization === `Bearer ${API_KEY}`)).toBe(true);
@@ -135,6 +153,36 @@ describe("the docker runner", () => {
       expect(envs.flat().some((entry) => entry.includes(API_KEY))).toBe(false);
     } finally {
       await fake.stop();
+    }
+  });
+
+  it("removes the container of a host killed mid-run and answers the message after restart", async () => {
+    const dir = tempDir("arizuko-docker-kill-");
+    writeFileSync(join(dir, "arizuko.yaml"), stringify(config({ agent: { harness: "demo", options: { delayMs: 3000 } } })));
+    let gateway: RunningArizuko | undefined = await startArizuko(["--port", "0"], { cwd: dir, timeoutMs: 60_000 });
+    try {
+      let client = new Client(gateway.url);
+      await client.get("/");
+      expect((await client.say("k1", "survive this", { id: "m1" })).status).toBe(202);
+      const [running] = await waitFor(async () => {
+        const found = await docker.listContainers({ filters: { label: ["arizuko.group=main"], status: ["running"] } });
+        return found.length > 0 ? found : null;
+      }, { what: "the agent container" });
+      const cookie = client.cookieHeader.split("=")[1]!;
+
+      await gateway.kill("SIGKILL");
+      gateway = await startArizuko(["--port", "0"], { cwd: dir, timeoutMs: 60_000 });
+      expect(await containersOf(`arizuko.run=${running!.Labels["arizuko.run"]}`)).toHaveLength(0);
+
+      client = new Client(gateway.url);
+      client.setCookie("arizuko_visitor", cookie);
+      const answered = await waitFor(async () => {
+        const page = await client.request("GET", "/web/chats/k1/messages");
+        return (page.body.messages as Array<{ from_agent: boolean; text: string }>).find((message) => message.from_agent) ?? null;
+      }, { timeoutMs: 30_000, what: "the answer after the restart" });
+      expect(answered.text).toMatch(/You said: survive this$/);
+    } finally {
+      await gateway?.kill("SIGTERM");
     }
   });
 

@@ -66,7 +66,13 @@ describe("the openai harness through the model proxy", () => {
     expect(systemOf(fake.requests[0]!)).toContain("I am the main assistant of this arizuko instance.");
     const offered = fake.requests[0]!.body.tools!.map((tool) => tool.function.name);
     expect(offered).toEqual(expect.arrayContaining(["send", "reply", "read_file", "write_file", "list_files"]));
-    expect(fake.requests.map((seen) => seen.body.model)).toEqual(["local-small", "local-small", "local-small"]);
+    expect(fake.requests.map((seen) => seen.body.model)).toEqual(["local-small", "local-small", "local-small", "local-small"]);
+    // The second run's system prompt holds the memory the first one wrote.
+    expect(systemOf(fake.requests[2]!)).toContain("The user's name is Ada.");
+    expect(fake.requests[3]!.body.messages.filter((message) => message.role === "tool").map((message) => message.content)).toEqual([
+      "The user's name is Ada.",
+      expect.stringContaining('"group": "main"'),
+    ]);
     expect(readFileSync(join(instance.dir, "arizuko.log"), "utf8")).not.toContain(API_KEY);
     const usage = instance.kernel.store.db.prepare("SELECT usage FROM runs ORDER BY started_at LIMIT 1").get() as { usage: string };
     expect(JSON.parse(usage.usage)).toMatchObject({ input_tokens: 22, output_tokens: 14, model: "local-small" });

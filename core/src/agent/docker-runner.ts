@@ -5,9 +5,13 @@
  * Hardened by default: no network at all, read-only root with a tmpfs at /tmp, every
  * capability dropped, `no-new-privileges`, memory, CPU and pids limits, an init. The
  * group folder is mounted at /group without its `.arizuko/` (host state), and the
- * unit's run folder at /run/arizuko, where the run's MCP socket is. Containers carry
- * labels naming the instance, group and run, and are removed however the run ends;
- * start-up removes any an earlier host left behind.
+ * unit's run folder at /run/arizuko, where each run's MCP and model sockets are.
+ *
+ * Containers are warm: after a run the container of a unit waits `idleMs` for the
+ * unit's next run, which it gets as a new `run` frame without a cold start; then its
+ * stdin is closed and it exits. At most `maxContainers` live at once (the oldest idle
+ * one goes first). Containers carry labels naming the instance, group and run, are
+ * removed however they end, and start-up removes any an earlier host left behind.
  */
 import { randomUUID } from "node:crypto";
 import { chownSync, lstatSync, readdirSync } from "node:fs";
@@ -17,7 +21,7 @@ import Docker from "dockerode";
 import type { HelloFrame, RunFrame } from "@arizuko/sdk";
 import type { Logger } from "pino";
 import { ArizukoError } from "../errors.js";
-import { openRun, readHello, type RunnerLink } from "./link.js";
+import { readHello, RunnerSession, type RunnerLink } from "./link.js";
 import type { RunHandle, RunHandlers, Runner } from "./runner.js";
 
 export interface DockerRunnerOptions {
@@ -31,6 +35,10 @@ export interface DockerRunnerOptions {
   /** Counts threads too: Node needs a few dozen. */
   pidsLimit: number;
   tmpfsMb: number;
+  /** Milliseconds a container waits after a run for its unit's next run. */
+  idleMs: number;
+  /** Containers alive at once; the oldest idle one is stopped to make room. */
+  maxContainers: number;
   helloTimeoutMs: number;
   /** Labels the containers of this instance, so orphans of another instance are left alone. */
   instance: string;
@@ -64,6 +72,13 @@ function chownTree(path: string, uid: number, gid: number): void {
   }
 }
 
+interface Warm {
+  id: string;
+  session: RunnerSession;
+  idleTimer: NodeJS.Timeout | undefined;
+  lastUsed: number;
+}
+
 export class DockerRunner implements Runner {
   readonly name = "docker";
   private readonly docker: Docker;
@@ -71,6 +86,8 @@ export class DockerRunner implements Runner {
   private readonly gid: number;
   /** This host process: its own containers (the start-up check) are not orphans. */
   private readonly boot = randomUUID();
+  /** Live containers by unit, each with its runner session. */
+  private readonly pool = new Map<string, Warm>();
 
   constructor(private readonly options: DockerRunnerOptions) {
     this.docker = engine(options.host);
@@ -84,15 +101,59 @@ export class DockerRunner implements Runner {
   async start(frame: RunFrame, handlers: RunHandlers): Promise<RunHandle> {
     const log = this.options.log.child({ runId: frame.run_id, group: frame.group.folder, runner: "docker" });
     this.handOver(frame);
-    const container = await this.create(frame);
-    const link = await this.attach(container, log);
+    const key = `${frame.group.folder}\0${frame.chat}\0${frame.topic}`;
+    const warm = this.pool.get(key);
     const inside: RunFrame = {
       ...frame,
       group: { folder: frame.group.folder, path: GROUP_MOUNT },
       mcp: frame.mcp && { socket: `${RUN_MOUNT}/${basename(frame.mcp.socket)}`, token: frame.mcp.token },
       model: frame.model && { ...frame.model, socket: `${RUN_MOUNT}/${basename(frame.model.socket)}` },
     };
-    return openRun(link, inside, handlers, this.options.helloTimeoutMs, log);
+
+    if (warm?.session.idle) {
+      clearTimeout(warm.idleTimer);
+      warm.lastUsed = Date.now();
+      log.debug({ container: warm.id.slice(0, 12) }, "run in a warm container");
+      return warm.session.run(inside, handlers, (session) => this.release(warm, session));
+    }
+
+    await this.makeRoom();
+    const container = await this.create(frame);
+    const link = await this.attach(container, log);
+    const entry: Warm = { id: container.id, session: new RunnerSession(link, this.options.helloTimeoutMs, log), idleTimer: undefined, lastUsed: Date.now() };
+    this.pool.set(key, entry);
+    link.onExit(() => {
+      clearTimeout(entry.idleTimer);
+      if (this.pool.get(key) === entry) this.pool.delete(key);
+    });
+    return entry.session.run(inside, handlers, (session) => this.release(entry, session));
+  }
+
+  /** Ends containers that wait for work (shutdown); running ones end with their runs. */
+  async shutdown(): Promise<void> {
+    for (const warm of this.pool.values()) {
+      clearTimeout(warm.idleTimer);
+      if (warm.session.idle) warm.session.link.stdin.end();
+    }
+  }
+
+  /** A run finished: the container waits `idleMs` for the unit's next run, then exits. */
+  private release(warm: Warm, session: RunnerSession): void {
+    session.finishRun();
+    warm.lastUsed = Date.now();
+    warm.idleTimer = setTimeout(() => {
+      if (warm.session.idle) warm.session.link.stdin.end();
+    }, this.options.idleMs);
+    warm.idleTimer.unref();
+  }
+
+  /** Stops the oldest idle container when the pool is full. */
+  private async makeRoom(): Promise<void> {
+    if (this.pool.size < this.options.maxContainers) return;
+    const idle = [...this.pool.values()].filter((warm) => warm.session.idle).sort((a, b) => a.lastUsed - b.lastUsed)[0];
+    if (!idle) return; // every container is busy: the queue's run cap bounds them
+    clearTimeout(idle.idleTimer);
+    idle.session.link.stdin.end();
   }
 
   /** Starts the image once without mounts and reads its `hello`. */

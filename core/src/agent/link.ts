@@ -30,87 +30,129 @@ export interface RunnerLink {
   alive(): boolean;
 }
 
-/** Waits for `hello`, sends `frame`, relays the run's frames to `handlers`. */
-export function openRun(link: RunnerLink, frame: RunFrame, handlers: RunHandlers, helloTimeoutMs: number, log: Logger): Promise<RunHandle> {
-  return new Promise((resolve, reject) => {
-    // One reader for the runner's whole life: "hello" until the run frame is sent, then "running".
-    let phase: "hello" | "running" | "broken" = "hello";
-    let started = false;
-    const lines = createInterface({ input: link.stdout });
+/**
+ * One runner's life: its `hello`, then runs one after another, each frame routed to
+ * the current run's handlers. A cold runner serves one run; a warm container serves
+ * the next run of its unit as well.
+ */
+export class RunnerSession {
+  hello: HelloFrame | null = null;
+  private current: { runId: string; handlers: RunHandlers } | null = null;
+  private broken = false;
+  private readonly ready: Promise<HelloFrame>;
+  /** Called when the runner exits with no run in progress (a warm container going away). */
+  onIdleExit: () => void = () => {};
 
-    const refuse = (error: Error) => {
-      phase = "broken";
-      clearTimeout(timer);
-      link.kill();
-      reject(error);
-    };
-    const broken = (error: Error) => {
-      phase = "broken";
-      log.warn({ err: error }, "agent runner broke the protocol; killing it");
-      handlers.onProtocolError(error);
-      link.kill();
-    };
-    const timer = setTimeout(() => refuse(errors.agentHelloTimeout(helloTimeoutMs)), helloTimeoutMs);
-
-    lines.on("line", (line) => {
-      if (phase === "broken" || line.trim() === "") return;
-      let parsed: AgentFrame;
-      try {
-        parsed = parseAgentFrame(line);
-      } catch (error) {
-        return phase === "hello" ? refuse(error as Error) : broken(error as Error);
-      }
-
-      if (phase === "hello") {
-        if (parsed.type !== "hello") return refuse(errors.protocolFrame(`expected hello first, got ${parsed.type}`));
-        if (protocolMajor(parsed.protocol) !== protocolMajor(PROTOCOL_VERSION)) return refuse(errors.protocolVersion(parsed.protocol, PROTOCOL_VERSION));
+  constructor(
+    readonly link: RunnerLink,
+    helloTimeoutMs: number,
+    private readonly log: Logger,
+  ) {
+    this.ready = new Promise((resolve, reject) => {
+      const refuse = (error: Error) => {
+        this.broken = true;
         clearTimeout(timer);
-        phase = "running";
-        started = true;
-        link.stdin.write(encodeFrame(frame));
-        resolve(handleOf(link, parsed, frame.run_id));
-        return;
-      }
+        link.kill();
+        reject(error);
+      };
+      const timer = setTimeout(() => refuse(errors.agentHelloTimeout(helloTimeoutMs)), helloTimeoutMs);
 
-      if (parsed.run_id !== frame.run_id) return broken(errors.protocolFrame(`frame for run ${String(parsed.run_id)} during run ${frame.run_id}`));
-      try {
-        handlers.onFrame(parsed);
-      } catch (error) {
-        // A frame the host could not take (say, the store refused it) fails the run.
-        broken(error as Error);
-      }
-    });
+      createInterface({ input: link.stdout }).on("line", (line) => {
+        if (this.broken || line.trim() === "") return;
+        let parsed: AgentFrame;
+        try {
+          parsed = parseAgentFrame(line);
+        } catch (error) {
+          return this.hello === null ? refuse(error as Error) : this.fail(error as Error);
+        }
+        if (this.hello === null) {
+          if (parsed.type !== "hello") return refuse(errors.protocolFrame(`expected hello first, got ${parsed.type}`));
+          if (protocolMajor(parsed.protocol) !== protocolMajor(PROTOCOL_VERSION)) return refuse(errors.protocolVersion(parsed.protocol, PROTOCOL_VERSION));
+          clearTimeout(timer);
+          this.hello = parsed;
+          return resolve(parsed);
+        }
+        this.route(parsed);
+      });
 
-    link.onError((error) => {
-      if (phase === "hello") refuse(error);
-    });
-    link.onExit((code, signal) => {
-      if (phase === "hello") return refuse(errors.agentExited(code, signal, link.stderr()));
-      if (!started) return; // openRun already rejected; the caller knows
-      // Let readline deliver lines still buffered before reporting the exit.
-      setImmediate(() => {
-        const exit: RunExit = { code, signal, stderr: link.stderr() };
-        if (exit.stderr) log.debug({ stderr: exit.stderr }, "agent runner stderr");
-        handlers.onExit(exit);
+      link.onError((error) => {
+        if (this.hello === null) refuse(error);
+      });
+      link.onExit((code, signal) => {
+        if (this.hello === null) return refuse(errors.agentExited(code, signal, link.stderr()));
+        // Let readline deliver lines still buffered before reporting the exit.
+        setImmediate(() => {
+          const run = this.current;
+          this.current = null;
+          if (!run) return this.onIdleExit();
+          const exit: RunExit = { code, signal, stderr: link.stderr() };
+          if (exit.stderr) this.log.debug({ stderr: exit.stderr }, "agent runner stderr");
+          run.handlers.onExit(exit);
+        });
       });
     });
-  });
+    // A refused hello rejects run(); this only keeps it from counting as unhandled.
+    this.ready.catch(() => undefined);
+  }
+
+  /** True when the runner said hello, is alive and serves no run. */
+  get idle(): boolean {
+    return this.hello !== null && this.current === null && !this.broken && this.link.alive();
+  }
+
+  /** Waits for `hello` (once), then sends `frame`; `release` ends the run without ending the runner. */
+  async run(frame: RunFrame, handlers: RunHandlers, release: (session: RunnerSession) => void): Promise<RunHandle> {
+    const hello = await this.ready;
+    this.current = { runId: frame.run_id, handlers };
+    this.link.stdin.write(encodeFrame(frame));
+    const link = this.link;
+    return {
+      pid: link.pid,
+      features: hello.features,
+      stop: (reason) => {
+        if (link.alive() && link.stdin.writable) link.stdin.write(encodeFrame({ type: "stop", run_id: frame.run_id, reason }));
+      },
+      close: () => {
+        if (this.current?.runId === frame.run_id) release(this);
+      },
+      kill: () => {
+        if (link.alive()) link.kill();
+      },
+    };
+  }
+
+  /** Ends the current run as finished while the runner lives on (warm). */
+  finishRun(): void {
+    const run = this.current;
+    this.current = null;
+    run?.handlers.onExit({ code: 0, signal: null, stderr: "" });
+  }
+
+  private route(frame: AgentFrame): void {
+    const run = this.current;
+    if (!run || frame.run_id !== run.runId) return this.fail(errors.protocolFrame(`frame for run ${String(frame.run_id)} during run ${run?.runId ?? "(none)"}`));
+    try {
+      run.handlers.onFrame(frame);
+    } catch (error) {
+      // A frame the host could not take (say, the store refused it) fails the run.
+      this.fail(error as Error);
+    }
+  }
+
+  private fail(error: Error): void {
+    this.broken = true;
+    this.log.warn({ err: error }, "agent runner broke the protocol; killing it");
+    this.current?.handlers.onProtocolError(error);
+    this.link.kill();
+  }
 }
 
-function handleOf(link: RunnerLink, hello: HelloFrame, runId: string): RunHandle {
-  return {
-    pid: link.pid,
-    features: hello.features,
-    stop: (reason) => {
-      if (link.alive() && link.stdin.writable) link.stdin.write(encodeFrame({ type: "stop", run_id: runId, reason }));
-    },
-    close: () => {
-      if (link.stdin.writable) link.stdin.end();
-    },
-    kill: () => {
-      if (link.alive()) link.kill();
-    },
-  };
+/** Waits for `hello`, sends `frame`, relays the run's frames to `handlers`; closing ends the runner. */
+export function openRun(link: RunnerLink, frame: RunFrame, handlers: RunHandlers, helloTimeoutMs: number, log: Logger): Promise<RunHandle> {
+  const session = new RunnerSession(link, helloTimeoutMs, log);
+  return session.run(frame, handlers, () => {
+    if (link.stdin.writable) link.stdin.end();
+  });
 }
 
 /**

@@ -45,6 +45,8 @@ export interface Runner {
   reap(pid: number, runId: string): void;
   /** Removes at start-up whatever runners an earlier host left (containers); optional. */
   cleanup?(): Promise<void>;
+  /** Ends runners kept for later runs (warm containers) at shutdown; optional. */
+  shutdown?(): Promise<void>;
   /** Checks once, at start-up, that the runner starts, speaks this protocol and offers `harness`. */
   check(harness: string, cwd: string): Promise<unknown>;
 }

@@ -48,6 +48,10 @@ export interface Config {
       pidsLimit: number;
       /** Size of the container's writable /tmp. */
       tmpfsMb: number;
+      /** Milliseconds a unit's container waits for its next run before it exits. */
+      idleMs: number;
+      /** Containers alive at once. */
+      maxContainers: number;
     };
     /** A run still going after this many milliseconds is stopped, then killed. */
     timeoutMs: number;
@@ -169,6 +173,8 @@ export const ConfigSchema = {
         cpus: { type: "number", exclusiveMinimum: 0, maximum: 64, default: 1 },
         pidsLimit: integer(32, 256, 65_536),
         tmpfsMb: integer(1, 64, 65_536),
+        idleMs: integer(0, 120_000, 86_400_000),
+        maxContainers: integer(1, 8, 1024),
       }),
       timeoutMs: integer(100, 600_000),
       stopGraceMs: integer(0, 5_000),

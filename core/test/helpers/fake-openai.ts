@@ -67,11 +67,17 @@ export function systemOf(request: FakeRequest): string {
 /** A key tests give the host; it must never reach an agent or a log. */
 export const API_KEY = "sk-test-0123456789abcdef";
 
-/** Plays a model that keeps what it learns in MEMORY.md and greets another chat. */
+/**
+ * Plays a model that keeps what it learns in MEMORY.md: "my name is Ada" writes the
+ * memory file and greets another chat; "What is my name?" reads the file and asks
+ * for its session (an MCP tool) before it answers.
+ */
 export function memoryModel(request: FakeRequest): FakeReply {
-  const last = request.body.messages[request.body.messages.length - 1]!;
-  if (last.role === "tool") return { content: "Nice to meet you, Ada." };
-  if (last.content?.includes("my name is Ada")) {
+  const messages = request.body.messages;
+  const last = messages[messages.length - 1]!;
+  const asked = [...messages].reverse().find((message) => message.role === "user")?.content ?? "";
+  if (asked.includes("my name is Ada")) {
+    if (last.role === "tool") return { content: "Nice to meet you, Ada." };
     return {
       toolCalls: [
         { name: "write_file", arguments: { path: "MEMORY.md", content: "The user's name is Ada." } },
@@ -79,6 +85,7 @@ export function memoryModel(request: FakeRequest): FakeReply {
       ],
     };
   }
-  return { content: systemOf(request).includes("The user's name is Ada.") ? "You are Ada." : "I do not know your name." };
+  if (last.role !== "tool") return { toolCalls: [{ name: "read_file", arguments: { path: "MEMORY.md" } }, { name: "inspect_session", arguments: {} }] };
+  const results = messages.filter((message) => message.role === "tool").map((message) => message.content ?? "");
+  return { content: results.some((result) => result.includes("Ada")) ? "You are Ada." : "I do not know your name." };
 }
-
