@@ -8,10 +8,11 @@ import { fastifyEcho, sqliteInserts } from "./ceilings.mjs";
 import { ingest } from "./ingest.mjs";
 import { latency } from "./latency.mjs";
 import { memory } from "./memory.mjs";
+import { median, runners } from "./runners.mjs";
 import { startup } from "./startup.mjs";
 import { printTable, round } from "./lib/stats.mjs";
 
-const BENCHMARKS = ["ingest", "latency", "memory", "startup"];
+const BENCHMARKS = ["ingest", "latency", "memory", "startup", "runners"];
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const onlyIndex = args.indexOf("--only");
@@ -29,8 +30,8 @@ if (unknown.length > 0) {
 const wanted = (name) => only === null || only.has(name);
 
 const settings = quick
-  ? { seconds: 3, connections: 32, rates: [{ rate: 1, seconds: 3 }, { rate: 100, seconds: 2 }, { rate: 1000, seconds: 2 }], chats: 1000, messages: 10_000, soakMessages: 50_000, soakSteps: 5, warmRuns: 2 }
-  : { seconds: 10, connections: 32, rates: [{ rate: 1, seconds: 10 }, { rate: 100, seconds: 10 }, { rate: 1000, seconds: 10 }], chats: 10_000, messages: 100_000, soakMessages: 1_000_000, soakSteps: 10, warmRuns: 5 };
+  ? { seconds: 3, connections: 32, rates: [{ rate: 1, seconds: 3 }, { rate: 100, seconds: 2 }, { rate: 1000, seconds: 2 }], chats: 1000, messages: 10_000, soakMessages: 50_000, soakSteps: 5, warmRuns: 2, runnerSamples: 3 }
+  : { seconds: 10, connections: 32, rates: [{ rate: 1, seconds: 10 }, { rate: 100, seconds: 10 }, { rate: 1000, seconds: 10 }], chats: 10_000, messages: 100_000, soakMessages: 1_000_000, soakSteps: 10, warmRuns: 5, runnerSamples: 10 };
 
 const figures = {};
 const goals = [];
@@ -104,6 +105,21 @@ if (wanted("startup")) {
     ["existing data folder, median (ms)", figures.startup_warm_ms, "≤ 500"],
   ]);
   goal("start-up ≤ 500 ms", figures.startup_warm_ms <= 500, `${figures.startup_warm_ms} ms`);
+}
+
+if (wanted("runners")) {
+  const result = await runners(settings);
+  Object.assign(figures, {
+    process_first_output_ms: round(median(result.process.cold), 0),
+    docker_cold_first_output_ms: result.docker ? round(median(result.docker.cold), 0) : null,
+    docker_warm_first_output_ms: result.docker ? round(median(result.docker.warm), 0) : null,
+  });
+  printTable("Agent runners: message committed → first agent frame, demo harness (median ms)", [
+    ["runner", "value", "note"],
+    ["process (a child per run)", figures.process_first_output_ms, "the runner's own overhead"],
+    ["docker, cold (a new container)", figures.docker_cold_first_output_ms ?? "not measured", result.dockerError ?? "container create, attach, start, hello"],
+    ["docker, warm (the unit's container)", figures.docker_warm_first_output_ms ?? "not measured", result.dockerError ?? "a run frame to a waiting runner"],
+  ]);
 }
 
 printTable("Goals", [["goal", "measured", "verdict"], ...goals]);

@@ -11,7 +11,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
-import { provisionDocker, stopDocker, type DockerProvisioning } from "./docker-setup.js";
+import { provisionDocker, stopDocker, type DockerProvisioning } from "./docker-setup.mjs";
 
 /** Outcome of provisioning Chromium, read in test files with `inject("browser")`. */
 export type BrowserProvisioning = { ok: true; executablePath: string } | { ok: false; reason: string };

@@ -10,14 +10,15 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export type DockerProvisioning = { ok: true; socket: string; image: string; dir: string } | { ok: false; reason: string };
+/** @typedef {{ ok: true, socket: string, image: string, dir: string } | { ok: false, reason: string }} DockerProvisioning */
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SCRIPT = join(ROOT, "scripts", "provision-docker.sh");
 export const BASE_IMAGE = "arizuko-test-base:latest";
 export const AGENT_IMAGE = "arizuko-agent:test";
 
-function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: Buffer } = {}): string {
+/** @param {string} command @param {string[]} args @param {{ env?: NodeJS.ProcessEnv, input?: Buffer }} [options] @returns {string} */
+function run(command, args, options = {}) {
   const result = spawnSync(command, args, { encoding: "utf8", env: { ...process.env, ...options.env }, input: options.input, maxBuffer: 64 * 1024 * 1024 });
   if (result.error) throw new Error(`${command} could not run: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} exited with ${result.status}: ${(result.stderr || result.stdout).trim().split("\n").slice(-15).join("\n")}`);
@@ -25,15 +26,17 @@ function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv
 }
 
 /** The shared libraries `ldd` lists for `binary`, with the loader. */
-function libraries(binary: string): string[] {
+/** @param {string} binary @returns {string[]} */
+function libraries(binary) {
   return run("ldd", [binary])
     .split("\n")
     .map((line) => /(\/\S+) \(0x/.exec(line)?.[1])
-    .filter((path): path is string => path !== undefined);
+    .filter((path) => path !== undefined);
 }
 
 /** A minimal root file system with this machine's node as /usr/local/bin/node and a uid 1000 user. */
-function buildBase(docker: NodeJS.ProcessEnv): void {
+/** @param {NodeJS.ProcessEnv} docker */
+function buildBase(docker) {
   const root = mkdtempSync(join(tmpdir(), "arizuko-base-"));
   try {
     mkdirSync(join(root, "usr/local/bin"), { recursive: true });
@@ -55,7 +58,8 @@ function buildBase(docker: NodeJS.ProcessEnv): void {
   }
 }
 
-function buildAgent(docker: NodeJS.ProcessEnv): void {
+/** @param {NodeJS.ProcessEnv} docker */
+function buildAgent(docker) {
   const context = mkdtempSync(join(tmpdir(), "arizuko-agent-image-"));
   try {
     run(process.execPath, [join(ROOT, "agent/scripts/stage.mjs"), context]);
@@ -67,7 +71,8 @@ function buildAgent(docker: NodeJS.ProcessEnv): void {
 }
 
 /** Starts the engine in `dir` and builds both images; the failure reason instead of a throw. */
-export function provisionDocker(dir = join(tmpdir(), `arizuko-docker-${process.pid}`)): DockerProvisioning {
+/** @returns {DockerProvisioning} */
+export function provisionDocker(dir = join(tmpdir(), `arizuko-docker-${process.pid}`)) {
   try {
     const socket = run("bash", [SCRIPT, "start", dir]).trim();
     const docker = { DOCKER_HOST: `unix://${socket}` };
@@ -75,11 +80,12 @@ export function provisionDocker(dir = join(tmpdir(), `arizuko-docker-${process.p
     buildAgent(docker);
     return { ok: true, socket, image: AGENT_IMAGE, dir };
   } catch (error) {
-    return { ok: false, reason: (error as Error).message };
+    return { ok: false, reason: error.message };
   }
 }
 
-export function stopDocker(provisioning: DockerProvisioning): void {
+/** @param {DockerProvisioning} provisioning */
+export function stopDocker(provisioning) {
   if (!provisioning.ok) return;
   spawnSync("bash", [SCRIPT, "stop", provisioning.dir]);
   spawnSync("rm", ["-rf", provisioning.dir]);
