@@ -25,7 +25,7 @@ function run(command, args, options = {}) {
   return result.stdout;
 }
 
-/** The shared libraries `ldd` lists for `binary`, with the loader. */
+/** Lists the shared libraries `ldd` reports for `binary`, with the loader. */
 /** @param {string} binary @returns {string[]} */
 function libraries(binary) {
   return run("ldd", [binary])
@@ -34,7 +34,7 @@ function libraries(binary) {
     .filter((path) => path !== undefined);
 }
 
-/** A minimal root file system with this machine's node as /usr/local/bin/node and a uid 1000 user. */
+/** Imports a minimal root file system with this machine's node as /usr/local/bin/node and a uid 1000 user. */
 /** @param {NodeJS.ProcessEnv} docker */
 function buildBase(docker) {
   const root = mkdtempSync(join(tmpdir(), "arizuko-base-"));

@@ -1,6 +1,6 @@
 /**
  * Chat completions through the host's model proxy: HTTP over the run's model socket.
- * The proxy adds the real key; the agent only ever holds the run's token.
+ * The proxy adds the real key; the agent only ever has the run's token.
  */
 import { request } from "node:http";
 import type { RunFrame } from "@arizuko/sdk";
@@ -50,14 +50,14 @@ export function complete(endpoint: ModelEndpoint, body: Record<string, unknown>,
           try {
             parsed = JSON.parse(text);
           } catch {
-            return reject(new ModelError(`the model answered HTTP ${response.statusCode} with a body that is not JSON: ${text.slice(0, 200)}`));
+            return reject(new ModelError(`the model returned HTTP ${response.statusCode} with a body that is not JSON: ${text.slice(0, 200)}`));
           }
           if (response.statusCode !== 200) {
             const message = (parsed as { error?: { message?: string } }).error?.message ?? text.slice(0, 200);
-            return reject(new ModelError(`the model answered HTTP ${response.statusCode}: ${message}`));
+            return reject(new ModelError(`the model returned HTTP ${response.statusCode}: ${message}`));
           }
           const completion = parsed as Completion;
-          if (!Array.isArray(completion.choices) || completion.choices.length === 0) return reject(new ModelError("the model answered without choices"));
+          if (!Array.isArray(completion.choices) || completion.choices.length === 0) return reject(new ModelError("the model returned no choices"));
           resolve(completion);
         });
       },

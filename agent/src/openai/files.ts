@@ -11,7 +11,7 @@ export const MAX_FILE_BYTES = 256 * 1024;
 
 export class FileToolError extends Error {}
 
-/** The absolute path of `path` inside `root`, after every check; the file need not exist. */
+/** Returns the absolute path of `path` inside `root`, after every check; the file need not exist. */
 export function insidePath(root: string, path: string): string {
   if (typeof path !== "string" || path.length === 0 || path.includes("\0")) throw new FileToolError("path must be a non-empty relative path");
   if (isAbsolute(path)) throw new FileToolError(`path ${JSON.stringify(path)} is absolute; give a path relative to the group folder, e.g. memory/notes.md`);

@@ -7,8 +7,8 @@
  * group folder is mounted at /group without its `.arizuko/` (host state), and the
  * unit's run folder at /run/arizuko, where each run's MCP and model sockets are.
  *
- * Containers are warm: after a run the container of a unit waits `idleMs` for the
- * unit's next run, which it gets as a new `run` frame without a cold start; then its
+ * Containers are warm. After a run, a unit's container waits `idleMs` for the unit's
+ * next run and gets it as a new `run` frame, without a cold start. After that wait its
  * stdin is closed and it exits. At most `maxContainers` live at once (the oldest idle
  * one goes first). Containers carry labels naming the instance, group and run, are
  * removed however they end, and start-up removes any an earlier host left behind.
@@ -46,7 +46,7 @@ export interface DockerRunnerOptions {
 }
 
 export const LABEL = { instance: "arizuko.instance", boot: "arizuko.boot", group: "arizuko.group", run: "arizuko.run" } as const;
-/** Where the group folder and the unit's run folder are inside the container. */
+/** Mount points of the group folder and the unit's run folder inside the container. */
 export const GROUP_MOUNT = "/group";
 export const RUN_MOUNT = "/run/arizuko";
 /** Bytes of stderr kept for failure messages. */
@@ -92,7 +92,11 @@ export class DockerRunner implements Runner {
   constructor(private readonly options: DockerRunnerOptions) {
     this.docker = engine(options.host);
     const root = process.getuid?.() === 0;
-    const [uid, gid] = options.user === "auto" ? (root ? [1000, 1000] : [process.getuid!(), process.getgid!()]) : options.user.split(":").map(Number);
+    let ids: number[];
+    if (options.user !== "auto") ids = options.user.split(":").map(Number);
+    else if (root) ids = [1000, 1000];
+    else ids = [process.getuid!(), process.getgid!()];
+    const [uid, gid] = ids;
     if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new ArizukoError("ARZ_ERR_CONFIG_INVALID", `runner.docker.user must be "auto" or uid:gid, got ${JSON.stringify(options.user)}`);
     this.uid = uid!;
     this.gid = gid!;
@@ -137,7 +141,7 @@ export class DockerRunner implements Runner {
     }
   }
 
-  /** A run finished: the container waits `idleMs` for the unit's next run, then exits. */
+  /** Ends a finished run: the container waits `idleMs` for the unit's next run, then exits. */
   private release(warm: Warm, session: RunnerSession): void {
     session.finishRun();
     warm.lastUsed = Date.now();

@@ -13,7 +13,7 @@ import { errors } from "../errors.js";
 import { parseAgentFrame } from "./frames.js";
 import type { RunExit, RunHandle, RunHandlers } from "./runner.js";
 
-/** What a runner started: its streams and the controls behind them. */
+/** A started runner: its streams and the controls behind them. */
 export interface RunnerLink {
   stdin: Writable;
   stdout: Readable;
@@ -95,7 +95,7 @@ export class RunnerSession {
     this.ready.catch(() => undefined);
   }
 
-  /** True when the runner said hello, is alive and serves no run. */
+  /** True when the runner sent its hello, is alive and serves no run. */
   get idle(): boolean {
     return this.hello !== null && this.current === null && !this.broken && this.link.alive();
   }

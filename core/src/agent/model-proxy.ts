@@ -139,7 +139,7 @@ export class ModelProxy {
     await this.forward({ ...parsed, model }, response, log);
   }
 
-  /** Sends the request upstream with the operator's key and streams the answer back. */
+  /** Sends the request upstream with the operator's key and streams the response back. */
   private async forward(body: Record<string, unknown>, response: ServerResponse, log: Logger): Promise<void> {
     const url = `${this.config.baseUrl!.replace(/\/+$/, "")}/chat/completions`;
     const headers: Record<string, string> = { "content-type": "application/json" };
