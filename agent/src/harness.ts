@@ -3,7 +3,7 @@
  * talks to its model, and emits frames. The agent runner picks one by the run frame's
  * `harness.name`.
  */
-import type { AgentFeature, AgentFrame, RunFrame } from "@arizuko/sdk";
+import type { AgentFeature, AgentFrame, RunFrame, SteerFrame } from "@arizuko/sdk";
 
 /** Frames a harness emits; the runner adds `run_id`. */
 export type HarnessFrame =
@@ -15,6 +15,12 @@ export type HarnessFrame =
 export interface HarnessContext {
   frame: RunFrame;
   emit(frame: HarnessFrame): void;
+  /**
+   * Takes the `steer` frames that arrived since the last call: messages sent during the
+   * run. A harness that announces `steer` takes them before its final answer; the host
+   * hands the messages of steers it did not take to the next run.
+   */
+  takeSteers(): SteerFrame[];
   /** Aborted when the host sends `stop` or closes stdin. */
   signal: AbortSignal;
 }

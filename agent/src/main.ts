@@ -4,7 +4,7 @@
  * so it never outlives the host. Diagnostics go to stderr; stdout carries frames only.
  */
 import { createInterface } from "node:readline";
-import { encodeFrame, PROTOCOL_VERSION, type AgentFrame, type RunFrame } from "@arizuko/sdk";
+import { encodeFrame, PROTOCOL_VERSION, type AgentFrame, type RunFrame, type SteerFrame } from "@arizuko/sdk";
 import type { Harness, HarnessFrame } from "./harness.js";
 import { demoHarness } from "./harnesses/demo.js";
 import { openaiHarness } from "./harnesses/openai.js";
@@ -15,7 +15,7 @@ function send(frame: AgentFrame): void {
   process.stdout.write(encodeFrame(frame));
 }
 
-let current: { runId: string; abort: AbortController } | null = null;
+let current: { runId: string; abort: AbortController; steers: SteerFrame[]; taken: number } | null = null;
 
 async function run(frame: RunFrame): Promise<void> {
   const runId = frame.run_id;
@@ -28,14 +28,20 @@ async function run(frame: RunFrame): Promise<void> {
   }
 
   const abort = new AbortController();
-  current = { runId, abort };
+  const run = { runId, abort, steers: [] as SteerFrame[], taken: 0 };
+  current = run;
+  const takeSteers = () => {
+    const steers = run.steers.splice(0);
+    run.taken += steers.length;
+    return steers;
+  };
   const emit = (out: HarnessFrame) => {
     if (!abort.signal.aborted) send({ ...out, run_id: runId } as AgentFrame);
   };
   try {
-    await harness.run({ frame, emit, signal: abort.signal });
+    await harness.run({ frame, emit, signal: abort.signal, takeSteers });
     if (abort.signal.aborted) send({ type: "error", run_id: runId, code: "ARZ_AGENT_STOPPED", message: `stopped: ${String(abort.signal.reason)}` });
-    else send({ type: "done", run_id: runId });
+    else send({ type: "done", run_id: runId, ...(run.taken > 0 && { steered: run.taken }) });
   } catch (error) {
     const message = abort.signal.aborted ? `stopped: ${String(abort.signal.reason)}` : error instanceof Error ? error.message : String(error);
     send({ type: "error", run_id: runId, code: abort.signal.aborted ? "ARZ_AGENT_STOPPED" : "ARZ_AGENT_HARNESS_FAILED", message });
@@ -61,9 +67,12 @@ function onLine(line: string): void {
       return;
     }
     void run(runFrame);
+  } else if (frame.type === "steer") {
+    // Kept for the harness to take; one that never does leaves them to the next run.
+    if (current && current.runId === frame.run_id) current.steers.push(frame as SteerFrame);
   } else if (frame.type === "stop") {
     if (current && current.runId === frame.run_id) current.abort.abort(String(frame.reason ?? "stop"));
-  } else if (frame.type !== "steer") {
+  } else {
     process.stderr.write(`agent: ignoring unknown frame type ${JSON.stringify(frame.type)}\n`);
   }
 }

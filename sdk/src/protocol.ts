@@ -135,6 +135,12 @@ export interface UsageFrame {
 export interface DoneFrame {
   type: "done";
   run_id: string;
+  /**
+   * (1.1) How many `steer` frames of this run the agent took into its answer. The host
+   * returns the messages of later steers (sent as the run was ending) to the queue.
+   * Absent means none.
+   */
+  steered?: number;
 }
 
 /** Agent → host: the run failed; the runner waits for the next `run`. */

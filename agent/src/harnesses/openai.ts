@@ -5,6 +5,9 @@
  * until it answers in text, which becomes the reply. The conversation is kept per
  * session under the group's `sessions/`.
  *
+ * Messages sent during a run arrive as `steer` frames and join the conversation before
+ * the next model call, so the run answers them too.
+ *
  * Options (config `agent.options`): `model` (default the first the host allows),
  * `maxSteps` (model calls per run, default 8), `temperature`.
  */
@@ -61,9 +64,9 @@ async function toolbox(client: McpClient | null, files: FileTool[]): Promise<Too
 
 export const openaiHarness: Harness = {
   name: "openai",
-  features: ["stop", "sessions", "usage"],
+  features: ["stop", "sessions", "usage", "steer"],
 
-  async run({ frame, emit, signal }: HarnessContext): Promise<void> {
+  async run({ frame, emit, signal, takeSteers }: HarnessContext): Promise<void> {
     if (!frame.model) throw new Error("this run has no model: set model.baseUrl and model.models in the arizuko config");
     const options = frame.harness.options;
     const model = typeof options.model === "string" ? options.model : frame.model.models[0];
@@ -81,6 +84,8 @@ export const openaiHarness: Harness = {
       const usage = { input_tokens: 0, output_tokens: 0 };
 
       for (let step = 1; ; step += 1) {
+        // Messages sent during the run join the conversation before each model call.
+        for (const steer of takeSteers()) turn.push({ role: "user", content: steer.prompt });
         const completion = await complete(
           frame.model,
           {
@@ -99,7 +104,12 @@ export const openaiHarness: Harness = {
         turn.push({ role: "assistant", content: message.content ?? null, ...(calls.length > 0 && { tool_calls: calls }) });
         if (calls.length === 0) {
           if (message.content && message.content.trim() !== "") emit({ type: "message", text: message.content });
-          break;
+          // A message that came while the model wrote this answer gets one of its own;
+          // past maxSteps it stays untaken, and the host hands it to the next run.
+          if (step >= maxSteps) break;
+          const late = takeSteers();
+          if (late.length === 0) break;
+          for (const steer of late) turn.push({ role: "user", content: steer.prompt });
         }
         for (const call of calls) turn.push({ role: "tool", tool_call_id: call.id, content: await tools.call(call) });
         if (step >= maxSteps) {

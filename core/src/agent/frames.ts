@@ -43,7 +43,7 @@ const FRAME_SCHEMAS: Record<AgentFrame["type"], JsonSchema> = {
     },
     [],
   ),
-  done: frame("done", {}, []),
+  done: frame("done", { steered: { type: "integer", minimum: 0 } }, []),
   error: frame(
     "error",
     { code: { type: "string", maxLength: 128 }, message: { type: "string", maxLength: 10_000 }, retryable: { type: "boolean" } },

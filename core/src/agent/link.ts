@@ -112,6 +112,9 @@ export class RunnerSession {
       stop: (reason) => {
         if (link.alive() && link.stdin.writable) link.stdin.write(encodeFrame({ type: "stop", run_id: frame.run_id, reason }));
       },
+      steer: (steer) => {
+        if (link.alive() && link.stdin.writable) link.stdin.write(encodeFrame(steer));
+      },
       close: () => {
         if (this.current?.runId === frame.run_id) release(this);
       },

@@ -3,7 +3,7 @@
  * (production) and the process runner (development, CI) speak the same protocol, so
  * the pipeline never knows which one it drives.
  */
-import type { AgentFeature, AgentFrame, RunFrame, StopFrame } from "@arizuko/sdk";
+import type { AgentFeature, AgentFrame, RunFrame, SteerFrame, StopFrame } from "@arizuko/sdk";
 
 export interface RunExit {
   code: number | null;
@@ -27,6 +27,8 @@ export interface RunHandle {
   readonly features: AgentFeature[];
   /** Asks the runner to finish now. */
   stop(reason: StopFrame["reason"]): void;
+  /** Sends more messages into the run (runners that announced `steer`). */
+  steer(frame: SteerFrame): void;
   /** Closes the runner's stdin after a finished run; it exits on its own. */
   close(): void;
   /** Ends the runner at once. */

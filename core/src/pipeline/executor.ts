@@ -28,6 +28,7 @@ import { runIdentity } from "../tools/identity.js";
 import type { Breaker } from "./breaker.js";
 import type { Outbound } from "./outbound.js";
 import { buildPrompt, toBatchMessage } from "./prompt.js";
+import { unitKey } from "./queue.js";
 
 export interface ExecutorConfig {
   timeoutMs: number;
@@ -53,6 +54,8 @@ interface Attempt {
   endpoint: Endpoint | null;
   /** The run's model socket, when a model is configured. */
   model: ModelEndpoint | null;
+  /** Messages sent into the run with `steer` frames, one list per frame, in order. */
+  steers: number[][];
   /** Arms the exit timer once the runner reported done or error. */
   onReported: () => void;
 }
@@ -97,6 +100,30 @@ export class Executor {
       return;
     }
     await this.attempt(unit, messages, 2, first.runId);
+  }
+
+  /**
+   * Sends the unit's pending messages into its live run, when the runner takes `steer`
+   * frames and the run is still going; returns whether it did. The messages are claimed
+   * by the run, and go back to the queue if the agent ends without taking them.
+   */
+  steer(unit: RunUnit): boolean {
+    const attempt = [...this.live.values()].find((candidate) => unitKey(candidate.unit) === unitKey(unit));
+    if (!attempt?.handle?.features.includes("steer") || attempt.reported || attempt.stopReason) return false;
+    const messages = this.store.messages.pendingForUnit(unit, this.config.maxBatch);
+    if (messages.length === 0) return false;
+
+    const seqs = messages.map((message) => message.seq);
+    this.store.transaction(() => {
+      this.store.runs.claimInto(attempt.runId, seqs);
+      this.store.sessions.advance(unit, Math.max(...seqs), Date.now());
+    });
+    attempt.steers.push(seqs);
+    attempt.messages = [...attempt.messages, ...messages];
+    const batch = messages.map(toBatchMessage);
+    attempt.handle.steer({ type: "steer", run_id: attempt.runId, messages: batch, prompt: buildPrompt(batch, []) });
+    this.log.info({ runId: attempt.runId, group: unit.group, chat: unit.chat, messages: seqs }, "messages steered into the running run");
+    return true;
   }
 
   /** Asks the live runs of `chat` (one topic, or all; or every run) to stop; returns how many were asked. */
@@ -150,6 +177,7 @@ export class Executor {
       startedAt: Date.now(),
       endpoint: null,
       model: null,
+      steers: [],
       onReported: () => {},
     };
     this.live.set(runId, attempt);
@@ -283,6 +311,7 @@ export class Executor {
         this.store.runs.setUsage(runId, frame);
         return;
       case "done":
+        this.returnUntaken(attempt, frame.steered ?? 0, log);
         attempt.reported ??= { outcome: "done" };
         attempt.handle?.close();
         attempt.onReported();
@@ -297,6 +326,16 @@ export class Executor {
       case "hello":
         return;
     }
+  }
+
+  /** Returns the messages of steers the agent did not take (it was ending) to the queue. */
+  private returnUntaken(attempt: Attempt, taken: number, log: Logger): void {
+    const untaken = attempt.steers.slice(taken).flat();
+    if (untaken.length === 0) return;
+    attempt.steers = attempt.steers.slice(0, taken);
+    this.store.runs.releaseSeqs(untaken);
+    attempt.messages = attempt.messages.filter((message) => !untaken.includes(message.seq));
+    log.info({ messages: untaken }, "steered messages the agent did not take go to the next run");
   }
 
   private outcome(attempt: Attempt, exit: RunExit): Settled {
@@ -320,6 +359,8 @@ export class Executor {
     const now = Date.now();
 
     this.store.transaction(() => {
+      // A failed run's steered messages form the next run; the retry takes the first batch only.
+      if (outcome !== "done" && outcome !== "stopped") this.store.runs.releaseSeqs(attempt.steers.flat());
       this.store.runs.finish(runId, outcome, error, now);
       if (outcome === "done" || outcome === "stopped") this.store.runs.settleMessages(runId, "done");
       else if (outcome === "abandoned") {

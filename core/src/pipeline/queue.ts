@@ -2,7 +2,8 @@
  * The run queue: one run at a time per (group, chat, topic) unit and at most
  * `maxConcurrentRuns` in all. It is driven by events (a message routed, a run ended, a
  * group resumed), never by a timer: a routed message starts its run in the same tick
- * when there is room. Messages that arrive during a unit's run form its next run.
+ * when there is room. Messages that arrive during a unit's run are steered into it
+ * when its runner takes `steer` frames, else they form its next run.
  */
 import type { RunUnit } from "@arizuko/sdk";
 import type { Logger } from "pino";
@@ -37,7 +38,11 @@ export class RunQueue {
   notify(unit: RunUnit): void {
     if (this.stopped) return;
     const key = unitKey(unit);
-    if (this.active.has(key)) return; // picked up when the current run ends
+    // A running unit takes the messages into its run when the runner can; else they form its next run.
+    if (this.active.has(key)) {
+      this.executor.steer(unit);
+      return;
+    }
     this.waiting.set(key, unit);
     this.schedulePump();
   }

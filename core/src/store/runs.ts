@@ -91,6 +91,10 @@ export class RunStore {
       releaseMessages: db.prepare(
         "UPDATE messages SET state = 'pending', run_id = NULL WHERE run_id = ? AND direction = 'in' AND state = 'running'",
       ),
+      releaseSeqs: db.prepare(
+        `UPDATE messages SET state = 'pending', run_id = NULL
+         WHERE seq IN (SELECT value FROM json_each(?)) AND direction = 'in' AND state = 'running'`,
+      ),
     };
   }
 
@@ -144,6 +148,16 @@ export class RunStore {
   /** Sets the final state of the messages a run took. */
   settleMessages(runId: string, state: "done" | "failed"): void {
     this.statements.settleMessages.run(state, runId);
+  }
+
+  /** Claims more messages for a running run (steering). */
+  claimInto(runId: string, seqs: number[]): void {
+    this.statements.claim.run(runId, JSON.stringify(seqs));
+  }
+
+  /** Returns some of a run's messages to `pending` (steers the agent did not take). */
+  releaseSeqs(seqs: number[]): number {
+    return this.statements.releaseSeqs.run(JSON.stringify(seqs)).changes;
   }
 
   /** Returns a dead run's messages to `pending`, so they run again. */

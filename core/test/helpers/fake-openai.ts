@@ -11,7 +11,7 @@ export interface FakeRequest {
 }
 
 export type FakeReply =
-  | { content: string }
+  | { content: string; delayMs?: number }
   | { toolCalls: Array<{ name: string; arguments: Record<string, unknown> }> }
   | { status: number; error: string };
 
@@ -31,6 +31,17 @@ export class FakeOpenAI {
         const recorded: FakeRequest = { authorization: request.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) };
         this.requests.push(recorded);
         const reply = this.script(recorded, this.requests.length - 1);
+        const delayMs = "delayMs" in reply ? (reply.delayMs ?? 0) : 0;
+        setTimeout(() => this.answer(response, recorded, reply), delayMs);
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", () => resolve()));
+    const address = this.server.address() as { port: number };
+    this.url = `http://127.0.0.1:${address.port}/v1`;
+    return this.url;
+  }
+
+  private answer(response: import("node:http").ServerResponse, recorded: FakeRequest, reply: FakeReply): void {
         response.setHeader("content-type", "application/json");
         if ("status" in reply) {
           response.statusCode = reply.status;
@@ -45,12 +56,6 @@ export class FakeOpenAI {
                 tool_calls: reply.toolCalls.map((call) => ({ id: `call_${++this.calls}`, type: "function", function: { name: call.name, arguments: JSON.stringify(call.arguments) } })),
               };
         response.end(JSON.stringify({ id: `chatcmpl-${this.requests.length}`, object: "chat.completion", model: recorded.body.model, choices: [{ index: 0, message, finish_reason: "stop" }], usage: { prompt_tokens: 11, completion_tokens: 7 } }));
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", () => resolve()));
-    const address = this.server.address() as { port: number };
-    this.url = `http://127.0.0.1:${address.port}/v1`;
-    return this.url;
   }
 
   async stop(): Promise<void> {
