@@ -1,8 +1,9 @@
 /**
- * The Docker engine and images of the docker runner tests: an isolated dockerd
+ * The Docker engine and images of the docker tests: an isolated dockerd
  * (scripts/provision-docker.sh), a base image made from this machine's own `node` and
- * the libraries it links (nothing can be pulled), and the agent image built on it from
- * agent/Dockerfile, the way an operator builds it on a public Node image.
+ * the libraries it links (nothing can be pulled), and on it the agent image
+ * (agent/Dockerfile) and the gateway image (Dockerfile), built the way an operator
+ * builds them on a public Node image.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -10,12 +11,13 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** @typedef {{ ok: true, socket: string, image: string, dir: string } | { ok: false, reason: string }} DockerProvisioning */
+/** @typedef {{ ok: true, socket: string, image: string, gateway: string, dir: string } | { ok: false, reason: string }} DockerProvisioning */
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SCRIPT = join(ROOT, "scripts", "provision-docker.sh");
 export const BASE_IMAGE = "arizuko-test-base:latest";
 export const AGENT_IMAGE = "arizuko-agent:test";
+export const GATEWAY_IMAGE = "arizuko:test";
 
 /** @param {string} command @param {string[]} args @param {{ env?: NodeJS.ProcessEnv, input?: Buffer }} [options] @returns {string} */
 function run(command, args, options = {}) {
@@ -58,27 +60,31 @@ function buildBase(docker) {
   }
 }
 
-/** @param {NodeJS.ProcessEnv} docker */
-function buildAgent(docker) {
-  const context = mkdtempSync(join(tmpdir(), "arizuko-agent-image-"));
+/**
+ * Builds an image from its staged context on the local base, as an operator builds it on
+ * a public Node image.
+ * @param {NodeJS.ProcessEnv} docker @param {"agent" | "gateway"} kind @param {string} tag
+ */
+function buildImage(docker, kind, tag) {
+  const context = mkdtempSync(join(tmpdir(), `arizuko-${kind}-image-`));
   try {
-    run(process.execPath, [join(ROOT, "agent/scripts/stage.mjs"), context]);
+    run(process.execPath, [join(ROOT, "scripts/stage-image.mjs"), kind, context]);
     // The legacy builder: it builds FROM a local image without a registry (BuildKit cannot here).
-    run("docker", ["build", "-q", "--build-arg", `BASE_IMAGE=${BASE_IMAGE}`, "-t", AGENT_IMAGE, context], { env: { ...docker, DOCKER_BUILDKIT: "0" } });
+    run("docker", ["build", "-q", "--build-arg", `BASE_IMAGE=${BASE_IMAGE}`, "-t", tag, context], { env: { ...docker, DOCKER_BUILDKIT: "0" } });
   } finally {
     rmSync(context, { recursive: true, force: true });
   }
 }
 
-/** Starts the engine in `dir` and builds both images; the failure reason instead of a throw. */
 /** @returns {DockerProvisioning} */
 export function provisionDocker(dir = join(tmpdir(), `arizuko-docker-${process.pid}`)) {
   try {
     const socket = run("bash", [SCRIPT, "start", dir]).trim();
     const docker = { DOCKER_HOST: `unix://${socket}` };
     buildBase(docker);
-    buildAgent(docker);
-    return { ok: true, socket, image: AGENT_IMAGE, dir };
+    buildImage(docker, "agent", AGENT_IMAGE);
+    buildImage(docker, "gateway", GATEWAY_IMAGE);
+    return { ok: true, socket, image: AGENT_IMAGE, gateway: GATEWAY_IMAGE, dir };
   } catch (error) {
     return { ok: false, reason: error.message };
   }

@@ -186,6 +186,37 @@ describe("the docker runner", () => {
     }
   });
 
+  it("runs arizuko itself from the gateway image", async () => {
+    if (!provisioning.ok) throw new Error(provisioning.reason);
+    const dir = tempDir("arizuko-gateway-");
+    const { chownSync } = await import("node:fs");
+    chownSync(dir, 1000, 1000);
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const container = await docker.createContainer({
+      Image: provisioning.gateway,
+      Cmd: ["start", "--port", String(port)],
+      HostConfig: { NetworkMode: "host", Binds: [`${dir}:/srv/arizuko`] },
+    });
+    await container.start();
+    try {
+      const health = await waitFor(async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => null);
+        return response?.status === 200 ? response : null;
+      }, { timeoutMs: 30_000, what: "the gateway container to be ready" });
+      expect(health.status).toBe(200);
+      const client = new Client(`http://127.0.0.1:${port}`);
+      await client.get("/");
+      expect((await client.say("g1", "hello from the host")).status).toBe(202);
+      const answered = await waitFor(async () => {
+        const page = await client.request("GET", "/web/chats/g1/messages");
+        return (page.body.messages as Array<{ from_agent: boolean; text: string }>).find((message) => message.from_agent) ?? null;
+      }, { what: "the demo answer" });
+      expect(answered.text).toMatch(/^\[demo\] .* You said: hello from the host$/);
+    } finally {
+      await container.remove({ force: true });
+    }
+  });
+
   it("removes containers an earlier host left behind", async () => {
     const dir = tempDir();
     instance = await startInstance({ dir, config: config() });
@@ -207,7 +238,7 @@ describe("the docker runner", () => {
   it("stops start-up with the build command when the image is missing", async () => {
     if (!provisioning.ok) throw new Error(provisioning.reason);
     await expect(startInstance({ config: { runner: { kind: "docker", docker: { image: "arizuko-agent:missing", host: provisioning.socket } } } })).rejects.toThrow(
-      /agent image arizuko-agent:missing is not available on the Docker engine .*; build it with node agent\/scripts\/stage.mjs DIR && docker build -t arizuko-agent:missing DIR/,
+      /agent image arizuko-agent:missing is not available on the Docker engine .*; build it with node scripts\/stage-image.mjs agent DIR && docker build -t arizuko-agent:missing DIR/,
     );
   });
 });

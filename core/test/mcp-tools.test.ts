@@ -436,7 +436,8 @@ describe("runs side by side", () => {
     ]);
 
     // The two runs overlapped in time, each with its own endpoint.
-    const runs = target.kernel.store.db.prepare("SELECT started_at, ended_at FROM runs ORDER BY started_at").all() as Array<{ started_at: number; ended_at: number }>;
+    const ended = () => target.kernel.store.db.prepare("SELECT started_at, ended_at FROM runs WHERE ended_at IS NOT NULL ORDER BY started_at").all() as Array<{ started_at: number; ended_at: number }>;
+    const runs = await waitFor(() => (ended().length === 2 ? ended() : null), { what: "both runs to end" });
     expect(runs).toHaveLength(2);
     expect(runs[1]!.started_at).toBeLessThan(runs[0]!.ended_at);
     const { readFileSync } = await import("node:fs");

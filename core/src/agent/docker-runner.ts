@@ -167,7 +167,7 @@ export class DockerRunner implements Runner {
     } catch (error) {
       throw new ArizukoError(
         "ARZ_ERR_AGENT_IMAGE",
-        `agent image ${this.options.image} is not available on the Docker engine (${(error as Error).message}); build it with node agent/scripts/stage.mjs DIR && docker build -t ${this.options.image} DIR`,
+        `agent image ${this.options.image} is not available on the Docker engine (${(error as Error).message}); build it with node scripts/stage-image.mjs agent DIR && docker build -t ${this.options.image} DIR`,
       );
     }
     const container = await this.docker.createContainer(this.spec("check", null, []));
