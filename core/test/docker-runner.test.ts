@@ -186,6 +186,41 @@ describe("the docker runner", () => {
     }
   });
 
+  it("fails the batch once when its containers are killed, and stops a run on /stop", async () => {
+    instance = await startInstance({ config: config({ agent: { harness: "demo", options: { delayMs: 20_000 } } }) });
+    const visitor = instance.client();
+    await visitor.say("c1", "work long");
+    stream = await visitor.events("c1");
+    const running = async (except?: string) => {
+      const found = await docker.listContainers({ filters: { label: ["arizuko.group=main"], status: ["running"] } });
+      return found.find((info) => info.Id !== except) ?? null;
+    };
+    const runsOf = () => instance!.kernel.store.db.prepare("SELECT state, error FROM runs ORDER BY started_at").all() as Array<{ state: string; error: string }>;
+    const notices = () => stream!.messages<{ kind: string; text: string }>().filter((message) => message.kind === "notice");
+
+    // Killed from outside, as the kernel's OOM killer would (exit 137): the batch gets its one retry, killed too.
+    const first = await waitFor(() => running(), { what: "the first container" });
+    await docker.getContainer(first.Id).kill();
+    const retry = await waitFor(() => running(first.Id), { what: "the retry's container" });
+    await docker.getContainer(retry.Id).kill();
+    await stream.until(() => notices().length >= 1, 30_000, "the failure notice");
+    await waitFor(() => runsOf().length === 2 && runsOf().every((run) => run.state !== "running"), { what: "both runs to settle" });
+    expect(runsOf()).toEqual([
+      { state: "failed", error: expect.stringMatching(/code 137, signal SIGKILL/) },
+      { state: "failed", error: expect.stringMatching(/code 137, signal SIGKILL/) },
+    ]);
+    expect(notices()).toHaveLength(1);
+
+    // /stop ends a running container's run at once.
+    await visitor.say("c1", "work long again");
+    const third = await waitFor(() => running(retry.Id), { what: "the third container" });
+    await visitor.say("c1", "/stop");
+    await waitFor(() => runsOf().length === 3 && runsOf()[2]!.state === "stopped", { what: "the run to stop" });
+    expect(notices()).toHaveLength(2); // the /stop answer; no failure notice
+    // A stopped run's container is not kept warm: it exits and is removed.
+    await waitFor(async () => (await containersOf(`arizuko.run=${third.Labels["arizuko.run"]}`)).length === 0, { what: "the stopped container to go" });
+  }, 90_000);
+
   it("runs arizuko itself from the gateway image", async () => {
     if (!provisioning.ok) throw new Error(provisioning.reason);
     const dir = tempDir("arizuko-gateway-");

@@ -114,7 +114,7 @@ export class DockerRunner implements Runner {
       model: frame.model && { ...frame.model, socket: `${RUN_MOUNT}/${basename(frame.model.socket)}` },
     };
 
-    if (warm?.session.idle) {
+    if (warm?.session.idle && !warm.session.stopped) {
       clearTimeout(warm.idleTimer);
       warm.lastUsed = Date.now();
       log.debug({ container: warm.id.slice(0, 12) }, "run in a warm container");
@@ -144,6 +144,11 @@ export class DockerRunner implements Runner {
   /** Ends a finished run: the container waits `idleMs` for the unit's next run, then exits. */
   private release(warm: Warm, session: RunnerSession): void {
     session.finishRun();
+    // A run stopped by /stop or its deadline ends its container: the harness was cut short.
+    if (session.stopped) {
+      session.link.stdin.end();
+      return;
+    }
     warm.lastUsed = Date.now();
     warm.idleTimer = setTimeout(() => {
       if (warm.session.idle) warm.session.link.stdin.end();

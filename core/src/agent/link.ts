@@ -42,6 +42,8 @@ export class RunnerSession {
   private readonly ready: Promise<HelloFrame>;
   /** Called when the runner exits with no run in progress (a warm container going away). */
   onIdleExit: () => void = () => {};
+  /** Set once a run of this runner was stopped: a stopped runner is not reused. */
+  stopped = false;
 
   constructor(
     readonly link: RunnerLink,
@@ -110,6 +112,7 @@ export class RunnerSession {
       pid: link.pid,
       features: hello.features,
       stop: (reason) => {
+        this.stopped = true;
         if (link.alive() && link.stdin.writable) link.stdin.write(encodeFrame({ type: "stop", run_id: frame.run_id, reason }));
       },
       steer: (steer) => {
