@@ -27,7 +27,7 @@ function fail(message) {
 }
 
 /**
- * A workspace's production dependencies, itself included, as installed here: each
+ * Lists a workspace's production dependencies, itself included, as installed here: each
  * installed folder and where it goes under app/. A package npm could not hoist sits in
  * a workspace's own node_modules and goes under that package in the image.
  */
