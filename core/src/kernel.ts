@@ -156,6 +156,7 @@ export class Kernel {
       {
         timeoutMs: config.runner.timeoutMs,
         stopGraceMs: config.runner.stopGraceMs,
+        idleTimeoutMs: config.runner.idleTimeoutMs,
         maxBatch: config.queue.maxBatch,
         contextMessages: config.queue.contextMessages,
         harness: { name: config.agent.harness, options: config.agent.options },

@@ -167,6 +167,22 @@ describe("failed runs", () => {
     expect(runs).toEqual([{ state: "timed_out" }, { state: "done" }]);
   });
 
+  it("stops a run that goes silent for its idle timeout", async () => {
+    instance = await startInstance({ config: scripted({ timeoutMs: 30_000, idleTimeoutMs: 800, stopGraceMs: 300 }) });
+    const visitor = instance.client();
+    const started = Date.now();
+    await visitor.say("c1", "hang");
+    await waitFor(() => states(instance!, "c1").hang === "failed", { what: "the hung run to be stopped" });
+    expect(Date.now() - started).toBeLessThan(10_000);
+
+    const run = instance.kernel.store.db.prepare("SELECT state, error FROM runs").get();
+    expect(run).toEqual({ state: "timed_out", error: "stopped after 800 ms without output" });
+    const history = await visitor.get("/web/chats/c1/messages");
+    expect((history.body.messages as WebMessage[]).filter((m) => m.kind === "notice").map((m) => m.text)).toEqual([
+      "Sorry, the agent stopped responding: the run was stopped after 1 s without any output. Please try again.",
+    ]);
+  });
+
   // B14, variant: the runner dies (exit 137) instead of timing out.
   it("retries a crashed batch alone, then runs the follow-up", async () => {
     instance = await startInstance({ config: scripted() });

@@ -57,6 +57,8 @@ export interface Config {
     timeoutMs: number;
     /** Milliseconds between `stop` and killing the runner. */
     stopGraceMs: number;
+    /** A run that sends no frame for this many milliseconds is stopped as hung; 0 never. */
+    idleTimeoutMs: number;
     /** Milliseconds the runner has to send `hello` after it starts. */
     helloTimeoutMs: number;
   };
@@ -178,6 +180,7 @@ export const ConfigSchema = {
       }),
       timeoutMs: integer(100, 600_000),
       stopGraceMs: integer(0, 5_000),
+      idleTimeoutMs: integer(0, 300_000, 3_600_000),
       helloTimeoutMs: integer(100, 15_000),
     }),
     agent: section({

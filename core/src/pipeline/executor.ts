@@ -33,6 +33,8 @@ import { unitKey } from "./queue.js";
 export interface ExecutorConfig {
   timeoutMs: number;
   stopGraceMs: number;
+  /** Stops a run that sends no frame for this long; 0 never. */
+  idleTimeoutMs?: number;
   maxBatch: number;
   contextMessages: number;
   harness: { name: string; options: Record<string, unknown> };
@@ -46,6 +48,8 @@ interface Attempt {
   handle: RunHandle | null;
   /** Reason the host sent `stop`, if it did. */
   stopReason: StopFrame["reason"] | null;
+  /** The stop came because the runner sent nothing for `idleTimeoutMs`. */
+  idle: boolean;
   /** Outcome the runner itself reported: `done`, or an error (`retryable: false` when a retry cannot help). */
   reported: { outcome: "done" } | { outcome: "failed"; error: string; retryable?: boolean } | null;
   delivered: number;
@@ -66,6 +70,8 @@ interface Settled {
 }
 
 const NOTICE_FAILED = "Sorry, something went wrong and I could not answer that. Please try again.";
+const noticeIdle = (ms: number) =>
+  `Sorry, the agent stopped responding: the run was stopped after ${Math.round(ms / 1000)} s without any output. Please try again.`;
 const noticeTimedOut = (ms: number) =>
   `Sorry, that took too long: the run was stopped after ${Math.round(ms / 1000)} s. Please try again, perhaps with a smaller request.`;
 
@@ -172,6 +178,7 @@ export class Executor {
       messages,
       handle: null,
       stopReason: null,
+      idle: false,
       reported: null,
       delivered: 0,
       startedAt: Date.now(),
@@ -254,6 +261,22 @@ export class Executor {
         graceTimer = setTimeout(() => attempt.handle?.kill(), this.config.stopGraceMs);
       }, frame.deadline_ms);
 
+      // A runner that goes silent for idleTimeoutMs is hung: it is stopped like one past its deadline.
+      const idleMs = this.config.idleTimeoutMs ?? 0;
+      let idleTimer: NodeJS.Timeout | undefined;
+      const armIdle = () => {
+        clearTimeout(idleTimer);
+        if (idleMs <= 0 || attempt.reported || attempt.stopReason) return;
+        idleTimer = setTimeout(() => {
+          log.warn({ idleTimeoutMs: idleMs }, "run sent nothing for its idle timeout; stopping it");
+          attempt.stopReason = "deadline";
+          attempt.idle = true;
+          attempt.handle?.stop("deadline");
+          graceTimer = setTimeout(() => attempt.handle?.kill(), this.config.stopGraceMs);
+        }, idleMs);
+      };
+      armIdle();
+
       // After done or error the runner should exit once its stdin closes; one that does
       // not is killed after the grace period.
       attempt.onReported = () => {
@@ -264,12 +287,16 @@ export class Executor {
       const finish = (exit: RunExit) => {
         clearTimeout(deadline);
         clearTimeout(graceTimer);
+        clearTimeout(idleTimer);
         resolve(this.outcome(attempt, exit));
       };
 
       this.runner
         .start(frame, {
-          onFrame: (agentFrame) => this.onFrame(attempt, agentFrame, log),
+          onFrame: (agentFrame) => {
+            armIdle();
+            this.onFrame(attempt, agentFrame, log);
+          },
           onProtocolError: (error) => {
             attempt.reported ??= { outcome: "failed", error: error.message };
           },
@@ -284,6 +311,7 @@ export class Executor {
         })
         .catch((error: unknown) => {
           clearTimeout(deadline);
+          clearTimeout(idleTimer);
           reject(error);
         });
     });
@@ -341,7 +369,8 @@ export class Executor {
   private outcome(attempt: Attempt, exit: RunExit): Settled {
     // `reported` before `stopReason`: a run that finished just as it was stopped is finished.
     if (attempt.stopReason === "deadline" && attempt.reported?.outcome !== "done") {
-      return { outcome: "timed_out", error: `stopped after ${this.config.timeoutMs} ms` };
+      const error = attempt.idle ? `stopped after ${this.config.idleTimeoutMs} ms without output` : `stopped after ${this.config.timeoutMs} ms`;
+      return { outcome: "timed_out", error };
     }
     if (attempt.stopReason === "user") return { outcome: "stopped", error: null };
     if (attempt.stopReason === "shutdown" && attempt.reported?.outcome !== "done") return { outcome: "abandoned", error: "host shut down" };
@@ -379,7 +408,7 @@ export class Executor {
 
     const lastMessage = attempt.messages[attempt.messages.length - 1]!;
     if (outcome === "timed_out" || (outcome === "failed" && !retry)) {
-      const text = outcome === "timed_out" ? noticeTimedOut(this.config.timeoutMs) : NOTICE_FAILED;
+      const text = outcome !== "timed_out" ? NOTICE_FAILED : attempt.idle ? noticeIdle(this.config.idleTimeoutMs ?? 0) : noticeTimedOut(this.config.timeoutMs);
       this.outbound.notice({ chat: unit.chat, topic: lastMessage.topic, routeTopic: unit.topic, text, group: unit.group, replyTo: platformMessageOf(lastMessage.platformId) });
     }
 
