@@ -3,10 +3,12 @@
 # Run it with its data in a volume and the port published on loopback only, since the
 # web chat has no sign-in yet:
 #   docker run -v arizuko-data:/srv/arizuko/data -p 127.0.0.1:8080:8080 arizuko
-# To run agents in containers from it, mount the engine's socket and set runner.kind: docker.
+# arizuko.yaml is read from /srv/arizuko. To run agents in containers from it, see
+# docs/agents.md ("arizuko in a container").
 ARG BASE_IMAGE=node:20-bookworm-slim
 FROM ${BASE_IMAGE}
 COPY app/ /opt/arizuko/
+COPY --chown=1000:1000 data/ /srv/arizuko/data/
 ENV NODE_ENV=production
 WORKDIR /srv/arizuko
 USER 1000:1000

@@ -9,7 +9,7 @@
 // Usage: node scripts/stage-image.mjs agent|gateway DIR
 // Then:  docker build -t arizuko-agent DIR        (BASE_IMAGE defaults to node:20-bookworm-slim)
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -69,6 +69,10 @@ mkdirSync(join(dir, "app"), { recursive: true });
 cpSync(image.dockerfile, join(dir, "Dockerfile"));
 for (const { from, to } of dependencyFolders(image.workspace)) copyPackage(join(ROOT, from), join(dir, "app", to));
 if (kind === "gateway") {
+  // The data folder exists in the image owned by the gateway's user, so a new named volume
+  // mounted there starts out writable.
+  mkdirSync(join(dir, "data"));
+  writeFileSync(join(dir, "data", ".keep"), "");
   // What `npm pack` would bundle into @arizuko/core: the core migrations and the group template.
   const core = join(dir, "app", "node_modules", "@arizuko", "core");
   const outsideBuilds = (source) => !/[\\/](dist|node_modules)([\\/]|$)/.test(source.slice(ROOT.length));

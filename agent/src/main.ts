@@ -44,7 +44,14 @@ async function run(frame: RunFrame): Promise<void> {
     else send({ type: "done", run_id: runId, ...(run.taken > 0 && { steered: run.taken }) });
   } catch (error) {
     const message = abort.signal.aborted ? `stopped: ${String(abort.signal.reason)}` : error instanceof Error ? error.message : String(error);
-    send({ type: "error", run_id: runId, code: abort.signal.aborted ? "ARZ_AGENT_STOPPED" : "ARZ_AGENT_HARNESS_FAILED", message });
+    const retryable = (error as { retryable?: unknown }).retryable;
+    send({
+      type: "error",
+      run_id: runId,
+      code: abort.signal.aborted ? "ARZ_AGENT_STOPPED" : "ARZ_AGENT_HARNESS_FAILED",
+      message,
+      ...(retryable === false && !abort.signal.aborted && { retryable: false }),
+    });
   } finally {
     current = null;
   }

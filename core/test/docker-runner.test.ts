@@ -118,7 +118,10 @@ describe("the docker runner", () => {
     const fake = new FakeOpenAI(memoryModel);
     const baseUrl = await fake.start();
     try {
-      instance = await startInstance({ config: config({ agent: { harness: "openai" }, model: { baseUrl, apiKey: API_KEY, models: ["local-small"] } }) });
+      // A short grace period: a warm container must outlive it between turns.
+      instance = await startInstance({
+        config: { runner: { kind: "docker", timeoutMs: 30_000, stopGraceMs: 300, docker: dockerConfig() }, agent: { harness: "openai" }, model: { baseUrl, apiKey: API_KEY, models: ["local-small"] } },
+      });
       const visitor = instance.client();
       const envs: string[][] = [];
       const ids = new Set<string>();
@@ -138,6 +141,7 @@ describe("the docker runner", () => {
       expect(answers()[0]!.text).toBe("Nice to meet you, Ada.");
 
       instance.kernel.runs.resetSession("web:local/c1", "");
+      await new Promise((resolve) => setTimeout(resolve, 1000));
       await visitor.say("c1", "What is my name?");
       await stream.until(() => answers().length === 2, 60_000, "the second answer");
       clearInterval(watcher);
@@ -223,14 +227,13 @@ describe("the docker runner", () => {
 
   it("runs arizuko itself from the gateway image", async () => {
     if (!provisioning.ok) throw new Error(provisioning.reason);
-    const dir = tempDir("arizuko-gateway-");
-    const { chownSync } = await import("node:fs");
-    chownSync(dir, 1000, 1000);
+    // A new named volume for the data, as docs/agents.md shows: it must start out writable.
+    const volume = `arizuko-test-${Date.now()}`;
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const container = await docker.createContainer({
       Image: provisioning.gateway,
       Cmd: ["start", "--port", String(port)],
-      HostConfig: { NetworkMode: "host", Binds: [`${dir}:/srv/arizuko`] },
+      HostConfig: { NetworkMode: "host", Binds: [`${volume}:/srv/arizuko/data`] },
     });
     await container.start();
     try {
@@ -249,6 +252,7 @@ describe("the docker runner", () => {
       expect(answered.text).toMatch(/^\[demo\] .* You said: hello from the host$/);
     } finally {
       await container.remove({ force: true });
+      await docker.getVolume(volume).remove().catch(() => undefined);
     }
   });
 
@@ -270,9 +274,16 @@ describe("the docker runner", () => {
     await docker.getContainer(foreign[0]!.Id).remove({ force: true });
   });
 
+  it("names the setting when the engine cannot be reached", async () => {
+    await expect(startInstance({ config: { runner: { kind: "docker", docker: { image: "arizuko-agent:test", host: "/tmp/arizuko-no-engine.sock" } } } })).rejects.toThrow(
+      /cannot reach the Docker engine at \/tmp\/arizuko-no-engine.sock \(.*ENOENT.*\); check runner.docker.host \(a socket path or unix:\/\/path\)/,
+    );
+  });
+
   it("stops start-up with the build command when the image is missing", async () => {
     if (!provisioning.ok) throw new Error(provisioning.reason);
-    await expect(startInstance({ config: { runner: { kind: "docker", docker: { image: "arizuko-agent:missing", host: provisioning.socket } } } })).rejects.toThrow(
+    // DOCKER_HOST's unix:// form works in runner.docker.host too.
+    await expect(startInstance({ config: { runner: { kind: "docker", docker: { image: "arizuko-agent:missing", host: `unix://${provisioning.socket}` } } } })).rejects.toThrow(
       /agent image arizuko-agent:missing is not available on the Docker engine .*; build it with node scripts\/stage-image.mjs agent DIR && docker build -t arizuko-agent:missing DIR/,
     );
   });

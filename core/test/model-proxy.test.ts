@@ -78,6 +78,23 @@ describe("the openai harness through the model proxy", () => {
     expect(JSON.parse(usage.usage)).toMatchObject({ input_tokens: 22, output_tokens: 14, model: "local-small" });
   });
 
+  it("keeps the key out of an upstream error, and does not retry it", async () => {
+    fake = new FakeOpenAI(() => ({ status: 401, error: `Incorrect API key provided: ${API_KEY}` }));
+    const baseUrl = await fake.start();
+    instance = await startInstance({ config: { agent: { harness: "openai" }, model: { baseUrl, apiKey: API_KEY, models: ["local-small"] } } });
+    const visitor = instance.client();
+    await visitor.say("c1", "hello");
+    const runs = () => instance!.kernel.store.db.prepare("SELECT state, error FROM runs").all() as Array<{ state: string; error: string }>;
+    const { waitFor } = await import("./helpers/wait.js");
+    await waitFor(() => runs().length === 1 && runs()[0]!.state === "failed", { what: "the failed run" });
+
+    expect(runs()).toEqual([{ state: "failed", error: "ARZ_AGENT_HARNESS_FAILED: the model returned HTTP 401: Incorrect API key provided: [redacted]" }]);
+    expect(fake.requests).toHaveLength(1);
+    expect(readFileSync(join(instance.dir, "arizuko.log"), "utf8")).not.toContain(API_KEY);
+    const everything = instance.kernel.store.db.prepare("SELECT group_concat(coalesce(text, '') || coalesce(error, ''), ' ') AS all_text FROM (SELECT text, NULL AS error FROM messages UNION ALL SELECT NULL, error FROM runs)").get() as { all_text: string };
+    expect(everything.all_text).not.toContain(API_KEY);
+  });
+
   it("refuses a wrong token, another model and another path", async () => {
     fake = new FakeOpenAI(() => ({ content: "ok" }));
     const baseUrl = await fake.start();

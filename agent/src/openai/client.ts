@@ -26,7 +26,15 @@ export interface Completion {
   model?: string;
 }
 
-export class ModelError extends Error {}
+/** A failed model call; `retryable` is false when calling again cannot help (a 4xx but 429). */
+export class ModelError extends Error {
+  constructor(
+    message: string,
+    readonly retryable = true,
+  ) {
+    super(message);
+  }
+}
 
 /** POSTs one chat completion request; rejects with the proxy's or model's error message. */
 export function complete(endpoint: ModelEndpoint, body: Record<string, unknown>, signal: AbortSignal): Promise<Completion> {
@@ -54,7 +62,8 @@ export function complete(endpoint: ModelEndpoint, body: Record<string, unknown>,
           }
           if (response.statusCode !== 200) {
             const message = (parsed as { error?: { message?: string } }).error?.message ?? text.slice(0, 200);
-            return reject(new ModelError(`the model returned HTTP ${response.statusCode}: ${message}`));
+            const status = response.statusCode ?? 0;
+            return reject(new ModelError(`the model returned HTTP ${status}: ${message}`, !(status >= 400 && status < 500 && status !== 429)));
           }
           const completion = parsed as Completion;
           if (!Array.isArray(completion.choices) || completion.choices.length === 0) return reject(new ModelError("the model returned no choices"));

@@ -52,11 +52,11 @@ export const RUN_MOUNT = "/run/arizuko";
 /** Bytes of stderr kept for failure messages. */
 const STDERR_TAIL = 4096;
 
-function engine(host: string | null): Docker {
-  if (host) return new Docker({ socketPath: host });
-  const fromEnv = process.env.DOCKER_HOST;
-  if (fromEnv?.startsWith("unix://")) return new Docker({ socketPath: fromEnv.slice("unix://".length) });
-  return new Docker({ socketPath: "/var/run/docker.sock" });
+/** The engine's socket path: the setting (a path or `unix://path`), else DOCKER_HOST, else the usual one. */
+export function engineSocket(host: string | null): string {
+  const given = host ?? (process.env.DOCKER_HOST?.startsWith("unix://") ? process.env.DOCKER_HOST : null);
+  if (given === null) return "/var/run/docker.sock";
+  return given.startsWith("unix://") ? given.slice("unix://".length) : given;
 }
 
 /** Gives `path` and everything under it (but `.arizuko/`) to `uid`, so the agent can write its memory. */
@@ -82,6 +82,7 @@ interface Warm {
 export class DockerRunner implements Runner {
   readonly name = "docker";
   private readonly docker: Docker;
+  private readonly socket: string;
   private readonly uid: number;
   private readonly gid: number;
   /** This host process: its own containers (the start-up check) are not orphans. */
@@ -90,7 +91,8 @@ export class DockerRunner implements Runner {
   private readonly pool = new Map<string, Warm>();
 
   constructor(private readonly options: DockerRunnerOptions) {
-    this.docker = engine(options.host);
+    this.socket = engineSocket(options.host);
+    this.docker = new Docker({ socketPath: this.socket });
     const root = process.getuid?.() === 0;
     let ids: number[];
     if (options.user !== "auto") ids = options.user.split(":").map(Number);
@@ -167,6 +169,9 @@ export class DockerRunner implements Runner {
 
   /** Starts the image once without mounts and reads its `hello`. */
   async check(harness: string): Promise<HelloFrame> {
+    await this.docker.ping().catch((error: Error) => {
+      throw this.unreachable(error);
+    });
     try {
       await this.docker.getImage(this.options.image).inspect();
     } catch (error) {
@@ -187,7 +192,16 @@ export class DockerRunner implements Runner {
 
   /** Removes every container of this instance that an earlier host process started. */
   async cleanup(): Promise<void> {
-    await this.removeWhere(`${LABEL.instance}=${this.options.instance}`);
+    await this.removeWhere(`${LABEL.instance}=${this.options.instance}`).catch((error: Error) => {
+      throw error instanceof ArizukoError ? error : this.unreachable(error);
+    });
+  }
+
+  private unreachable(error: Error): ArizukoError {
+    return new ArizukoError(
+      "ARZ_ERR_DOCKER_ENGINE",
+      `cannot reach the Docker engine at ${this.socket} (${error.message}); check runner.docker.host (a socket path or unix://path) and that arizuko's user may use the socket (e.g. is in its group)`,
+    );
   }
 
   private async removeWhere(label: string): Promise<void> {

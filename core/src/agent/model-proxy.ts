@@ -147,6 +147,13 @@ export class ModelProxy {
     const started = Date.now();
     const upstream = await fetch(url, { method: "POST", headers, body: JSON.stringify(body), signal: AbortSignal.timeout(this.config.timeoutMs) });
     response.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
+    if (!upstream.ok) {
+      // Some endpoints repeat the key in an error ("Incorrect API key provided: sk-…"): it must not reach the agent.
+      const text = await upstream.text();
+      response.end(this.config.apiKey ? text.replaceAll(this.config.apiKey, "[redacted]") : text);
+      log.warn({ model: body.model, status: upstream.status, durationMs: Date.now() - started }, "model call failed upstream");
+      return;
+    }
     if (upstream.body) {
       for await (const chunk of upstream.body as unknown as AsyncIterable<Uint8Array>) response.write(chunk);
     }

@@ -278,13 +278,17 @@ export class Executor {
       armIdle();
 
       // After done or error the runner should exit once its stdin closes; one that does
-      // not is killed after the grace period.
+      // not is killed after the grace period. A warm runner settles the run at close(),
+      // before this: it lives on for the next run and must not be killed.
+      let finished = false;
       attempt.onReported = () => {
         clearTimeout(graceTimer);
+        if (finished) return;
         graceTimer = setTimeout(() => attempt.handle?.kill(), this.config.stopGraceMs);
       };
 
       const finish = (exit: RunExit) => {
+        finished = true;
         clearTimeout(deadline);
         clearTimeout(graceTimer);
         clearTimeout(idleTimer);
