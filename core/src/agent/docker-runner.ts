@@ -268,6 +268,8 @@ export class DockerRunner implements Runner {
   /** Attaches to the container's streams, starts it, and removes it once it exits. */
   private async attach(container: Docker.Container, log: Logger): Promise<RunnerLink> {
     const stream = await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
+    // A write to a container that just ended must not become an unhandled error of the host.
+    stream.on("error", (error: Error) => log.debug({ err: error }, "container stream closed"));
     const stdout = new PassThrough();
     const stderrStream = new PassThrough();
     this.docker.modem.demuxStream(stream, stdout, stderrStream);
