@@ -190,6 +190,32 @@ describe("the docker runner", () => {
     }
   });
 
+  it("steers a follow-up into the agent running in a container", async () => {
+    const fake = new FakeOpenAI((request) => {
+      const users = request.body.messages.filter((message) => message.role === "user").map((message) => message.content ?? "");
+      if (users.some((text) => text.includes("also check pricing"))) return { content: "Pricing checked too." };
+      return { content: "Crawled the site.", delayMs: 1500 };
+    });
+    const baseUrl = await fake.start();
+    try {
+      instance = await startInstance({ config: config({ agent: { harness: "openai" }, model: { baseUrl, models: ["local-small"] } }) });
+      const visitor = instance.client();
+      await visitor.say("c1", "please crawl the site");
+      stream = await visitor.events("c1");
+      await waitFor(() => fake.requests.length === 1, { timeoutMs: 30_000, what: "the first model call" });
+      await visitor.say("c1", "also check pricing");
+
+      const replies = () => stream!.messages<{ from_agent: boolean; text: string }>().filter((message) => message.from_agent).map((message) => message.text);
+      await stream.until(() => replies().length >= 2, 30_000, "both answers");
+      expect(replies()).toEqual(["Crawled the site.", "Pricing checked too."]);
+      const runs = () => instance!.kernel.store.db.prepare("SELECT state FROM runs").all() as Array<{ state: string }>;
+      await waitFor(() => runs().every((run) => run.state === "done"), { what: "the run to settle" });
+      expect(runs()).toEqual([{ state: "done" }]);
+    } finally {
+      await fake.stop();
+    }
+  });
+
   it("fails the batch once when its containers are killed, and stops a run on /stop", async () => {
     instance = await startInstance({ config: config({ agent: { harness: "demo", options: { delayMs: 20_000 } } }) });
     const visitor = instance.client();
