@@ -20,30 +20,18 @@ import { PassThrough } from "node:stream";
 import Docker from "dockerode";
 import type { HelloFrame, RunFrame } from "@arizuko/sdk";
 import type { Logger } from "pino";
+import type { Config } from "../config/schema.js";
 import { ArizukoError } from "../errors.js";
 import { readHello, RunnerSession, type RunnerLink } from "./link.js";
 import type { RunHandle, RunHandlers, Runner } from "./runner.js";
 
-export interface DockerRunnerOptions {
-  image: string;
-  /** The engine's socket; null uses DOCKER_HOST or /var/run/docker.sock. */
-  host: string | null;
-  /** `uid:gid` inside the container; `auto` is 1000:1000 when the host runs as root, else the host's own ids. */
-  user: string;
-  memoryMb: number;
-  cpus: number;
-  /** Counts threads too: Node needs a few dozen. */
-  pidsLimit: number;
-  tmpfsMb: number;
-  /** Milliseconds a container waits after a run for its unit's next run. */
-  idleMs: number;
-  /** Containers alive at once; the oldest idle one is stopped to make room. */
-  maxContainers: number;
+/** The `runner.docker` settings (see the config schema), and what the kernel adds. */
+export type DockerRunnerOptions = Config["runner"]["docker"] & {
   helloTimeoutMs: number;
   /** Labels the containers of this instance, so orphans of another instance are left alone. */
   instance: string;
   log: Logger;
-}
+};
 
 export const LABEL = { instance: "arizuko.instance", boot: "arizuko.boot", group: "arizuko.group", run: "arizuko.run" } as const;
 /** Mount points of the group folder and the unit's run folder inside the container. */
