@@ -28,6 +28,11 @@ export function folderProblem(folder: string): string | null {
   return null;
 }
 
+/** Tells whether `folder` is `root` or below it (a `{sender}` target segment counts as below). */
+export function inSubtree(root: string, folder: string): boolean {
+  return folder === root || folder.startsWith(`${root}/`);
+}
+
 /** The parent folder of `acme/support` is `acme`; a top-level folder has none. */
 export function parentFolder(folder: string): string | null {
   const slash = folder.lastIndexOf("/");

@@ -17,7 +17,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RunFrame } from "@arizuko/sdk";
 import type { Harness, HarnessContext } from "../harness.js";
-import { connectTools } from "../mcp/client.js";
+import { connectTools, resultText } from "../mcp/client.js";
 
 export const DEMO_MARK = "[demo]";
 const NO_PERSONA = "(this group has no PERSONA.md)";
@@ -61,11 +61,6 @@ export function toolLines(texts: string[]): string[] {
     .filter((line) => line === "tools" || /^call [a-z][a-z0-9_]*( |$)/.test(line));
 }
 
-function resultText(result: Record<string, unknown>): string {
-  const content = Array.isArray(result.content) ? (result.content as Array<{ type?: string; text?: string }>) : [];
-  return content.map((part) => (part.type === "text" ? part.text : `(${part.type})`)).join(" ");
-}
-
 /** Runs the tool lines against the run's MCP socket; one result line each. */
 async function runTools(frame: RunFrame, lines: string[]): Promise<string[]> {
   if (!frame.mcp) return [`${DEMO_MARK} no tools: the host serves none to this run`];
@@ -88,7 +83,7 @@ async function runTools(frame: RunFrame, lines: string[]): Promise<string[]> {
       }
       const result = await client.callTool({ name: name!, arguments: args });
       // A failed call's text already says so ("send denied: …", "send failed: …").
-      results.push(`${DEMO_MARK} ${name}: ${resultText(result)}`);
+      results.push(`${DEMO_MARK} ${name}: ${resultText(result, " ")}`);
     }
     return results;
   } finally {

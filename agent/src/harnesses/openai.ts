@@ -13,7 +13,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Harness, HarnessContext } from "../harness.js";
-import { connectTools } from "../mcp/client.js";
+import { connectTools, resultText } from "../mcp/client.js";
 import { complete, type ChatMessage, type ToolCall } from "../openai/client.js";
 import { fileTools, type FileTool } from "../openai/files.js";
 import { loadSession, saveSession, type Turn } from "../openai/session.js";
@@ -24,11 +24,6 @@ type McpClient = Awaited<ReturnType<typeof connectTools>>;
 interface Toolbox {
   definitions: Array<{ type: "function"; function: { name: string; description: string; parameters: Record<string, unknown> } }>;
   call(call: ToolCall): Promise<string>;
-}
-
-function resultText(result: Record<string, unknown>): string {
-  const content = Array.isArray(result.content) ? (result.content as Array<{ type?: string; text?: string }>) : [];
-  return content.map((part) => (part.type === "text" ? part.text : `(${part.type})`)).join("\n");
 }
 
 async function toolbox(client: McpClient | null, files: FileTool[]): Promise<Toolbox> {

@@ -20,6 +20,12 @@ function open(path: string): Promise<import("node:net").Socket> {
   });
 }
 
+/** Returns a tool result's content as text, one line per part; parts that are not text show their type. */
+export function resultText(result: Record<string, unknown>, separator = "\n"): string {
+  const content = Array.isArray(result.content) ? (result.content as Array<{ type?: string; text?: string }>) : [];
+  return content.map((part) => (part.type === "text" ? part.text : `(${part.type})`)).join(separator);
+}
+
 /** Resolves with a connected client; rejects when the socket is gone or the token is refused. */
 export async function connectTools(endpoint: ToolEndpoint, clientName = "arizuko-agent"): Promise<Client> {
   const socket = await open(endpoint.socket);

@@ -1,2 +1,2 @@
 export { SocketTransport, MAX_MESSAGE_BYTES } from "./socket-transport.js";
-export { connectTools, type ToolEndpoint } from "./client.js";
+export { connectTools, resultText, type ToolEndpoint } from "./client.js";

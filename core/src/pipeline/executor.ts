@@ -412,7 +412,8 @@ export class Executor {
 
     const lastMessage = attempt.messages[attempt.messages.length - 1]!;
     if (outcome === "timed_out" || (outcome === "failed" && !retry)) {
-      const text = outcome !== "timed_out" ? NOTICE_FAILED : attempt.idle ? noticeIdle(this.config.idleTimeoutMs ?? 0) : noticeTimedOut(this.config.timeoutMs);
+      let text = NOTICE_FAILED;
+      if (outcome === "timed_out") text = attempt.idle ? noticeIdle(this.config.idleTimeoutMs ?? 0) : noticeTimedOut(this.config.timeoutMs);
       this.outbound.notice({ chat: unit.chat, topic: lastMessage.topic, routeTopic: unit.topic, text, group: unit.group, replyTo: platformMessageOf(lastMessage.platformId) });
     }
 

@@ -3,7 +3,7 @@
  * the first whose match holds and whose expanded target group exists wins.
  */
 import type { Database } from "better-sqlite3";
-import { ArizukoError, folderProblem, parseSenderJid, type GroupsApi, type RouteRow, type RoutesService, type StoredMessage } from "@arizuko/sdk";
+import { ArizukoError, folderProblem, inSubtree, parseSenderJid, type GroupsApi, type RouteRow, type RoutesService, type StoredMessage } from "@arizuko/sdk";
 import { fieldsOf, matches, parseMatch, type Term } from "./match.js";
 
 /** Rows added without `--seq` go after the last row, this far apart, leaving room between. */
@@ -49,11 +49,6 @@ function checkRow(match: string, target: string, mode: string): void {
   if (mode !== "run" && mode !== "observe") {
     throw new ArizukoError("ARZ_ERR_ROUTE_MODE", `invalid route mode ${JSON.stringify(mode)}; use run or observe`, { statusCode: 400 });
   }
-}
-
-/** `target` is `root` or below it (a `{sender}` segment counts as below). */
-export function inSubtree(root: string, target: string): boolean {
-  return target === root || target.startsWith(`${root}/`);
 }
 
 export class RouteTable implements RoutesService {

@@ -8,9 +8,9 @@
  */
 import type { Database } from "better-sqlite3";
 import type { RouteRow, ToolContext, ToolSpec } from "@arizuko/sdk";
-import { ArizukoError, routePlatform } from "@arizuko/sdk";
+import { ArizukoError, inSubtree, routePlatform } from "@arizuko/sdk";
 import { Type } from "typebox";
-import { inSubtree, type RouteTable } from "./table.js";
+import type { RouteTable } from "./table.js";
 
 /**
  * The platform grants see for new rows: the one their matches name, or `*` when they

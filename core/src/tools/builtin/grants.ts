@@ -3,9 +3,9 @@
  * limits, a layer checked after the group's own rules, on its own group or a group
  * below it. Widening is the operator's (`arizuko grants set`).
  */
-import type { ToolSpec } from "@arizuko/sdk";
+import { inSubtree, type ToolSpec } from "@arizuko/sdk";
 import { Type } from "typebox";
-import { inSubtree, ToolFailure, type ToolKit } from "./kit.js";
+import { ToolFailure, type ToolKit } from "./kit.js";
 
 const Group = Type.String({ minLength: 1, description: "Group folder; default this run's group" });
 

@@ -5,10 +5,10 @@
  * `@child` message: the child replies in this run's chat and topic.
  */
 import type { RoutesService, ToolContext, ToolSpec } from "@arizuko/sdk";
-import { parentFolder, routePlatform } from "@arizuko/sdk";
+import { inSubtree, parentFolder, routePlatform } from "@arizuko/sdk";
 import { Type } from "typebox";
 import type { MessageRecord } from "../../store/messages.js";
-import { inSubtree, ToolFailure, type ToolKit } from "./kit.js";
+import { ToolFailure, type ToolKit } from "./kit.js";
 
 /** The core's tool context: the public one plus the run's newest message row. */
 export interface CoreToolContext extends ToolContext {

@@ -34,11 +34,6 @@ export class ToolFailure extends ArizukoError {
   }
 }
 
-/** `folder` is `root` or one of its descendants. */
-export function inSubtree(root: string, folder: string): boolean {
-  return folder === root || folder.startsWith(`${root}/`);
-}
-
 /** Returns the channel owning `chat`; fails when none does. */
 export function channelFor(kit: ToolKit, chat: string): ChannelEntry {
   const entry = kit.channels.entryForChat(chat);
