@@ -1,5 +1,5 @@
 // Agent runner figures: from a message's commit to the first frame its agent runner
-// sends, with the demo harness (which answers at once, so the figure is the runner's
+// sends, with the demo harness (which replies at once, so the figure is the runner's
 // own overhead). The process runner starts a child per run; the docker runner starts a
 // container per unit (cold) and feeds the unit's next message to it (warm). The docker
 // figures need root and apt-get: they use an isolated engine as the tests do.

@@ -1,9 +1,9 @@
 /**
- * The Docker engine and images of the docker tests: an isolated dockerd
- * (scripts/provision-docker.sh), a base image made from this machine's own `node` and
- * the libraries it links (nothing can be pulled), and on it the agent image
- * (agent/Dockerfile) and the gateway image (Dockerfile), built the way an operator
- * builds them on a public Node image.
+ * The Docker engine and images of the docker tests. The engine is an isolated dockerd
+ * (scripts/provision-docker.sh). Nothing can be pulled, so the base image is made from
+ * this machine's own `node` and the libraries it links. On it go the agent image
+ * (agent/Dockerfile) and the gateway image (Dockerfile), built as an operator builds
+ * them on a public Node image.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";

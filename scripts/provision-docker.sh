@@ -8,13 +8,13 @@
 #
 # The engine has no bridge and no iptables rules, so containers get only loopback,
 # and it pulls nothing: tests build their images from local files. Progress and errors
-# go to stderr. Exit status: 0 when the engine answers, 1 when it cannot be started.
+# go to stderr. Exit status: 0 when the engine responds, 1 when it cannot be started.
 set -euo pipefail
 
 readonly PACKAGE=docker.io
 readonly LOCK_FILE=/tmp/arizuko-provision-docker.lock
 readonly APT_LOCK_TIMEOUT_S=600
-# Seconds dockerd has to answer after it starts.
+# Seconds dockerd has to respond after it starts.
 readonly START_TIMEOUT_S=60
 
 fail() {

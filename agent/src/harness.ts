@@ -17,7 +17,7 @@ export interface HarnessContext {
   emit(frame: HarnessFrame): void;
   /**
    * Takes the `steer` frames that arrived since the last call: messages sent during the
-   * run. A harness that announces `steer` takes them before its final answer; the host
+   * run. A harness that announces `steer` takes them before its final reply; the host
    * hands the messages of steers it did not take to the next run.
    */
   takeSteers(): SteerFrame[];

@@ -1,7 +1,7 @@
 /**
  * The docker runner against a real, isolated Docker engine (provisioned by
- * scripts/docker-setup.ts): a message through the web channel is answered by the demo
- * agent in a hardened container, which calls an MCP tool over the mounted socket; the
+ * scripts/docker-setup.mjs): the demo agent replies to a message from the web channel
+ * in a hardened container, which calls an MCP tool over the mounted socket; the
  * container is removed afterwards, and start-up removes containers an earlier host left.
  */
 import Docker from "dockerode";
@@ -114,7 +114,7 @@ describe("the docker runner", () => {
     await waitFor(async () => (await containersOf(`arizuko.run=${listed!.Labels["arizuko.run"]}`)).length === 0, { what: "the container to be removed" });
   });
 
-  it("reaches the model only through the proxy, and serves a warm turn in the same container", async () => {
+  it("serves model and warm turn", async () => {
     const fake = new FakeOpenAI(memoryModel);
     const baseUrl = await fake.start();
     try {
@@ -160,7 +160,7 @@ describe("the docker runner", () => {
     }
   });
 
-  it("removes the container of a host killed mid-run and answers the message after restart", async () => {
+  it("recovers from a killed gateway", async () => {
     const dir = tempDir("arizuko-docker-kill-");
     writeFileSync(join(dir, "arizuko.yaml"), stringify(config({ agent: { harness: "demo", options: { delayMs: 3000 } } })));
     let gateway: RunningArizuko | undefined = await startArizuko(["--port", "0"], { cwd: dir, timeoutMs: 60_000 });
@@ -216,7 +216,7 @@ describe("the docker runner", () => {
     }
   });
 
-  it("fails the batch once when its containers are killed, and stops a run on /stop", async () => {
+  it("handles killed containers and /stop", async () => {
     instance = await startInstance({ config: config({ agent: { harness: "demo", options: { delayMs: 20_000 } } }) });
     const visitor = instance.client();
     await visitor.say("c1", "work long");
@@ -246,7 +246,7 @@ describe("the docker runner", () => {
     const third = await waitFor(() => running(retry.Id), { what: "the third container" });
     await visitor.say("c1", "/stop");
     await waitFor(() => runsOf().length === 3 && runsOf()[2]!.state === "stopped", { what: "the run to stop" });
-    expect(notices()).toHaveLength(2); // the /stop answer; no failure notice
+    expect(notices()).toHaveLength(2); // the /stop reply; no failure notice
     // A stopped run's container is not kept warm: it exits and is removed.
     await waitFor(async () => (await containersOf(`arizuko.run=${third.Labels["arizuko.run"]}`)).length === 0, { what: "the stopped container to go" });
   }, 90_000);

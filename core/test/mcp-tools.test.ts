@@ -66,7 +66,7 @@ describe("the run's MCP socket", () => {
     expect(listed.tools).toEqual([...CORE_TOOLS, ...ROUTE_TOOLS].sort());
   });
 
-  it("lists exactly reply for a third-level group and send and reply for a second-level one", async () => {
+  it("lists tools by group depth", async () => {
     const target = await world();
     for (const folder of ["main/help", "main/help/deep"]) target.kernel.groups.add(folder);
     await target.cli(["route", "add", `chat=telegram:${ACCOUNT}/deep`, "main/help/deep"]);
@@ -211,7 +211,7 @@ describe("each tool", () => {
       { action: "delete", chat: c1, id: botPlatformId },
     ]);
 
-    // The delegated child answers in this chat itself.
+    // The delegated child replies in this chat itself.
     await waitFor(() => sent("c1").find((chunk) => chunk.text === "echo: look this up"), { what: "main/help's answer" });
     expect(JSON.parse(byTool.delegate_group!.text)).toMatchObject({ delegated_to: "main/help" });
 

@@ -67,7 +67,7 @@ describe("the openai harness through the model proxy", () => {
     const offered = fake.requests[0]!.body.tools!.map((tool) => tool.function.name);
     expect(offered).toEqual(expect.arrayContaining(["send", "reply", "read_file", "write_file", "list_files"]));
     expect(fake.requests.map((seen) => seen.body.model)).toEqual(["local-small", "local-small", "local-small", "local-small"]);
-    // The second run's system prompt holds the memory the first one wrote.
+    // The second run's system prompt contains the memory the first one wrote.
     expect(systemOf(fake.requests[2]!)).toContain("The user's name is Ada.");
     expect(fake.requests[3]!.body.messages.filter((message) => message.role === "tool").map((message) => message.content)).toEqual([
       "The user's name is Ada.",

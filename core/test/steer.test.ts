@@ -1,7 +1,7 @@
 /**
  * Steering: a message that arrives while its unit's run is going is sent into that run
- * when the harness takes `steer` frames (the openai harness), and answered in the same
- * run; a harness that does not take it (the demo harness) leaves it to the next run,
+ * when the harness takes `steer` frames (the openai harness), and the same run replies to
+ * it; a harness that does not take it (the demo harness) leaves it to the next run,
  * and nothing is lost either way.
  */
 import { afterEach, describe, expect, it } from "vitest";

@@ -31,7 +31,7 @@ export interface CommandContext {
 
 /**
  * An MCP tool offered to agents. Before `run`, the host validates the arguments against
- * `inputSchema`, fills in `defaults`, and asks grants (`beforeToolCall`): a denied call
+ * `inputSchema`, fills in `defaults`, and checks grants (`beforeToolCall`): a denied call
  * never reaches `run`. Return a string (shown as text) or a JSON value; throw to fail
  * the call, and the error's message reaches the agent.
  */
@@ -57,7 +57,7 @@ export interface ToolSpec {
   run(args: Record<string, unknown>, context: ToolContext): Promise<unknown> | unknown;
 }
 
-/** Who is calling: the run behind the MCP socket, never anything the agent claims. */
+/** The caller: the run behind the MCP socket, never anything the agent claims. */
 export interface ToolContext {
   runId: string;
   group: string;
@@ -67,7 +67,7 @@ export interface ToolContext {
   topic: string;
   /** The platform thread the run's replies go to; differs from `topic` for `#name` topics. */
   thread: string;
-  /** Platform id of the newest message the run answers, or null. */
+  /** Platform id of the newest message of the run's batch, or null. */
   latestMessage: string | null;
   senderRole: SenderRole;
   /** The group that delegated the run's messages, or null. */
@@ -115,8 +115,8 @@ export interface CliCommand {
   options?: CliOption[];
   subcommands?: CliCommand[];
   /**
-   * Returns the text to print, or the text and an exit code (a check that answers "no"
-   * exits 1 with its answer on stdout). Throw an `ArizukoError` to fail with exit code 1.
+   * Returns the text to print, or the text and an exit code (a check whose result is "no"
+   * exits 1 with the result on stdout). Throw an `ArizukoError` to fail with exit code 1.
    */
   run?(input: CliInput): Promise<CliOutput> | CliOutput;
 }

@@ -29,7 +29,7 @@ export interface BatchMessage {
 }
 
 /**
- * Where the agent presents the run's token to the MCP socket: in the `initialize`
+ * The capability in which the agent presents the run's token to the MCP socket: in the `initialize`
  * request, `capabilities.experimental["arizuko/run"] = { token }`. A connection whose
  * first request is not an `initialize` with this run's token is refused and closed.
  */
@@ -136,7 +136,7 @@ export interface DoneFrame {
   type: "done";
   run_id: string;
   /**
-   * (1.1) How many `steer` frames of this run the agent took into its answer. The host
+   * (1.1) How many `steer` frames of this run the agent took into its reply. The host
    * returns the messages of later steers (sent as the run was ending) to the queue.
    * Absent means none.
    */

@@ -53,7 +53,7 @@ export function demoReply(persona: string, texts: string[]): string {
   return `${DEMO_MARK} ${persona} You said: ${said}`;
 }
 
-/** The tool lines of the batch: `tools`, or `call <tool> <JSON>`. */
+/** Returns the tool lines of the batch: `tools`, or `call <tool> <JSON>`. */
 export function toolLines(texts: string[]): string[] {
   return texts
     .flatMap((text) => text.split(/\r?\n/))
@@ -82,7 +82,7 @@ async function runTools(frame: RunFrame, lines: string[]): Promise<string[]> {
         continue;
       }
       const result = await client.callTool({ name: name!, arguments: args });
-      // A failed call's text already says so ("send denied: …", "send failed: …").
+      // A failed call's text already states it ("send denied: …", "send failed: …").
       results.push(`${DEMO_MARK} ${name}: ${resultText(result, " ")}`);
     }
     return results;

@@ -2,7 +2,7 @@
  * The `openai` harness: any OpenAI-compatible chat completions endpoint (a local model
  * server, say), reached through the host's model proxy. The run's MCP tools and file
  * tools for the group folder are offered as functions; the model calls them in a loop
- * until it answers in text, which becomes the reply. The conversation is kept per
+ * until it replies in text, which becomes the reply. The conversation is kept per
  * session under the group's `sessions/`.
  *
  * Messages sent during a run arrive as `steer` frames and join the conversation before
@@ -99,8 +99,8 @@ export const openaiHarness: Harness = {
         turn.push({ role: "assistant", content: message.content ?? null, ...(calls.length > 0 && { tool_calls: calls }) });
         if (calls.length === 0) {
           if (message.content && message.content.trim() !== "") emit({ type: "message", text: message.content });
-          // A message that came while the model wrote this answer gets one of its own;
-          // past maxSteps it stays untaken, and the host hands it to the next run.
+          // A message that came while the model wrote this reply gets a model call of its own.
+          // Past maxSteps it stays untaken, and the host hands it to the next run.
           if (step >= maxSteps) break;
           const late = takeSteers();
           if (late.length === 0) break;

@@ -40,11 +40,11 @@ export const RUN_MOUNT = "/run/arizuko";
 /** Bytes of stderr kept for failure messages. */
 const STDERR_TAIL = 4096;
 
-/** The engine's socket path: the setting (a path or `unix://path`), else DOCKER_HOST, else the usual one. */
+/** Returns the engine's socket path: the setting (a path or `unix://path`), else DOCKER_HOST, else the usual one. */
 export function engineSocket(host: string | null): string {
-  const given = host ?? (process.env.DOCKER_HOST?.startsWith("unix://") ? process.env.DOCKER_HOST : null);
-  if (given === null) return "/var/run/docker.sock";
-  return given.startsWith("unix://") ? given.slice("unix://".length) : given;
+  const configured = host ?? (process.env.DOCKER_HOST?.startsWith("unix://") ? process.env.DOCKER_HOST : null);
+  if (configured === null) return "/var/run/docker.sock";
+  return configured.startsWith("unix://") ? configured.slice("unix://".length) : configured;
 }
 
 /** Gives `path` and everything under it (but `.arizuko/`) to `uid`, so the agent can write its memory. */

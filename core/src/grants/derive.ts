@@ -11,6 +11,10 @@
  *   deeper groups          reply                     only reply in the run's own chat
  *
  * Operator overrides are appended after these by the caller, so they win.
+ *
+ * NOTE: the defaults ignore `sender_role`, so a guest's run in a top-level group may
+ * call register_group and the route tools; an override such as
+ * `!register_group(sender_role=guest)` closes that per group.
  */
 import { routePlatform, type RouteRow } from "@arizuko/sdk";
 

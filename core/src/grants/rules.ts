@@ -150,7 +150,7 @@ export function check(rules: GrantRule[], action: string, params: Record<string,
  */
 export interface Grants {
   layers: GrantRule[][];
-  /** What each layer is, for messages ("team/dev", "the limits set on team"); optional. */
+  /** Labels of the layers, for messages ("team/dev", "the limits set on team"); optional. */
   labels?: string[];
 }
 
@@ -179,7 +179,7 @@ export function checkGrants(set: Grants, action: string, params: Record<string, 
 }
 
 /**
- * Whether some call of `action` could be allowed, knowing only `known` params (the
+ * Tells whether some call of `action` could be allowed, knowing only `known` params (the
  * sender's role): a rule conditional on other params may allow some calls, so it
  * counts. Tool lists use this; every call is still checked in full.
  */
@@ -189,8 +189,8 @@ export function mayAllow(rules: GrantRule[], action: string, known: Record<strin
     if (!rule.action.test(action)) continue;
 
     const knownTerms = rule.params.filter((term) => term.name in known);
-    const holds = knownTerms.every((term) => term.test !== null && term.test(known[term.name]!));
-    if (!holds) continue;
+    const satisfied = knownTerms.every((term) => term.test !== null && term.test(known[term.name]!));
+    if (!satisfied) continue;
 
     const conditional = knownTerms.length < rule.params.length;
     if (!rule.deny) return true;

@@ -101,7 +101,7 @@ export class GrantsService {
     return checkGrants(this.effective(group, null), action, params);
   }
 
-  /** The layers a run of `group` works under; a delegated run's are narrowed by the delegating group's. */
+  /** Returns the layers a run of `group` works under; a delegated run's are narrowed by the delegating group's. */
   effective(group: string, delegatedBy: string | null): Grants {
     const parent = delegatedBy === null ? { layers: [], labels: [] } : this.layers(delegatedBy, ` (which delegated this run)`);
     const own = this.layers(group, "");
@@ -123,7 +123,7 @@ export class GrantsService {
     return label === group ? `denied by grant rule ${verdict.rule}` : `denied by grant rule ${verdict.rule} of ${label}`;
   }
 
-  /** Whether a run could call `tool` at all: tool lists show only these. */
+  /** Tells whether a run could call `tool` at all: tool lists show only these. */
   visible(group: string, delegatedBy: string | null, senderRole: string, tool: string): boolean {
     return mayAllowGrants(this.effective(group, delegatedBy), tool, { sender_role: senderRole });
   }

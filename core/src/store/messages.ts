@@ -333,13 +333,13 @@ export class MessageStore {
     return row ? toRecord(row) : null;
   }
 
-  /** A message of `chat` by its arizuko id. */
+  /** Finds a message of `chat` by its arizuko id. */
   byId(chat: string, id: string): MessageRecord | null {
     const row = this.statements.byId.get(chat, id) as MessageRow | undefined;
     return row ? toRecord(row) : null;
   }
 
-  /** The newest `limit` messages of `chat` before `beforeSeq`, oldest first. */
+  /** Returns the newest `limit` messages of `chat` before `beforeSeq`, oldest first. */
   recent(chat: string, limit: number, beforeSeq = Number.MAX_SAFE_INTEGER): MessageRecord[] {
     return (this.statements.recent.all(chat, beforeSeq, limit) as MessageRow[]).map(toRecord);
   }

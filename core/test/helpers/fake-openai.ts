@@ -1,6 +1,6 @@
 /**
  * A fake OpenAI-compatible chat completions server on 127.0.0.1: it records every
- * request and answers with what the test's script returns for it, so a test can play
+ * request and responds with what the test's script returns for it, so a test can play
  * the model, tool calls included.
  */
 import { createServer, type Server } from "node:http";
@@ -64,7 +64,7 @@ export class FakeOpenAI {
   }
 }
 
-/** The system prompt and the last user or tool message of a request. */
+/** Returns the system prompt of a request. */
 export function systemOf(request: FakeRequest): string {
   return request.body.messages.find((message) => message.role === "system")?.content ?? "";
 }
@@ -74,14 +74,14 @@ export const API_KEY = "sk-test-0123456789abcdef";
 
 /**
  * Plays a model that keeps what it learns in MEMORY.md: "my name is Ada" writes the
- * memory file and greets another chat; "What is my name?" reads the file and asks
- * for its session (an MCP tool) before it answers.
+ * memory file and greets another chat; "What is my name?" reads the file and calls
+ * inspect_session (an MCP tool) before it replies.
  */
 export function memoryModel(request: FakeRequest): FakeReply {
   const messages = request.body.messages;
   const last = messages[messages.length - 1]!;
-  const asked = [...messages].reverse().find((message) => message.role === "user")?.content ?? "";
-  if (asked.includes("my name is Ada")) {
+  const question = [...messages].reverse().find((message) => message.role === "user")?.content ?? "";
+  if (question.includes("my name is Ada")) {
     if (last.role === "tool") return { content: "Nice to meet you, Ada." };
     return {
       toolCalls: [
