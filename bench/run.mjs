@@ -110,13 +110,15 @@ if (wanted("startup")) {
 if (wanted("runners")) {
   const result = await runners(settings);
   Object.assign(figures, {
-    process_first_output_ms: round(median(result.process.cold), 0),
+    process_cold_first_output_ms: round(median(result.process.cold), 0),
+    process_warm_first_output_ms: round(median(result.process.warm), 0),
     docker_cold_first_output_ms: result.docker ? round(median(result.docker.cold), 0) : null,
     docker_warm_first_output_ms: result.docker ? round(median(result.docker.warm), 0) : null,
   });
   printTable("Agent runners: message committed → first agent frame, demo harness (median ms)", [
     ["runner", "value", "note"],
-    ["process (a child per run)", figures.process_first_output_ms, "the runner's own overhead"],
+    ["process, cold (a new child)", figures.process_cold_first_output_ms, "Node start, agent load, hello"],
+    ["process, warm (the unit's child)", figures.process_warm_first_output_ms, "a run frame to a waiting runner"],
     ["docker, cold (a new container)", figures.docker_cold_first_output_ms ?? "not measured", result.dockerError ?? "container create, attach, start, hello"],
     ["docker, warm (the unit's container)", figures.docker_warm_first_output_ms ?? "not measured", result.dockerError ?? "a run frame to a waiting runner"],
   ]);

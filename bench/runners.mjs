@@ -1,7 +1,7 @@
 // Agent runner figures: from a message's commit to the first frame its agent runner
 // sends, with the demo harness (which replies at once, so the figure is the runner's
-// own overhead). The process runner starts a child per run; the docker runner starts a
-// container per unit (cold) and feeds the unit's next message to it (warm). The docker
+// own overhead). Each runner starts a runner per unit (cold: a child process or a
+// container) and feeds the unit's next message to it (warm). The docker
 // figures need root and apt-get: they use an isolated engine as the tests do.
 import { provisionDocker, stopDocker } from "../scripts/docker-setup.mjs";
 import { startKernel, visitor } from "./lib/instance.mjs";
@@ -58,7 +58,7 @@ async function measure(config, samples, { warm }) {
 }
 
 export async function runners({ runnerSamples }) {
-  const result = { process: await measure({}, runnerSamples, { warm: false }), docker: null, dockerError: null };
+  const result = { process: await measure({}, runnerSamples, { warm: true }), docker: null, dockerError: null };
   const docker = provisionDocker();
   if (!docker.ok) {
     result.dockerError = docker.reason;

@@ -6,7 +6,7 @@
  * them on a public Node image.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,6 +36,15 @@ function libraries(binary) {
     .filter((path) => path !== undefined);
 }
 
+/**
+ * Binaries the images run: node, and the Claude Code executable of the claude harness.
+ * A public Node image carries all of glibc; the base carries what these link.
+ */
+function linkedBinaries() {
+  const claude = join(ROOT, "node_modules/@anthropic-ai/claude-agent-sdk-linux-x64/claude");
+  return [process.execPath, ...(existsSync(claude) ? [claude] : [])];
+}
+
 /** Imports a minimal root file system with this machine's node as /usr/local/bin/node and a uid 1000 user. */
 /** @param {NodeJS.ProcessEnv} docker */
 function buildBase(docker) {
@@ -44,7 +53,7 @@ function buildBase(docker) {
     mkdirSync(join(root, "usr/local/bin"), { recursive: true });
     copyFileSync(process.execPath, join(root, "usr/local/bin/node"));
     chmodSync(join(root, "usr/local/bin/node"), 0o755);
-    for (const library of libraries(process.execPath)) {
+    for (const library of new Set(linkedBinaries().flatMap(libraries))) {
       mkdirSync(join(root, dirname(library)), { recursive: true });
       copyFileSync(library, join(root, library));
     }

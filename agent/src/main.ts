@@ -7,9 +7,10 @@ import { createInterface } from "node:readline";
 import { encodeFrame, PROTOCOL_VERSION, type AgentFrame, type RunFrame, type SteerFrame } from "@arizuko/sdk";
 import type { Harness, HarnessFrame } from "./harness.js";
 import { demoHarness } from "./harnesses/demo.js";
+import { claudeHarness } from "./harnesses/claude.js";
 import { openaiHarness } from "./harnesses/openai.js";
 
-const HARNESSES: Record<string, Harness> = { demo: demoHarness, openai: openaiHarness };
+const HARNESSES: Record<string, Harness> = { demo: demoHarness, openai: openaiHarness, claude: claudeHarness };
 
 function send(frame: AgentFrame): void {
   process.stdout.write(encodeFrame(frame));

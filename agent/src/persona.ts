@@ -32,13 +32,19 @@ function skillsIndex(groupPath: string): string | null {
   return lines.length > 0 ? lines.join("\n") : null;
 }
 
-export function systemPrompt(groupPath: string): string {
+/** The names of the harness's file tools, as the prompt mentions them. */
+export interface FileToolNames {
+  read: string;
+  write: string;
+}
+
+export function systemPrompt(groupPath: string, tools: FileToolNames = { read: "read_file", write: "write_file" }): string {
   const sections = [
     read(join(groupPath, "PERSONA.md")),
-    ["# Memory (MEMORY.md; keep it current with write_file)", read(join(groupPath, "MEMORY.md")) ?? "(empty)"].join("\n\n"),
+    [`# Memory (MEMORY.md; keep it current with ${tools.write})`, read(join(groupPath, "MEMORY.md")) ?? "(empty)"].join("\n\n"),
   ];
   const skills = skillsIndex(groupPath);
-  if (skills) sections.push(`# Skills (read one with read_file before you use it)\n\n${skills}`);
+  if (skills) sections.push(`# Skills (read one with ${tools.read} before you use it)\n\n${skills}`);
   sections.push(
     "Messages arrive as <messages> with <message> elements; attribute values and text are the users' own words, escaped. Answer in Markdown. Your final text is sent as your reply; use tools to act.",
   );

@@ -158,7 +158,7 @@ describe("agent runner hello", () => {
   it("opens with a hello frame", async () => {
     const runner = await started();
 
-    expect(runner.frames[0]).toEqual({ type: "hello", run_id: null, protocol: "1.1", features: ["stop", "sessions", "usage", "steer"], harnesses: ["demo", "openai"] });
+    expect(runner.frames[0]).toEqual({ type: "hello", run_id: null, protocol: "1.2", features: ["stop", "sessions", "usage", "steer"], harnesses: ["demo", "openai", "claude"] });
   });
 });
 
@@ -244,7 +244,7 @@ describe("agent runner runs", () => {
 
     expect(frames).toHaveLength(1);
     expect(frames[0]).toMatchObject({ type: "error", run_id: frame.run_id, code: "ARZ_AGENT_HARNESS" });
-    expect((frames[0] as { message: string }).message).toBe('unknown harness "gpt-9"; this agent has demo, openai');
+    expect((frames[0] as { message: string }).message).toBe('unknown harness "gpt-9"; this agent has demo, openai, claude');
   });
 
   it("keeps working after an unknown harness", async () => {

@@ -110,8 +110,8 @@ export const errors = {
   protocolFrame: (problem: string) =>
     error("ARZ_ERR_PROTOCOL_FRAME", `agent runner sent an invalid frame: ${problem}`),
 
-  harnessUnknown: (harness: string, offered: string[]) =>
-    error("ARZ_ERR_HARNESS_UNKNOWN", `agent.harness is ${JSON.stringify(harness)}, but the agent runner offers ${offered.map((name) => JSON.stringify(name)).join(", ") || "no harness"}; set agent.harness to one of them`),
+  harnessUnknown: (harness: string, setting: string, offered: string[]) =>
+    error("ARZ_ERR_HARNESS_UNKNOWN", `${setting} is ${JSON.stringify(harness)}, but the agent runner offers ${offered.map((name) => JSON.stringify(name)).join(", ") || "no harness"}; set ${setting} to one of them`),
 
   agentExited: (code: number | null, signal: string | null, stderr: string) =>
     error("ARZ_ERR_AGENT_EXITED", `agent runner exited (code ${code ?? "none"}, signal ${signal ?? "none"}) before finishing the run${stderr ? `; stderr: ${stderr}` : ""}`),

@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import { tablePrefix, type RoutingApi, type RunsApi } from "@arizuko/sdk";
 import { DockerRunner } from "./agent/docker-runner.js";
 import { ModelProxy } from "./agent/model-proxy.js";
+import { agentProfile, configuredHarnesses } from "./agent/profile.js";
 import { ProcessRunner } from "./agent/process-runner.js";
 import type { Runner } from "./agent/runner.js";
 import { listenAdminSocket } from "./cli/admin-socket.js";
@@ -145,7 +146,7 @@ export class Kernel {
     this.grants = new GrantsService(store.db, this.registries.services, config.grants.operatorGroup, log);
     this.toolCalls = new ToolCalls(this.registries.tools, this.grants, this.hooks, store, config.tools, log);
     this.toolEndpoints = new ToolEndpoints(resolved.dataDir, this.toolCalls, CORE_VERSION, log);
-    this.models = new ModelProxy(resolved.dataDir, config.model, log);
+    this.models = new ModelProxy(resolved.dataDir, log);
     this.executor = new Executor(
       store,
       this.hooks,
@@ -159,7 +160,7 @@ export class Kernel {
         idleTimeoutMs: config.runner.idleTimeoutMs,
         maxBatch: config.queue.maxBatch,
         contextMessages: config.queue.contextMessages,
-        harness: { name: config.agent.harness, options: config.agent.options },
+        profile: (folder) => agentProfile(config, folder),
       },
       log,
       this.toolEndpoints,
@@ -178,10 +179,11 @@ export class Kernel {
 
   private configuredRunner(log: Logger): Runner {
     const { runner } = this.resolved.config;
-    if (runner.kind === "process") return new ProcessRunner({ command: runner.command, helloTimeoutMs: runner.helloTimeoutMs, log });
+    const warm = { helloTimeoutMs: runner.helloTimeoutMs, keepWarmMs: runner.keepWarmMs, maxRunners: runner.maxRunners };
+    if (runner.kind === "process") return new ProcessRunner({ command: runner.command, ...warm, log });
     // The store's epoch is set by seed() on first boot; the labels need it now.
     if (this.store.meta.get("epoch") === null) this.store.meta.set("epoch", randomUUID());
-    return new DockerRunner({ ...runner.docker, helloTimeoutMs: runner.helloTimeoutMs, instance: this.store.meta.get("epoch")!, log });
+    return new DockerRunner({ ...runner.docker, ...warm, instance: this.store.meta.get("epoch")!, log });
   }
 
   /** Opens the store, seeds a first run, and loads and registers the plugins. */
@@ -203,7 +205,7 @@ export class Kernel {
   }
 
   private checkRunner(): Promise<unknown> {
-    const check = this.runner.check(this.resolved.config.agent.harness, this.resolved.dataDir);
+    const check = this.runner.check(configuredHarnesses(this.resolved.config), this.resolved.dataDir);
     check.catch(() => undefined); // awaited in start(); this only keeps it from counting as unhandled
     return check;
   }
@@ -316,7 +318,7 @@ export class Kernel {
 
     // 1. The agent runner starts and offers the configured harness, else nothing would be
     //    answered. The check runs beside the next steps and is awaited before opening up.
-    const runnerChecked = this.runnerCheck ?? this.runner.check(config.agent.harness, this.resolved.dataDir);
+    const runnerChecked = this.runnerCheck ?? this.runner.check(configuredHarnesses(config), this.resolved.dataDir);
 
     // 2. Runs interrupted by the last stop, before anything new arrives; their sockets go.
     await this.runner.cleanup?.();

@@ -6,6 +6,7 @@
  */
 import Docker from "dockerode";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { FakeAnthropic, toolResults } from "./helpers/fake-anthropic.js";
 import { API_KEY, FakeOpenAI, memoryModel, systemOf } from "./helpers/fake-openai.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -66,7 +67,7 @@ async function execNode(id: string, script: string): Promise<string> {
 
 describe("the docker runner", () => {
   it("answers in a hardened container that calls a tool over the mounted socket", async () => {
-    instance = await startInstance({ config: config({ agent: { harness: "demo", options: { delayMs: 2000 } }, runner: { kind: "docker", timeoutMs: 30_000, docker: dockerConfig({ idleMs: 500 }) } }) });
+    instance = await startInstance({ config: config({ agent: { harness: "demo", options: { delayMs: 2000 } }, runner: { kind: "docker", timeoutMs: 30_000, keepWarmMs: 500, docker: dockerConfig() } }) });
     const visitor = instance.client();
     const script = ["tools", 'call send {"chat":"web:local/other","text":"from a container"}'].join("\n");
     expect((await visitor.say("c1", script)).status).toBe(202);
@@ -159,6 +160,33 @@ describe("the docker runner", () => {
       await fake.stop();
     }
   });
+
+  it("runs the claude harness in a container, its model reached through the loopback shim", async () => {
+    const fake = new FakeAnthropic((request) =>
+      toolResults(request).length > 0 ? { text: "Told the other chat." } : { toolUses: [{ name: "mcp__arizuko__send", input: { chat: "web:local/other", text: "hello from Claude" } }] },
+    );
+    const baseUrl = await fake.start();
+    try {
+      const model = { api: "anthropic", baseUrl, apiKey: API_KEY, models: ["claude-sonnet-4-5"] };
+      instance = await startInstance({ config: config({ agent: { harness: "demo", groups: { main: { harness: "claude", model } } } }) });
+      const visitor = instance.client();
+      await visitor.say("c1", "tell the other chat hello");
+      stream = await visitor.events("c1");
+      const [listed] = await waitFor(async () => {
+        const found = await docker.listContainers({ filters: { label: ["arizuko.group=main"] } });
+        return found.length > 0 ? found : null;
+      }, { what: "the agent container" });
+      const env = (await docker.getContainer(listed!.Id).inspect()).Config.Env;
+
+      await stream.until((events) => events.messages<{ from_agent: boolean }>().some((message) => message.from_agent), 60_000, "the answer");
+      expect(stream.messages<{ from_agent: boolean; text: string }>().find((message) => message.from_agent)!.text).toBe("Told the other chat.");
+      expect(instance.kernel.store.messages.recent("web:local/other", 5).map((message) => message.text)).toEqual(["hello from Claude"]);
+      expect(fake.requests.every((request) => request.apiKey === API_KEY)).toBe(true);
+      expect(env.some((entry) => entry.includes(API_KEY))).toBe(false);
+    } finally {
+      await fake.stop();
+    }
+  }, 90_000);
 
   it("recovers from a killed gateway", async () => {
     const dir = tempDir("arizuko-docker-kill-");

@@ -5,11 +5,11 @@
  * next; the proxy refuses wrong tokens, other models and other paths.
  */
 import { readFileSync } from "node:fs";
-import { request } from "node:http";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { API_KEY, FakeOpenAI, memoryModel, systemOf } from "./helpers/fake-openai.js";
 import { startInstance, type TestInstance } from "./helpers/instance.js";
+import { proxyCall } from "./helpers/proxy-call.js";
 import type { SseStream } from "./helpers/sse.js";
 
 let instance: TestInstance | undefined;
@@ -30,21 +30,6 @@ async function ask(visitor: ReturnType<TestInstance["client"]>, chat: string, te
   const answer = () => stream!.messages<{ from_agent: boolean; seq: number; text: string }>().find((message) => message.from_agent && message.seq > posted.body.seq);
   await stream.until(() => answer() !== undefined, 20_000, `the answer to ${text}`);
   return answer()!.text;
-}
-
-function proxyCall(socket: string, options: { token?: string; path?: string; method?: string; body?: unknown }): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const call = request(
-      { socketPath: socket, path: options.path ?? "/v1/chat/completions", method: options.method ?? "POST", headers: { "content-type": "application/json", ...(options.token && { authorization: `Bearer ${options.token}` }) } },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) }));
-      },
-    );
-    call.on("error", reject);
-    call.end(options.body === undefined ? undefined : JSON.stringify(options.body));
-  });
 }
 
 describe("the openai harness through the model proxy", () => {
@@ -99,7 +84,7 @@ describe("the openai harness through the model proxy", () => {
     fake = new FakeOpenAI(() => ({ content: "ok" }));
     const baseUrl = await fake.start();
     instance = await startInstance({ config: { model: { baseUrl, apiKey: API_KEY, models: ["local-small"] } } });
-    const endpoint = await instance.kernel.models.serve({ group: "main", chat: "web:local/c1", topic: "" }, "run_proxytest");
+    const endpoint = await instance.kernel.models.serve({ group: "main", chat: "web:local/c1", topic: "" }, "run_proxytest", instance.kernel.resolved.config.model);
     try {
       const body = { model: "local-small", messages: [{ role: "user", content: "hi" }] };
       expect(await proxyCall(endpoint.socket, { body })).toMatchObject({ status: 401, body: { error: { message: expect.stringMatching(/missing or wrong run token/) } } });

@@ -262,7 +262,7 @@ describe("agent runner check at start-up", () => {
     const started = startInstance({ config: { runner: { command: fixtureAgent("protocol-v2.mjs") } } });
     await expect(started).rejects.toMatchObject({
       code: "ARZ_ERR_PROTOCOL_VERSION",
-      message: "agent runner speaks run protocol 2.0, this host speaks 1.1; use an agent image built for protocol 1.x",
+      message: "agent runner speaks run protocol 2.0, this host speaks 1.2; use an agent image built for protocol 1.x",
     });
   });
 
@@ -270,7 +270,13 @@ describe("agent runner check at start-up", () => {
     const started = startInstance({ config: { agent: { harness: "demoo" } } });
     await expect(started).rejects.toMatchObject({
       code: "ARZ_ERR_HARNESS_UNKNOWN",
-      message: 'agent.harness is "demoo", but the agent runner offers "demo", "openai"; set agent.harness to one of them',
+      message: 'agent.harness is "demoo", but the agent runner offers "demo", "openai", "claude"; set agent.harness to one of them',
+    });
+    // A group's own harness is checked too, and the error names its setting.
+    const grouped = startInstance({ config: { agent: { groups: { "acme/support": { harness: "claud" } } } } });
+    await expect(grouped).rejects.toMatchObject({
+      code: "ARZ_ERR_HARNESS_UNKNOWN",
+      message: 'agent.groups.acme/support.harness is "claud", but the agent runner offers "demo", "openai", "claude"; set agent.groups.acme/support.harness to one of them',
     });
   });
 });

@@ -6,7 +6,7 @@
  */
 
 /** `major.minor`. A different major is refused by either side; minors only add optional fields. */
-export const PROTOCOL_VERSION = "1.1";
+export const PROTOCOL_VERSION = "1.2";
 
 /** Optional behaviours a runner announces in `hello`. */
 export type AgentFeature = "steer" | "stop" | "sessions" | "usage";
@@ -62,15 +62,20 @@ export interface RunFrame {
    */
   mcp: { socket: string; token: string } | null;
   /**
-   * The run's model (since 1.1): an HTTP server on a unix socket speaking the
-   * OpenAI-compatible `POST /v1/chat/completions` and `GET /v1/models`, which takes
-   * `Authorization: Bearer <token>` and adds the operator's key itself. `models` are the
-   * model names the run may ask for, the default first. Null when no model is configured.
+   * The run's model (since 1.1): an HTTP server on a unix socket, which takes the run's
+   * token and adds the operator's key itself. `api` (since 1.2; absent means `openai`)
+   * says what it speaks: `openai` is `POST /v1/chat/completions` and `GET /v1/models`
+   * with `Authorization: Bearer <token>`; `anthropic` is `POST /v1/messages` (and
+   * `/v1/messages/count_tokens`) with `x-api-key: <token>`. `models` are the model names
+   * the run may ask for, the default first. Null when no model is configured.
    */
-  model?: { socket: string; token: string; models: string[] } | null;
+  model?: { socket: string; token: string; models: string[]; api?: ModelApi } | null;
   /** Milliseconds the run may take before the host sends `stop`. */
   deadline_ms: number;
 }
+
+/** The API a run's model socket speaks. */
+export type ModelApi = "openai" | "anthropic";
 
 /** Host → agent: more messages for the running run (only when the runner announced `steer`). */
 export interface SteerFrame {

@@ -14,7 +14,7 @@
 import { randomUUID } from "node:crypto";
 import type { Harness, HarnessContext } from "../harness.js";
 import { connectTools, resultText } from "../mcp/client.js";
-import { complete, type ChatMessage, type ToolCall } from "../openai/client.js";
+import { complete, ModelError, type ChatMessage, type ToolCall } from "../openai/client.js";
 import { fileTools, type FileTool } from "../openai/files.js";
 import { loadSession, saveSession, type Turn } from "../openai/session.js";
 import { systemPrompt } from "../persona.js";
@@ -62,7 +62,10 @@ export const openaiHarness: Harness = {
   features: ["stop", "sessions", "usage", "steer"],
 
   async run({ frame, emit, signal, takeSteers }: HarnessContext): Promise<void> {
-    if (!frame.model) throw new Error("this run has no model: set model.baseUrl and model.models in the arizuko config");
+    if (!frame.model) throw new ModelError("this run has no model: set model.baseUrl and model.models in the arizuko config", false);
+    if (frame.model.api === "anthropic") {
+      throw new ModelError("the openai harness needs an OpenAI-compatible endpoint, but this group's model.api is anthropic; use the claude harness for it", false);
+    }
     const options = frame.harness.options;
     const model = typeof options.model === "string" ? options.model : frame.model.models[0];
     const maxSteps = Number(options.maxSteps ?? 8);

@@ -7,11 +7,9 @@
  * group folder is mounted at /group without its `.arizuko/` (host state), and the
  * unit's run folder at /run/arizuko, where each run's MCP and model sockets are.
  *
- * Containers are warm. After a run, a unit's container waits `idleMs` for the unit's
- * next run and gets it as a new `run` frame, without a cold start. After that wait its
- * stdin is closed and it exits. At most `maxContainers` live at once (the oldest idle
- * one goes first). Containers carry labels naming the instance, group and run, are
- * removed however they end, and start-up removes any an earlier host left behind.
+ * Containers are warm (warm-pool.ts): a unit's container serves the unit's next run
+ * without a cold start. Containers carry labels naming the instance, group and run,
+ * are removed however they end, and start-up removes any an earlier host left behind.
  */
 import { randomUUID } from "node:crypto";
 import { chownSync, lstatSync, readdirSync } from "node:fs";
@@ -22,12 +20,15 @@ import type { HelloFrame, RunFrame } from "@arizuko/sdk";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { ArizukoError } from "../errors.js";
-import { readHello, RunnerSession, type RunnerLink } from "./link.js";
-import type { RunHandle, RunHandlers, Runner } from "./runner.js";
+import { readHello, type RunnerLink } from "./link.js";
+import type { HarnessSetting, RunHandle, RunHandlers, Runner } from "./runner.js";
+import { unitOf, WarmPool } from "./warm-pool.js";
 
 /** The `runner.docker` settings (see the config schema), and what the kernel adds. */
 export type DockerRunnerOptions = Config["runner"]["docker"] & {
   helloTimeoutMs: number;
+  keepWarmMs: number;
+  maxRunners: number;
   /** Labels the containers of this instance, so orphans of another instance are left alone. */
   instance: string;
   log: Logger;
@@ -60,13 +61,6 @@ function chownTree(path: string, uid: number, gid: number): void {
   }
 }
 
-interface Warm {
-  id: string;
-  session: RunnerSession;
-  idleTimer: NodeJS.Timeout | undefined;
-  lastUsed: number;
-}
-
 export class DockerRunner implements Runner {
   readonly name = "docker";
   private readonly docker: Docker;
@@ -75,8 +69,7 @@ export class DockerRunner implements Runner {
   private readonly gid: number;
   /** This host process: its own containers (the start-up check) are not orphans. */
   private readonly boot = randomUUID();
-  /** Live containers by unit, each with its runner session. */
-  private readonly pool = new Map<string, Warm>();
+  private readonly pool: WarmPool;
 
   constructor(private readonly options: DockerRunnerOptions) {
     this.socket = engineSocket(options.host);
@@ -90,13 +83,12 @@ export class DockerRunner implements Runner {
     if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new ArizukoError("ARZ_ERR_CONFIG_INVALID", `runner.docker.user must be "auto" or uid:gid, got ${JSON.stringify(options.user)}`);
     this.uid = uid!;
     this.gid = gid!;
+    this.pool = new WarmPool(options);
   }
 
   async start(frame: RunFrame, handlers: RunHandlers): Promise<RunHandle> {
     const log = this.options.log.child({ runId: frame.run_id, group: frame.group.folder, runner: "docker" });
     this.handOver(frame);
-    const key = `${frame.group.folder}\0${frame.chat}\0${frame.topic}`;
-    const warm = this.pool.get(key);
     const inside: RunFrame = {
       ...frame,
       group: { folder: frame.group.folder, path: GROUP_MOUNT },
@@ -104,59 +96,19 @@ export class DockerRunner implements Runner {
       model: frame.model && { ...frame.model, socket: `${RUN_MOUNT}/${basename(frame.model.socket)}` },
     };
 
-    if (warm?.session.idle && !warm.session.stopped) {
-      clearTimeout(warm.idleTimer);
-      warm.lastUsed = Date.now();
-      log.debug({ container: warm.id.slice(0, 12) }, "run in a warm container");
-      return warm.session.run(inside, handlers, (session) => this.release(warm, session));
-    }
-
-    await this.makeRoom();
-    const container = await this.create(frame);
-    const link = await this.attach(container, log);
-    const entry: Warm = { id: container.id, session: new RunnerSession(link, this.options.helloTimeoutMs, log), idleTimer: undefined, lastUsed: Date.now() };
-    this.pool.set(key, entry);
-    link.onExit(() => {
-      clearTimeout(entry.idleTimer);
-      if (this.pool.get(key) === entry) this.pool.delete(key);
-    });
-    return entry.session.run(inside, handlers, (session) => this.release(entry, session));
+    return this.pool.run(unitOf(frame), inside, handlers, async () => {
+      const container = await this.create(frame);
+      return { link: await this.attach(container, log), name: `container ${container.id.slice(0, 12)}` };
+    }, log);
   }
 
   /** Ends containers that wait for work (shutdown); running ones end with their runs. */
   async shutdown(): Promise<void> {
-    for (const warm of this.pool.values()) {
-      clearTimeout(warm.idleTimer);
-      if (warm.session.idle) warm.session.link.stdin.end();
-    }
-  }
-
-  /** Ends a finished run: the container waits `idleMs` for the unit's next run, then exits. */
-  private release(warm: Warm, session: RunnerSession): void {
-    session.finishRun();
-    // A run stopped by /stop or its deadline ends its container: the harness was cut short.
-    if (session.stopped) {
-      session.link.stdin.end();
-      return;
-    }
-    warm.lastUsed = Date.now();
-    warm.idleTimer = setTimeout(() => {
-      if (warm.session.idle) warm.session.link.stdin.end();
-    }, this.options.idleMs);
-    warm.idleTimer.unref();
-  }
-
-  /** Stops the oldest idle container when the pool is full. */
-  private async makeRoom(): Promise<void> {
-    if (this.pool.size < this.options.maxContainers) return;
-    const idle = [...this.pool.values()].filter((warm) => warm.session.idle).sort((a, b) => a.lastUsed - b.lastUsed)[0];
-    if (!idle) return; // every container is busy: the queue's run cap bounds them
-    clearTimeout(idle.idleTimer);
-    idle.session.link.stdin.end();
+    this.pool.shutdown();
   }
 
   /** Starts the image once without mounts and reads its `hello`. */
-  async check(harness: string): Promise<HelloFrame> {
+  async check(harnesses: HarnessSetting[]): Promise<HelloFrame> {
     await this.docker.ping().catch((error: Error) => {
       throw this.unreachable(error);
     });
@@ -170,7 +122,7 @@ export class DockerRunner implements Runner {
     }
     const container = await this.docker.createContainer(this.spec("check", null, []));
     const link = await this.attach(container, this.options.log.child({ runner: "docker", check: true }));
-    return readHello(link, harness, this.options.helloTimeoutMs);
+    return readHello(link, harnesses, this.options.helloTimeoutMs);
   }
 
   /** Removes the container of a run a crashed host left behind. */

@@ -11,7 +11,7 @@ import { encodeFrame, PROTOCOL_VERSION, protocolMajor, type AgentFrame, type Hel
 import type { Logger } from "pino";
 import { errors } from "../errors.js";
 import { parseAgentFrame } from "./frames.js";
-import type { RunExit, RunHandle, RunHandlers } from "./runner.js";
+import type { HarnessSetting, RunExit, RunHandle, RunHandlers } from "./runner.js";
 
 /** A started runner: its streams and the controls behind them. */
 export interface RunnerLink {
@@ -166,7 +166,7 @@ export function openRun(link: RunnerLink, frame: RunFrame, handlers: RunHandlers
  * or does not offer `harness`, so a misconfigured runner stops start-up instead of
  * failing every message. Closes the runner's stdin once decided.
  */
-export function readHello(link: RunnerLink, harness: string, helloTimeoutMs: number): Promise<HelloFrame> {
+export function readHello(link: RunnerLink, harnesses: HarnessSetting[], helloTimeoutMs: number): Promise<HelloFrame> {
   return new Promise<HelloFrame>((resolve, reject) => {
     const lines = createInterface({ input: link.stdout });
     let settled = false;
@@ -190,7 +190,8 @@ export function readHello(link: RunnerLink, harness: string, helloTimeoutMs: num
         const frame = parseAgentFrame(line);
         if (frame.type !== "hello") throw errors.protocolFrame(`expected hello first, got ${frame.type}`);
         if (protocolMajor(frame.protocol) !== protocolMajor(PROTOCOL_VERSION)) throw errors.protocolVersion(frame.protocol, PROTOCOL_VERSION);
-        if (!frame.harnesses.includes(harness)) throw errors.harnessUnknown(harness, frame.harnesses);
+        const missing = harnesses.find((named) => !frame.harnesses.includes(named.harness));
+        if (missing) throw errors.harnessUnknown(missing.harness, missing.setting, frame.harnesses);
         settle(null, frame);
       } catch (error) {
         settle(error as Error);

@@ -1,35 +1,55 @@
 /**
  * The model proxy: agents reach their model only through the host. Each run gets an
- * HTTP server on a unix socket in its unit's folder (beside its MCP socket), speaking
- * the OpenAI-compatible chat completions API. The proxy checks the run's token,
- * allows only `POST /v1/chat/completions` and `GET /v1/models` with a model the
- * config allows, and forwards to the configured endpoint with the operator's key. The
- * key stays in the host: it never enters an agent's environment, files or frames.
+ * HTTP server on a unix socket in its unit's folder (beside its MCP socket) for the
+ * endpoint its group may use (see profile.ts). The proxy checks the run's token,
+ * allows only the model calls of the endpoint's API with a model the config allows,
+ * and forwards them with the operator's key:
+ *
+ * - `openai`: `POST /v1/chat/completions` and `GET /v1/models`, token as
+ *   `Authorization: Bearer`;
+ * - `anthropic`: `POST /v1/messages` and `POST /v1/messages/count_tokens`, token as
+ *   `x-api-key` (or a bearer header); `anthropic-version` and `anthropic-beta` pass.
+ *
+ * The key stays in the host: it never enters an agent's environment, files or frames.
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { chmodSync, mkdirSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
-import type { RunUnit } from "@arizuko/sdk";
+import type { ModelApi, RunUnit } from "@arizuko/sdk";
 import type { Logger } from "pino";
+import type { ModelSettings } from "../config/schema.js";
 import { RUN_FOLDER, unitFolder } from "../tools/endpoint.js";
 
-export interface ModelConfig {
-  /** OpenAI-compatible base URL, e.g. `http://127.0.0.1:11434/v1`; null serves no model. */
-  baseUrl: string | null;
-  /** Sent upstream as `Authorization: Bearer`; never shown to agents. */
-  apiKey: string | null;
-  /** Models agents may ask for; the first is the default. */
-  models: string[];
-  /** Milliseconds one upstream call may take. */
-  timeoutMs: number;
-}
+export type ModelConfig = ModelSettings;
 
 export interface ModelEndpoint {
   socket: string;
   token: string;
   models: string[];
+  api: ModelApi;
   close(): Promise<void>;
+}
+
+/** What each API serves: paths an agent may POST (relative to the base URL's `/v1`), and how the key goes upstream. */
+const APIS: Record<ModelApi, { posts: string[]; listsModels: boolean; keyHeader: (key: string) => Record<string, string>; passHeaders: string[] }> = {
+  openai: {
+    posts: ["/chat/completions"],
+    listsModels: true,
+    keyHeader: (key) => ({ authorization: `Bearer ${key}` }),
+    passHeaders: [],
+  },
+  anthropic: {
+    posts: ["/messages", "/messages/count_tokens"],
+    listsModels: false,
+    keyHeader: (key) => ({ "x-api-key": key }),
+    passHeaders: ["anthropic-version", "anthropic-beta"],
+  },
+};
+
+/** True when `model` names an endpoint and at least one model, so runs get a model socket. */
+export function modelServed(model: ModelConfig): boolean {
+  return model.baseUrl !== null && model.models.length > 0;
 }
 
 /** Largest request body an agent may send (a long conversation with tool results). */
@@ -37,7 +57,8 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 function answer(response: ServerResponse, status: number, message: string, type = "invalid_request_error"): void {
   response.writeHead(status, { "content-type": "application/json" });
-  response.end(JSON.stringify({ error: { message: `arizuko model proxy: ${message}`, type } }));
+  // Both SDKs read `error.message` and `error.type`; Anthropic's also wants the outer `type`.
+  response.end(JSON.stringify({ type: "error", error: { message: `arizuko model proxy: ${message}`, type } }));
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer | null> {
@@ -56,32 +77,35 @@ function readBody(request: IncomingMessage): Promise<Buffer | null> {
   });
 }
 
+/** The token the agent presented: `x-api-key` (Anthropic's SDKs) or `Authorization: Bearer`. */
+function presentedToken(request: IncomingMessage): Buffer {
+  const key = request.headers["x-api-key"];
+  if (typeof key === "string" && key !== "") return Buffer.from(key);
+  const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? "");
+  return Buffer.from(bearer?.[1] ?? "");
+}
+
 export class ModelProxy {
   private readonly open = new Set<ModelEndpoint>();
 
   constructor(
     private readonly dataDir: string,
-    private readonly config: ModelConfig,
     private readonly log: Logger,
   ) {}
 
-  get enabled(): boolean {
-    return this.config.baseUrl !== null && this.config.models.length > 0;
-  }
-
-  /** Serves the model to one run on a fresh socket; resolves once it listens. */
-  async serve(unit: RunUnit, runId: string): Promise<ModelEndpoint> {
+  /** Serves `model` to one run on a fresh socket; resolves once it listens. */
+  async serve(unit: RunUnit, runId: string, model: ModelConfig): Promise<ModelEndpoint> {
     const folder = join(this.dataDir, RUN_FOLDER, unitFolder(unit));
     mkdirSync(folder, { recursive: true, mode: 0o700 });
     const path = join(folder, `${runId}.model.sock`);
     const token = randomBytes(32).toString("base64url");
-    const expected = Buffer.from(`Bearer ${token}`);
-    const log = this.log.child({ runId, group: unit.group });
+    const expected = Buffer.from(token);
+    const log = this.log.child({ runId, group: unit.group, api: model.api });
 
     const server = createServer((request, response) => {
-      void this.handle(request, response, expected, unit.group, log).catch((error: unknown) => {
+      void this.handle(request, response, expected, model, unit.group, log).catch((error: unknown) => {
         log.warn({ err: error }, "model proxy request failed");
-        if (!response.headersSent) answer(response, 502, `the model endpoint failed: ${(error as Error).message}`, "upstream_error");
+        if (!response.headersSent) answer(response, 502, `the model endpoint failed: ${(error as Error).message}`, "api_error");
         else response.destroy();
       });
     });
@@ -91,7 +115,7 @@ export class ModelProxy {
     });
     chmodSync(path, 0o600);
 
-    const endpoint: ModelEndpoint = { socket: path, token, models: [...this.config.models], close: () => this.shut(endpoint, server, path) };
+    const endpoint: ModelEndpoint = { socket: path, token, models: [...model.models], api: model.api, close: () => this.shut(endpoint, server, path) };
     this.open.add(endpoint);
     return endpoint;
   }
@@ -107,50 +131,58 @@ export class ModelProxy {
     rmSync(path, { force: true });
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse, expected: Buffer, group: string, log: Logger): Promise<void> {
-    const given = Buffer.from(request.headers.authorization ?? "");
+  private async handle(request: IncomingMessage, response: ServerResponse, expected: Buffer, model: ModelConfig, group: string, log: Logger): Promise<void> {
+    const api = APIS[model.api];
+    const given = presentedToken(request);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return answer(response, 401, "missing or wrong run token; send Authorization: Bearer <the model token of this run>", "authentication_error");
+      const how = model.api === "anthropic" ? "x-api-key: <the model token of this run>" : "Authorization: Bearer <the model token of this run>";
+      return answer(response, 401, `missing or wrong run token; send ${how}`, "authentication_error");
     }
-    const path = (request.url ?? "").split("?")[0];
+    const [path = "", query] = (request.url ?? "").split("?", 2);
+    const served = [...api.posts.map((post) => `POST /v1${post}`), ...(api.listsModels ? ["GET /v1/models"] : [])];
 
-    if (request.method === "GET" && path === "/v1/models") {
+    if (api.listsModels && request.method === "GET" && path === "/v1/models") {
       response.writeHead(200, { "content-type": "application/json" });
-      response.end(JSON.stringify({ object: "list", data: this.config.models.map((id) => ({ id, object: "model", owned_by: "arizuko" })) }));
+      response.end(JSON.stringify({ object: "list", data: model.models.map((id) => ({ id, object: "model", owned_by: "arizuko" })) }));
       return;
     }
-    if (request.method !== "POST" || path !== "/v1/chat/completions") {
-      return answer(response, 404, `${request.method} ${path} is not served; agents may call POST /v1/chat/completions and GET /v1/models`);
+    if (request.method !== "POST" || !api.posts.some((post) => path === `/v1${post}`)) {
+      return answer(response, 404, `${request.method} ${path} is not served; agents may call ${served.join(", ")}`, "not_found_error");
     }
 
     const body = await readBody(request);
-    if (body === null) return answer(response, 413, `request body over ${MAX_BODY_BYTES} bytes`);
+    if (body === null) return answer(response, 413, `request body over ${MAX_BODY_BYTES} bytes`, "request_too_large");
     let parsed: { model?: unknown };
     try {
       parsed = JSON.parse(body.toString("utf8")) as { model?: unknown };
     } catch {
       return answer(response, 400, "the body is not JSON");
     }
-    const model = parsed.model ?? this.config.models[0];
-    if (typeof model !== "string" || !this.config.models.includes(model)) {
-      return answer(response, 403, `model ${JSON.stringify(model)} is not allowed for group ${group}; allowed: ${this.config.models.join(", ")}`, "permission_error");
+    const chosen = parsed.model ?? model.models[0];
+    if (typeof chosen !== "string" || !model.models.includes(chosen)) {
+      return answer(response, 403, `model ${JSON.stringify(chosen)} is not allowed for group ${group}; allowed: ${model.models.join(", ")}`, "permission_error");
     }
 
-    await this.forward({ ...parsed, model }, response, log);
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    for (const name of api.passHeaders) {
+      const value = request.headers[name];
+      if (typeof value === "string") headers[name] = value;
+    }
+    if (model.apiKey) Object.assign(headers, api.keyHeader(model.apiKey));
+    const suffix = path.slice("/v1".length) + (query ? `?${query}` : "");
+    await this.forward(model, suffix, headers, { ...parsed, model: chosen }, response, log);
   }
 
   /** Sends the request upstream with the operator's key and streams the response back. */
-  private async forward(body: Record<string, unknown>, response: ServerResponse, log: Logger): Promise<void> {
-    const url = `${this.config.baseUrl!.replace(/\/+$/, "")}/chat/completions`;
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (this.config.apiKey) headers.authorization = `Bearer ${this.config.apiKey}`;
+  private async forward(model: ModelConfig, suffix: string, headers: Record<string, string>, body: Record<string, unknown>, response: ServerResponse, log: Logger): Promise<void> {
+    const url = `${model.baseUrl!.replace(/\/+$/, "")}${suffix}`;
     const started = Date.now();
-    const upstream = await fetch(url, { method: "POST", headers, body: JSON.stringify(body), signal: AbortSignal.timeout(this.config.timeoutMs) });
+    const upstream = await fetch(url, { method: "POST", headers, body: JSON.stringify(body), signal: AbortSignal.timeout(model.timeoutMs) });
     response.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
     if (!upstream.ok) {
       // Some endpoints repeat the key in an error ("Incorrect API key provided: sk-…"): it must not reach the agent.
       const text = await upstream.text();
-      response.end(this.config.apiKey ? text.replaceAll(this.config.apiKey, "[redacted]") : text);
+      response.end(model.apiKey ? text.replaceAll(model.apiKey, "[redacted]") : text);
       log.warn({ model: body.model, status: upstream.status, durationMs: Date.now() - started }, "model call failed upstream");
       return;
     }

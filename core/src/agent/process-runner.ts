@@ -1,7 +1,8 @@
 /**
  * The process runner: the agent runner as a child process of the host, speaking the run
- * protocol on stdin/stdout. No isolation at all: for development and CI. One child
- * per run; closing its stdin ends it, so it dies with the host.
+ * protocol on stdin/stdout. No isolation at all: for development and CI. Children are
+ * warm like the docker runner's containers (warm-pool.ts): a unit's child serves the
+ * unit's next run. Closing a child's stdin ends it, so it dies with the host.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -9,8 +10,9 @@ import type { HelloFrame, RunFrame } from "@arizuko/sdk";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Logger } from "pino";
-import { openRun, readHello, type RunnerLink } from "./link.js";
-import type { RunHandle, RunHandlers, Runner } from "./runner.js";
+import { readHello, type RunnerLink } from "./link.js";
+import type { HarnessSetting, RunHandle, RunHandlers, Runner } from "./runner.js";
+import { unitOf, WarmPool, type WarmPoolOptions } from "./warm-pool.js";
 
 /** Marks our runner processes on their command line, so a restarted host can find orphans. */
 export const RUN_MARKER = "--arizuko-run=";
@@ -19,7 +21,7 @@ const STDERR_TAIL = 4096;
 /** Environment variables passed to the runner; nothing else of the host's environment (no secrets). */
 const PASSED_ENV = ["PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "NODE_EXTRA_CA_CERTS"];
 
-export interface ProcessRunnerOptions {
+export interface ProcessRunnerOptions extends Partial<WarmPoolOptions> {
   /** Command and arguments; defaults to the bundled @arizuko/agent on this Node.js. */
   command?: string[];
   helloTimeoutMs: number;
@@ -66,36 +68,47 @@ function childEnv(home: string): NodeJS.ProcessEnv {
 export class ProcessRunner implements Runner {
   readonly name = "process";
   private readonly command: string[];
+  private readonly pool: WarmPool;
 
   constructor(private readonly options: ProcessRunnerOptions) {
     this.command = options.command ?? defaultAgentCommand();
+    // Without settings (tests, embedders), a child per run as before warm runners.
+    this.pool = new WarmPool({ keepWarmMs: options.keepWarmMs ?? 0, maxRunners: options.maxRunners ?? 8, helloTimeoutMs: options.helloTimeoutMs });
   }
 
   start(frame: RunFrame, handlers: RunHandlers): Promise<RunHandle> {
-    const [file, ...args] = this.command as [string, ...string[]];
-    const child = spawn(file, [...args, `${RUN_MARKER}${frame.run_id}`], {
-      cwd: frame.group.path,
-      env: childEnv(frame.group.path),
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    const log = this.options.log.child({ runId: frame.run_id, pid: child.pid });
-    child.stdin.on("error", (error) => log.debug({ err: error }, "runner stdin closed early"));
-    return openRun(processLink(child), frame, handlers, this.options.helloTimeoutMs, log);
+    const log = this.options.log.child({ runId: frame.run_id, group: frame.group.folder, runner: "process" });
+    return this.pool.run(unitOf(frame), frame, handlers, async () => {
+      const [file, ...args] = this.command as [string, ...string[]];
+      // The marker names the child's first run; a warm child serves later runs under it.
+      const child = spawn(file, [...args, `${RUN_MARKER}${frame.run_id}`], {
+        cwd: frame.group.path,
+        env: childEnv(frame.group.path),
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      child.stdin.on("error", (error) => log.debug({ err: error }, "runner stdin closed early"));
+      return { link: processLink(child), name: `pid ${child.pid}` };
+    }, log);
+  }
+
+  /** Ends children that wait for work (shutdown); busy ones end with their runs. */
+  async shutdown(): Promise<void> {
+    this.pool.shutdown();
   }
 
   /**
    * Starts the runner once without a run and reads its `hello`: rejects when it speaks
-   * another protocol major or does not offer `harness`, so a misconfigured runner stops
+   * another protocol major or lacks a configured harness, so a misconfigured runner stops
    * start-up instead of failing every message.
    */
-  check(harness: string, cwd: string): Promise<HelloFrame> {
+  check(harnesses: HarnessSetting[], cwd: string): Promise<HelloFrame> {
     const [file, ...args] = this.command as [string, ...string[]];
     const child = spawn(file, [...args, `${RUN_MARKER}check`], { cwd, env: childEnv(cwd), stdio: ["pipe", "pipe", "pipe"] });
     child.stdin.on("error", () => undefined);
-    return readHello(processLink(child), harness, this.options.helloTimeoutMs);
+    return readHello(processLink(child), harnesses, this.options.helloTimeoutMs);
   }
 
-  /** Kills a runner process left by a crashed host, if that pid is still one of ours for `runId`. */
+  /** Kills a runner process left by a crashed host, if that pid is still an agent runner. */
   reap(pid: number, runId: string): void {
     let commandLine: string;
     try {
@@ -103,7 +116,9 @@ export class ProcessRunner implements Runner {
     } catch {
       return; // gone, or not Linux: nothing to reap
     }
-    if (!commandLine.split("\0").includes(`${RUN_MARKER}${runId}`)) return;
+    // A warm child carries the marker of its first run, which may be an earlier one than
+    // `runId`: any marker says the pid is still an agent runner and not a reused pid.
+    if (!commandLine.split("\0").some((arg) => arg.startsWith(RUN_MARKER))) return;
     try {
       process.kill(pid, "SIGKILL");
       this.options.log.warn({ pid, runId }, "killed agent runner orphaned by a crash");

@@ -5,6 +5,12 @@
  */
 import type { AgentFeature, AgentFrame, RunFrame, SteerFrame, StopFrame } from "@arizuko/sdk";
 
+/** A harness the config names, and the setting that names it (for the error). */
+export interface HarnessSetting {
+  harness: string;
+  setting: string;
+}
+
 export interface RunExit {
   code: number | null;
   signal: string | null;
@@ -49,6 +55,6 @@ export interface Runner {
   cleanup?(): Promise<void>;
   /** Ends runners kept for later runs (warm containers) at shutdown; optional. */
   shutdown?(): Promise<void>;
-  /** Checks once, at start-up, that the runner starts, speaks this protocol and offers `harness`. */
-  check(harness: string, cwd: string): Promise<unknown>;
+  /** Checks once, at start-up, that the runner starts, speaks this protocol and offers every configured harness. */
+  check(harnesses: HarnessSetting[], cwd: string): Promise<unknown>;
 }

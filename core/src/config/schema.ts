@@ -48,11 +48,11 @@ export interface Config {
       pidsLimit: number;
       /** Size of the container's writable /tmp. */
       tmpfsMb: number;
-      /** Milliseconds a unit's container waits for its next run before it exits. */
-      idleMs: number;
-      /** Containers alive at once. */
-      maxContainers: number;
     };
+    /** Milliseconds a unit's runner (process or container) waits for the unit's next run before it exits; 0 never waits. */
+    keepWarmMs: number;
+    /** Runners alive at once, busy or waiting; the oldest waiting one goes first. */
+    maxRunners: number;
     /** A run still going after this many milliseconds is stopped, then killed. */
     timeoutMs: number;
     /** Milliseconds between `stop` and killing the runner. */
@@ -63,9 +63,15 @@ export interface Config {
     helloTimeoutMs: number;
   };
   agent: {
-    /** Harness inside the agent runner: `demo` replies deterministically. */
+    /** Harness inside the agent runner: `demo` replies deterministically, `openai` and `claude` use the model. */
     harness: string;
     options: Record<string, unknown>;
+    /**
+     * Per-group changes, keyed by group folder; an entry applies to the group and its
+     * subtree, the longest key winning. `options` carry over only while the harness
+     * stays the same; `model` fields replace those of the top-level `model`.
+     */
+    groups: Record<string, { harness?: string; options?: Record<string, unknown>; model?: Partial<ModelSettings> }>;
   };
   queue: {
     /** Runs in flight at once across all units. */
@@ -106,16 +112,7 @@ export interface Config {
     /** The operator's own group, which may do anything; null for none. */
     operatorGroup: string | null;
   };
-  model: {
-    /** OpenAI-compatible base URL the model proxy forwards to, e.g. `http://127.0.0.1:11434/v1`; null for none. */
-    baseUrl: string | null;
-    /** The endpoint's key; stays in the host, never reaches an agent. */
-    apiKey: string | null;
-    /** Models agents may use; the first is the default. */
-    models: string[];
-    /** Milliseconds one model call may take. */
-    timeoutMs: number;
-  };
+  model: ModelSettings;
   tools: {
     /** Deadline of an agent's tool call, unless the tool or `timeoutsMs` sets another. */
     timeoutMs: number;
@@ -123,6 +120,19 @@ export interface Config {
     timeoutsMs: Record<string, number>;
   };
   log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
+}
+
+export interface ModelSettings {
+  /** The API the endpoint speaks: `openai` (chat completions) or `anthropic` (messages). */
+  api: "openai" | "anthropic";
+  /** Base URL the model proxy forwards to, ending in the API version, e.g. `http://127.0.0.1:11434/v1`; null for none. */
+  baseUrl: string | null;
+  /** The endpoint's key; stays in the host, never reaches an agent. */
+  apiKey: string | null;
+  /** Models agents may use; the first is the default. */
+  models: string[];
+  /** Milliseconds one model call may take. */
+  timeoutMs: number;
 }
 
 const integer = (minimum: number, defaultValue: number, maximum?: number) => ({
@@ -153,6 +163,22 @@ const PLUGIN_ENTRY = {
   ],
 };
 
+const MODEL_PROPERTIES = {
+  api: { enum: ["openai", "anthropic"], default: "openai" },
+  baseUrl: { type: ["string", "null"], pattern: "^https?://", default: null },
+  apiKey: { type: ["string", "null"], default: null },
+  models: { type: "array", items: { type: "string", minLength: 1 }, default: [] },
+  timeoutMs: integer(1_000, 300_000, 3_600_000),
+};
+
+/** The same fields without defaults: a group's `model` changes only what it names. */
+const MODEL_CHANGES = Object.fromEntries(
+  Object.entries(MODEL_PROPERTIES).map(([name, { default: _default, ...rest }]) => [name, rest]),
+);
+
+/** Group folders: lowercase segments joined by `/`, as the group service makes them. */
+const GROUP_FOLDER_PATTERN = "^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$";
+
 export const ConfigSchema = {
   type: "object",
   additionalProperties: false,
@@ -175,9 +201,9 @@ export const ConfigSchema = {
         cpus: { type: "number", exclusiveMinimum: 0, maximum: 64, default: 1 },
         pidsLimit: integer(32, 256, 65_536),
         tmpfsMb: integer(1, 64, 65_536),
-        idleMs: integer(0, 120_000, 86_400_000),
-        maxContainers: integer(1, 8, 1024),
       }),
+      keepWarmMs: integer(0, 120_000, 86_400_000),
+      maxRunners: integer(1, 8, 1024),
       timeoutMs: integer(100, 600_000),
       stopGraceMs: integer(0, 5_000),
       idleTimeoutMs: integer(0, 300_000, 3_600_000),
@@ -186,6 +212,20 @@ export const ConfigSchema = {
     agent: section({
       harness: { type: "string", minLength: 1, default: "demo" },
       options: { type: "object", default: {} },
+      groups: {
+        type: "object",
+        default: {},
+        propertyNames: { pattern: GROUP_FOLDER_PATTERN, description: "a group folder: lowercase letters, digits, - and _, levels joined by / (e.g. acme/support)" },
+        additionalProperties: {
+          type: "object",
+          properties: {
+            harness: { type: "string", minLength: 1 },
+            options: { type: "object" },
+            model: { type: "object", properties: MODEL_CHANGES, additionalProperties: false },
+          },
+          additionalProperties: false,
+        },
+      },
     }),
     queue: section({
       maxConcurrentRuns: integer(1, 4),
@@ -223,12 +263,7 @@ export const ConfigSchema = {
     grants: section({
       operatorGroup: { type: ["string", "null"], default: null },
     }),
-    model: section({
-      baseUrl: { type: ["string", "null"], pattern: "^https?://", default: null },
-      apiKey: { type: ["string", "null"], default: null },
-      models: { type: "array", items: { type: "string", minLength: 1 }, default: [] },
-      timeoutMs: integer(1_000, 300_000, 3_600_000),
-    }),
+    model: section(MODEL_PROPERTIES),
     tools: section({
       timeoutMs: integer(100, 30_000, 600_000),
       timeoutsMs: { type: "object", additionalProperties: { type: "integer", minimum: 100, maximum: 600_000 }, default: {} },

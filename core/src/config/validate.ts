@@ -71,6 +71,10 @@ function describeError(error: ErrorObject, input: unknown, base: string, schema:
   const field = fieldName(error.instancePath, base);
   const got = shown(valueAt(input, error.instancePath));
   const params = error.params as Record<string, unknown>;
+  if (error.propertyName !== undefined) {
+    const description = schemaAt(schema, error.schemaPath.replace(/\/[^/]+$/, ""))?.description;
+    return `${field}: the key ${JSON.stringify(error.propertyName)} is not ${typeof description === "string" ? description : "allowed"}`;
+  }
 
   switch (error.keyword) {
     case "required":
@@ -124,7 +128,9 @@ export function validate<T>(schema: JsonSchema, input: unknown, base = ""): Vali
   // A union reports one error per branch plus its own; keep only the union's.
   const errors = check.errors ?? [];
   const unionPaths = new Set(errors.filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf").map((e) => e.instancePath));
+  // A bad key of a map reports its own error and then `propertyNames`; keep the first.
   const problems = errors
+    .filter((e) => e.keyword !== "propertyNames")
     .filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf" || !unionPaths.has(e.instancePath))
     .map((e) => describeError(e, value, base, schema));
   return { value: value as T, problems: [...new Set(problems)] };

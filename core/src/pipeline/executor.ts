@@ -22,7 +22,8 @@ import type { Hooks } from "../hooks/hooks.js";
 import { newId } from "../ids.js";
 import type { Store } from "../store/index.js";
 import type { MessageRecord } from "../store/messages.js";
-import type { ModelEndpoint, ModelProxy } from "../agent/model-proxy.js";
+import { modelServed, type ModelEndpoint, type ModelProxy } from "../agent/model-proxy.js";
+import type { AgentProfile } from "../agent/profile.js";
 import type { Endpoint, ToolEndpoints } from "../tools/endpoint.js";
 import { runIdentity } from "../tools/identity.js";
 import type { Breaker } from "./breaker.js";
@@ -37,7 +38,8 @@ export interface ExecutorConfig {
   idleTimeoutMs?: number;
   maxBatch: number;
   contextMessages: number;
-  harness: { name: string; options: Record<string, unknown> };
+  /** The harness and model endpoint of a group's runs. */
+  profile: (folder: string) => Pick<AgentProfile, "harness" | "model">;
 }
 
 interface Attempt {
@@ -211,6 +213,7 @@ export class Executor {
     const context = this.store.messages.context(unit, lastSeq, this.config.contextMessages);
     const groupPath = this.groups.path(unit.group);
     const identity = runIdentity(this.store, attempt.runId, unit, messages, this.roleOf);
+    const profile = this.config.profile(unit.group);
 
     const initial: RunSpec = {
       runId: attempt.runId,
@@ -219,7 +222,7 @@ export class Executor {
       sessionId,
       messages: messages.map(toBatchMessage),
       context: context.map(toBatchMessage),
-      harness: this.config.harness,
+      harness: profile.harness,
       deadlineMs: this.config.timeoutMs,
       groupPath,
       senderRole: identity.senderRole,
@@ -228,7 +231,7 @@ export class Executor {
     const { prompt } = await this.hooks.waterfall("onPromptBuild", { prompt: buildPrompt(spec.messages, spec.context) }, { spec });
     // The socket is up before the runner starts, so the agent can connect at once.
     attempt.endpoint = this.tools ? await this.tools.serve(unit, identity) : null;
-    attempt.model = this.models?.enabled ? await this.models.serve(unit, attempt.runId) : null;
+    attempt.model = this.models && modelServed(profile.model) ? await this.models.serve(unit, attempt.runId, profile.model) : null;
 
     return {
       type: "run",
@@ -243,7 +246,7 @@ export class Executor {
       prompt,
       harness: spec.harness,
       mcp: attempt.endpoint ? { socket: attempt.endpoint.socket, token: attempt.endpoint.token } : null,
-      model: attempt.model ? { socket: attempt.model.socket, token: attempt.model.token, models: attempt.model.models } : null,
+      model: attempt.model && { socket: attempt.model.socket, token: attempt.model.token, models: attempt.model.models, api: attempt.model.api },
       deadline_ms: spec.deadlineMs,
     };
   }

@@ -1,0 +1,46 @@
+/**
+ * A group's agent profile: which harness answers it, with which options, and which
+ * model endpoint its runs may use. `agent` and `model` give the defaults; an entry of
+ * `agent.groups` changes them for a group and its subtree, the longest matching
+ * folder winning. Options carry over only while the harness stays the same, since
+ * each harness reads its own.
+ */
+import { inSubtree } from "@arizuko/sdk";
+import type { Config } from "../config/schema.js";
+import type { ModelConfig } from "./model-proxy.js";
+
+export interface AgentProfile {
+  harness: { name: string; options: Record<string, unknown> };
+  model: ModelConfig;
+  /** The `agent.groups` entry that applied, or null for the defaults. */
+  from: string | null;
+}
+
+/** The `agent.groups` key that applies to `folder`: the longest one naming it or an ancestor. */
+function entryFor(groups: Config["agent"]["groups"], folder: string): string | null {
+  let best: string | null = null;
+  for (const key of Object.keys(groups)) {
+    if (inSubtree(key, folder) && (best === null || key.length > best.length)) best = key;
+  }
+  return best;
+}
+
+export function agentProfile(config: Pick<Config, "agent" | "model">, folder: string): AgentProfile {
+  const defaults = { harness: { name: config.agent.harness, options: config.agent.options }, model: config.model };
+  const key = entryFor(config.agent.groups, folder);
+  if (key === null) return { ...defaults, from: null };
+
+  const entry = config.agent.groups[key]!;
+  const name = entry.harness ?? defaults.harness.name;
+  const options = entry.options ?? (name === defaults.harness.name ? defaults.harness.options : {});
+  return { harness: { name, options }, model: { ...defaults.model, ...entry.model }, from: key };
+}
+
+/** Every harness the config names, each with the setting that names it, for the start-up check. */
+export function configuredHarnesses(config: Pick<Config, "agent">): Array<{ harness: string; setting: string }> {
+  const named = [{ harness: config.agent.harness, setting: "agent.harness" }];
+  for (const [key, entry] of Object.entries(config.agent.groups)) {
+    if (entry.harness !== undefined) named.push({ harness: entry.harness, setting: `agent.groups.${key}.harness` });
+  }
+  return named;
+}
