@@ -147,15 +147,15 @@ describe("the claude harness", () => {
     expect(runs()).toEqual([{ state: "done" }]);
   }, 120_000);
 
-  it("fails a run clearly when the group's endpoint is not Anthropic's", async () => {
-    instance = await startInstance({ config: { agent: { harness: "claude" }, model: { baseUrl: "http://127.0.0.1:9/v1", models: ["local-small"] } } });
+  it("fails a run clearly when its model refuses it", async () => {
+    fake = new FakeAnthropic(() => ({ status: 400, error: "prompt is too long" }));
+    instance = await startInstance({ config: claudeConfig(await fake.start()) });
     await instance.client().say("c1", "hello");
     const runs = () => instance!.kernel.store.db.prepare("SELECT state, error FROM runs").all() as Array<{ state: string; error: string }>;
-    await waitFor(() => runs().length === 1 && runs()[0]!.state === "failed", { what: "the failed run" });
-    expect(runs()[0]!.error).toBe(
-      "ARZ_AGENT_HARNESS_FAILED: the claude harness needs an Anthropic endpoint, but this group's model.api is openai; set model.api: anthropic for it",
-    );
-  });
+    await waitFor(() => runs().length > 0 && runs().every((run) => run.state === "failed"), { timeoutMs: 30_000, what: "the failed run" });
+    // A 400 fails the same way again: one run, no retry, and the reason in its error.
+    expect(runs()).toEqual([{ state: "failed", error: expect.stringMatching(/^ARZ_AGENT_HARNESS_FAILED: Claude Code.s turn failed \(HTTP 400\).*prompt is too long/i) }]);
+  }, 60_000);
 });
 
 describe("the model proxy for an Anthropic endpoint", () => {

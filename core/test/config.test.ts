@@ -119,10 +119,10 @@ describe("config files", () => {
 describe("environment substitution", () => {
   it("replaces ${NAME}", () => {
     const file = write("arizuko.yaml", "data: ${STATE_DIR}/arizuko\nagent:\n  harness: ${HARNESS}\n");
-    const { config } = loadConfig({ file, cwd: dir, env: { STATE_DIR: "/srv", HARNESS: "claude" } });
+    const { config } = loadConfig({ file, cwd: dir, env: { STATE_DIR: "/srv", HARNESS: "scripted" } });
 
     expect(config.data).toBe("/srv/arizuko");
-    expect(config.agent.harness).toBe("claude");
+    expect(config.agent.harness).toBe("scripted");
   });
 
   it("replaces inside lists and maps", () => {

@@ -8,7 +8,7 @@ import Docker from "dockerode";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { FakeAnthropic, toolResults } from "./helpers/fake-anthropic.js";
 import { API_KEY, FakeOpenAI, memoryModel, systemOf } from "./helpers/fake-openai.js";
-import { writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { Client } from "./helpers/client.js";
@@ -103,6 +103,25 @@ describe("the docker runner", () => {
       console.log(JSON.stringify({ run: fs.readdirSync("/run/arizuko"), state: fs.readdirSync("/group/.arizuko"), nets: Object.keys(os.networkInterfaces()), uid: process.getuid() }));
     `));
     expect(seen).toEqual({ run: [`${listed!.Labels["arizuko.run"]}.sock`], state: [], nets: ["lo"], uid: 1000 });
+
+    // Another unit's container runs beside it: its socket, and the host's data folder, are out of reach.
+    await visitor.say("c2", "hold on");
+    const both = await waitFor(async () => {
+      const found = await docker.listContainers({ filters: { label: ["arizuko.group=main"], status: ["running"] } });
+      return found.length === 2 ? found : null;
+    }, { what: "the second unit's container" });
+    const otherRun = both.find((info) => info.Id !== listed!.Id)!.Labels["arizuko.run"]!;
+    const dataDir = instance.kernel.resolved.dataDir;
+    const otherSocket = readdirSync(join(dataDir, "run"))
+      .map((unit) => join(dataDir, "run", unit, `${otherRun}.sock`))
+      .find((path) => existsSync(path));
+    expect(otherSocket).toBeDefined();
+    const reach = JSON.parse(await execNode(listed!.Id, `
+      const fs = require("node:fs");
+      const seen = (path) => fs.existsSync(path);
+      console.log(JSON.stringify({ socket: seen(${JSON.stringify(otherSocket)}), data: seen(${JSON.stringify(dataDir)}), config: seen(${JSON.stringify(join(instance.dir, "arizuko.yaml"))}), run: fs.readdirSync("/run/arizuko") }));
+    `));
+    expect(reach).toEqual({ socket: false, data: false, config: false, run: [`${listed!.Labels["arizuko.run"]}.sock`] });
 
     await stream.until((events) => events.messages<{ from_agent: boolean; text: string }>().some((message) => message.from_agent), 30_000, "the answer");
     const answer = stream.messages<{ from_agent: boolean; text: string }>().find((message) => message.from_agent)!;

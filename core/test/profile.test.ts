@@ -63,9 +63,9 @@ describe("agent profiles", () => {
   });
 
   it("drops the default options when a group changes harness without its own", () => {
-    const config = load("agent:\n  harness: openai\n  options: { maxSteps: 4 }\n  groups:\n    ops: { harness: claude }\n");
+    const config = load("agent:\n  harness: openai\n  options: { maxSteps: 4 }\n  groups:\n    ops: { harness: demo }\nmodel: { baseUrl: http://127.0.0.1:9/v1, models: [m] }\n");
 
-    expect(agentProfile(config, "ops").harness).toEqual({ name: "claude", options: {} });
+    expect(agentProfile(config, "ops").harness).toEqual({ name: "demo", options: {} });
   });
 
   it("lists every configured harness with its setting", () => {
@@ -81,6 +81,22 @@ describe("agent profiles", () => {
     ["an unknown entry field", "agent:\n  groups:\n    acme: { harnes: demo }\n", 'unknown field "harnes"'],
     ["an unknown model field", "agent:\n  groups:\n    acme: { model: { key: x } }\n", 'unknown field "key"'],
     ["an unknown API", "agent:\n  groups:\n    acme: { model: { api: gemini } }\n", 'expected one of "openai", "anthropic", got "gemini"'],
+    ["a model harness without a model", "agent:\n  harness: openai\n", "agent: the openai harness needs a model; set model.baseUrl and model.models"],
+    [
+      "claude on an OpenAI endpoint",
+      "agent:\n  groups:\n    main: { harness: claude }\nmodel: { baseUrl: http://127.0.0.1:9/v1, models: [m] }\n",
+      "agent.groups.main: the claude harness needs an endpoint speaking the anthropic API, but model.api is openai; set model.api: anthropic (and its baseUrl)",
+    ],
+    [
+      "openai on an Anthropic endpoint",
+      "agent:\n  groups:\n    main: { harness: openai, model: { api: anthropic } }\nmodel: { baseUrl: http://127.0.0.1:9/v1, models: [m] }\n",
+      "agent.groups.main: the openai harness needs an endpoint speaking the openai API, but agent.groups.main.model.api is anthropic; set agent.groups.main.model.api: openai (and its baseUrl)",
+    ],
+    [
+      "a model the endpoint does not allow",
+      "agent:\n  harness: openai\n  options: { model: big }\nmodel: { baseUrl: http://127.0.0.1:9/v1, models: [small] }\n",
+      'agent.options.model is "big", which model.models does not allow (small); add it there or pick one of them',
+    ],
   ])("rejects %s", (_case, yaml, problem) => {
     expect(() => load(yaml)).toThrow(problem);
   });

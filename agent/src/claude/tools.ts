@@ -5,13 +5,13 @@
  */
 import type { McpSdkServerConfigWithInstance } from "@anthropic-ai/claude-agent-sdk";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 
 /** The server's name, so the tools' prefix `mcp__arizuko__`. */
 export const TOOL_SERVER = "arizuko";
 
-export function relayServer(client: Client): McpSdkServerConfigWithInstance {
+export async function relayServer(client: Client): Promise<McpSdkServerConfigWithInstance> {
+  const { McpServer } = await import("@modelcontextprotocol/sdk/server/mcp.js");
   const server = new McpServer({ name: TOOL_SERVER, version: "1.0.0" }, { capabilities: { tools: {} } });
   // The low-level handlers: tool schemas pass through as JSON Schema, unchanged.
   server.server.setRequestHandler(ListToolsRequestSchema, async (request) => client.listTools(request.params));

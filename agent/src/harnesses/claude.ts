@@ -16,7 +16,7 @@
  *
  * Real use needs an Anthropic key in the host's config (`model.apiKey`), never here.
  */
-import { query, type Options, type SDKMessage, type SDKResultMessage } from "@anthropic-ai/claude-agent-sdk";
+import type { Options, SDKMessage, SDKResultMessage } from "@anthropic-ai/claude-agent-sdk";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { folderGuard } from "../claude/guard.js";
@@ -56,11 +56,13 @@ function claudeEnv(groupPath: string, baseUrl: string, token: string): Record<st
 }
 
 function failure(result: SDKResultMessage): Error {
+  // An error result carries `errors`; a turn that ended on an API error is a "success" with is_error and the text.
   const detail = result.subtype === "success" ? result.result : (result.errors ?? []).join("; ") || result.subtype;
   const status = "api_error_status" in result ? result.api_error_status : null;
   // A refused request (4xx but 429) fails the same way again: no retry.
   const retryable = !(typeof status === "number" && status >= 400 && status < 500 && status !== 429);
-  return new ModelError(`Claude Code ended the turn with ${result.subtype}: ${detail}`, retryable);
+  const reason = result.subtype === "success" ? "failed" : `ended with ${result.subtype}`;
+  return new ModelError(`Claude Code's turn ${reason}${status ? ` (HTTP ${status})` : ""}: ${detail}`, retryable);
 }
 
 export const claudeHarness: Harness = {
@@ -77,6 +79,8 @@ export const claudeHarness: Harness = {
     const tools = Array.isArray(settings.tools) ? settings.tools.map(String) : DEFAULT_TOOLS;
     const group = frame.group.path;
 
+    // Loaded on first use: the SDK is large, and runners of other harnesses start without it.
+    const { query } = await import("@anthropic-ai/claude-agent-sdk");
     const shim = await startShim(frame.model.socket);
     const client = frame.mcp ? await connectTools(frame.mcp, "arizuko-claude") : null;
     const prompts = new PromptStream();
@@ -95,7 +99,7 @@ export const claudeHarness: Harness = {
       permissionMode: "dontAsk",
       settingSources: [],
       maxTurns: Number(settings.maxTurns ?? DEFAULT_MAX_TURNS),
-      mcpServers: client ? { [TOOL_SERVER]: relayServer(client) } : {},
+      mcpServers: client ? { [TOOL_SERVER]: await relayServer(client) } : {},
       strictMcpConfig: true,
       hooks: { PreToolUse: [{ hooks: [folderGuard(group, tools.includes("Bash"))] }] },
       ...(frame.session_id && SESSION_ID.test(frame.session_id) && { resume: frame.session_id }),

@@ -44,3 +44,37 @@ export function configuredHarnesses(config: Pick<Config, "agent">): Array<{ harn
   }
   return named;
 }
+
+/** The API each harness built into the agent runner needs its model endpoint to speak. */
+const MODEL_APIS: Record<string, ModelConfig["api"]> = { openai: "openai", claude: "anthropic" };
+
+/**
+ * Checks each profile the config can give (the defaults and every `agent.groups` entry)
+ * against its harness: a model harness needs an endpoint of its API, and the model its
+ * options name must be one the endpoint allows. Returns one problem per mistake, naming
+ * the setting to change; harnesses of other agent runners are not known here.
+ */
+export function profileProblems(config: Pick<Config, "agent" | "model">): string[] {
+  const problems: string[] = [];
+  const entries: Array<[string | null, string]> = [[null, "agent"], ...Object.keys(config.agent.groups).map((key): [string, string] => [key, `agent.groups.${key}`])];
+
+  for (const [key, where] of entries) {
+    // No folder is empty, so "" gets the defaults.
+    const profile = agentProfile(config, key ?? "");
+    const api = MODEL_APIS[profile.harness.name];
+    if (api === undefined) continue;
+    const modelAt = key !== null && config.agent.groups[key]!.model !== undefined ? `${where}.model` : "model";
+    const { model } = profile;
+
+    if (model.baseUrl === null || model.models.length === 0) {
+      problems.push(`${where}: the ${profile.harness.name} harness needs a model; set ${modelAt}.baseUrl and ${modelAt}.models`);
+    } else if (model.api !== api) {
+      problems.push(`${where}: the ${profile.harness.name} harness needs an endpoint speaking the ${api} API, but ${modelAt}.api is ${model.api}; set ${modelAt}.api: ${api} (and its baseUrl)`);
+    }
+    const chosen = profile.harness.options.model;
+    if (typeof chosen === "string" && model.models.length > 0 && !model.models.includes(chosen)) {
+      problems.push(`${where}.options.model is ${JSON.stringify(chosen)}, which ${modelAt}.models does not allow (${model.models.join(", ")}); add it there or pick one of them`);
+    }
+  }
+  return problems;
+}

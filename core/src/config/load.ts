@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { createRequire } from "node:module";
+import { profileProblems } from "../agent/profile.js";
 import { errors } from "../errors.js";
 import { HOOK_NAMES } from "../hooks/catalog.js";
 import { ConfigSchema, type Config } from "./schema.js";
@@ -91,6 +92,7 @@ export function loadConfig(
   for (const hook of Object.keys(config.hooks.timeoutsMs)) {
     if (!(HOOK_NAMES as string[]).includes(hook)) problems.push(`hooks.timeoutsMs: unknown hook "${hook}"; hooks are listed in docs/plugins.md`);
   }
+  if (problems.length === 0) problems.push(...profileProblems(config));
   if (problems.length > 0) throw errors.configInvalid(file ?? "the embedded defaults", problems);
 
   const overrides = options.overrides ?? {};
