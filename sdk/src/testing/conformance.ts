@@ -62,6 +62,13 @@ export interface PlatformDriver {
   reconnect?(): void;
   /** Releases the fake (servers, timers). */
   close?(): Promise<void> | void;
+  /**
+   * The platform's id for one the kit made up (`map-1`, `thread-7`), for platforms whose
+   * ids have a form of their own (Telegram's are numbers): a message id or a thread id,
+   * as the channel stores and sends it. The driver delivers events under these ids.
+   * Default: the kit's id unchanged.
+   */
+  platformId?(kind: "message" | "topic", id: string): string;
 }
 
 export interface ConformanceOptions {
@@ -115,15 +122,21 @@ function fail(property: string, problem: string): never {
   throw new ConformanceFailure(property, problem);
 }
 
+/** The platform's form of an id the kit made up. */
+function idOf(driver: PlatformDriver, kind: "message" | "topic", id: string): string {
+  return driver.platformId?.(kind, id) ?? id;
+}
+
 /** The stored row an event should have produced, or undefined. */
-function rowOf(messages: StoredMessage[], event: PlatformEvent): StoredMessage | undefined {
+function rowOf(driver: PlatformDriver, messages: StoredMessage[], event: PlatformEvent): StoredMessage | undefined {
+  const id = idOf(driver, "message", event.id);
   switch (event.type) {
     case "message":
-      return messages.find((message) => message.kind === "message" && message.platformId === event.id);
+      return messages.find((message) => message.kind === "message" && message.platformId === id);
     case "edit":
-      return messages.find((message) => message.kind === "edit" && message.target === event.id && message.text === event.text);
+      return messages.find((message) => message.kind === "edit" && message.target === id && message.text === event.text);
     case "reaction":
-      return messages.find((message) => message.kind === "reaction" && message.target === event.id && message.sender === event.sender);
+      return messages.find((message) => message.kind === "reaction" && message.target === id && message.sender === event.sender);
   }
 }
 
@@ -140,7 +153,7 @@ const ID_HINT: Record<PlatformEvent["type"], string> = {
 };
 
 async function stored(context: ConformanceContext, property: string, event: PlatformEvent): Promise<StoredMessage> {
-  return until(context, property, `${describeEvent(event)} was not stored`, () => rowOf(context.host.messages(context.options.chat), event), ID_HINT[event.type]);
+  return until(context, property, `${describeEvent(event)} was not stored`, () => rowOf(context.driver, context.host.messages(context.options.chat), event), ID_HINT[event.type]);
 }
 
 function capabilities(context: ConformanceContext): ChannelCapabilities {
@@ -171,7 +184,7 @@ export const CONFORMANCE_PROPERTIES: ConformanceProperty[] = [
       const acked = new Set<string>();
       driver.onAck((event) => {
         acked.add(describeEvent(event));
-        if (!rowOf(host.messages(options.chat), event)) early.push(describeEvent(event));
+        if (!rowOf(driver, host.messages(options.chat), event)) early.push(describeEvent(event));
       });
       const events: PlatformEvent[] = [1, 2, 3, 4, 5].map((n) => ({ type: "message", id: `ack-${n}`, sender: options.senders[0], text: `message ${n}` }));
       for (const event of events) await driver.deliver(event);
@@ -241,10 +254,10 @@ export const CONFORMANCE_PROPERTIES: ConformanceProperty[] = [
       expect(mention, mentionRow, "verb", mentionRow.verb, "mention");
       const replyRow = await stored(context, MAPPING, reply);
       expect(reply, replyRow, "verb", replyRow.verb, "reply");
-      expect(reply, replyRow, "replyTo", replyRow.replyTo, "map-1");
+      expect(reply, replyRow, "replyTo", replyRow.replyTo, idOf(context.driver, "message", "map-1"));
       if (capabilities(context).threads) {
         const threadRow = await stored(context, MAPPING, threaded);
-        expect(threaded, threadRow, "topic", threadRow.topic, "thread-7");
+        expect(threaded, threadRow, "topic", threadRow.topic, idOf(context.driver, "topic", "thread-7"));
       }
       const editRow = await stored(context, MAPPING, edit);
       expect(edit, editRow, "verb", editRow.verb, "edit");
@@ -302,9 +315,10 @@ export const CONFORMANCE_PROPERTIES: ConformanceProperty[] = [
     async check(context) {
       const { host, driver, options } = context;
       if (!capabilities(context).reply) return;
-      host.reply(options.chat, "this answers map-1", { replyTo: "map-1" });
+      const target = idOf(driver, "message", "map-1");
+      host.reply(options.chat, "this answers map-1", { replyTo: target });
       const attempt = await until(context, REPLY_TO, "the reply was not sent", () => driver.sendAttempts().find((candidate) => candidate.outcome === "ok"));
-      if (attempt.replyTo !== "map-1") fail(REPLY_TO, `the platform got reply-to ${JSON.stringify(attempt.replyTo)}, expected "map-1"; pass chunk.replyTo to the platform's reply parameter`);
+      if (attempt.replyTo !== target) fail(REPLY_TO, `the platform got reply-to ${JSON.stringify(attempt.replyTo)}, expected ${JSON.stringify(target)}; pass chunk.replyTo to the platform's reply parameter`);
     },
   },
   {

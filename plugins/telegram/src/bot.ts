@@ -1,0 +1,151 @@
+/**
+ * One Telegram bot as a channel: `telegram:<bot id>/` chats. It long-polls
+ * `getUpdates` and stores each update's message before moving its offset past it.
+ * The offset lives in the store, so a restart neither replays nor loses updates.
+ * Replies go out as HTML made from the agent's Markdown; when Telegram refuses the
+ * markup, the original text goes once more without it.
+ */
+import { defineChannel, type Channel, type ChannelContext, type OutboundChunk } from "@arizuko/sdk";
+import { Api, GrammyError } from "grammy";
+import type { Update } from "grammy/types";
+import { isParseError, sendFailure } from "./errors.js";
+import { toTelegramHtml } from "./format.js";
+import { toInbound, type BotIdentity } from "./normalise.js";
+
+export interface BotSettings {
+  token: string;
+  /** Chat ids whose messages are taken; empty takes every chat not denied. */
+  allowChats: string[];
+  denyChats: string[];
+}
+
+export interface BotOptions {
+  apiRoot: string;
+  /** Seconds one getUpdates call waits for news. */
+  pollTimeoutS: number;
+  offsets: {
+    read(botId: string): number | null;
+    write(botId: string, next: number): void;
+  };
+}
+
+/** Updates the bot asks for; others are not delivered at all. Reactions reach bots that are chat admins. */
+const ALLOWED_UPDATES = ["message", "edited_message", "message_reaction"] as const;
+/** Pause after a failed poll, growing to the cap, so an outage is not hammered. */
+const RETRY_MS = { first: 500, max: 30_000 };
+
+/** The bot id is the part of the token before the colon. */
+export function botIdOf(token: string): string {
+  return token.slice(0, token.indexOf(":"));
+}
+
+export function telegramBot(settings: BotSettings, options: BotOptions): Channel {
+  const botId = botIdOf(settings.token);
+  const prefix = `telegram:${botId}/`;
+  const api = new Api(settings.token, { apiRoot: options.apiRoot });
+  let identity: BotIdentity | null = null;
+  let polling: Promise<void> = Promise.resolve();
+
+  const takes = (chatId: string) => !settings.denyChats.includes(chatId) && (settings.allowChats.length === 0 || settings.allowChats.includes(chatId));
+  const chatIdOf = (jid: string) => jid.slice(prefix.length);
+
+  async function handle(ctx: ChannelContext, update: Update): Promise<void> {
+    const message = toInbound(identity!, update);
+    if (message === null) return;
+    if (!takes(chatIdOf(message.chat))) {
+      ctx.log.debug({ chat: message.chat }, "update from a chat not allowed for this bot; skipped");
+      return;
+    }
+    await ctx.inbound(message);
+  }
+
+  async function poll(ctx: ChannelContext): Promise<void> {
+    let offset = options.offsets.read(botId) ?? 0;
+    let pause = RETRY_MS.first;
+    while (!ctx.signal.aborted) {
+      let updates: Update[];
+      try {
+        // Asking from `offset` confirms every earlier update to Telegram; all of them are stored.
+        updates = await api.getUpdates({ offset, timeout: options.pollTimeoutS, allowed_updates: [...ALLOWED_UPDATES] }, ctx.signal as Parameters<Api["getUpdates"]>[1]);
+        ctx.setStatus("ok");
+        pause = RETRY_MS.first;
+      } catch (error) {
+        if (ctx.signal.aborted) return;
+        ctx.setStatus("disconnected", (error as Error).message);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        pause = Math.min(pause * 2, RETRY_MS.max);
+        continue;
+      }
+      for (const update of updates) {
+        await handle(ctx, update);
+        offset = update.update_id + 1;
+        options.offsets.write(botId, offset);
+      }
+    }
+  }
+
+  /** Sends the chunk as HTML; when Telegram refuses the markup, once more as the original text. */
+  async function sendText(chunk: OutboundChunk): Promise<number> {
+    const chatId = chatIdOf(chunk.chat);
+    const extra = {
+      ...(chunk.topic !== "" && { message_thread_id: Number(chunk.topic) }),
+      ...(chunk.replyTo !== null && { reply_parameters: { message_id: Number(chunk.replyTo), allow_sending_without_reply: true } }),
+    };
+    try {
+      return (await api.sendMessage(chatId, toTelegramHtml(chunk.text), { ...extra, parse_mode: "HTML" })).message_id;
+    } catch (error) {
+      if (!isParseError(error)) throw error;
+      return (await api.sendMessage(chatId, chunk.text, extra)).message_id;
+    }
+  }
+
+  return defineChannel({
+    name: `telegram:${botId}`,
+    prefixes: [prefix],
+    capabilities: {
+      send: true,
+      reply: true,
+      threads: true,
+      maxTextLength: 4096,
+      // Telegram's documented limits for bots: about one message a second per chat, 30 a second in all.
+      rateLimits: { perChat: { messages: 1, perMs: 1000 }, perChannel: { messages: 30, perMs: 1000 } },
+    },
+
+    async start(ctx) {
+      try {
+        const me = await api.getMe();
+        identity = { id: me.id, username: me.username };
+        // A webhook left from another deployment makes getUpdates fail with 409.
+        await api.deleteWebhook();
+      } catch (error) {
+        const reason = error instanceof GrammyError ? `${error.error_code} ${error.description}` : (error as Error).message;
+        throw new Error(`telegram bot ${botId}: getMe failed (${reason}); check the bot's token in the telegram plugin's config`);
+      }
+      ctx.log.info({ bot: botId, username: identity.username }, "telegram bot connected");
+      polling = poll(ctx).catch((error: unknown) => ctx.log.error({ err: error, bot: botId }, "telegram polling stopped"));
+    },
+
+    async stop() {
+      await polling;
+    },
+
+    async send(chunk) {
+      try {
+        return { platformMessageId: String(await sendText(chunk)) };
+      } catch (error) {
+        throw sendFailure(error);
+      }
+    },
+
+    async fetchAttachment(ref) {
+      const fileId = ref.slice(ref.indexOf(":") + 1);
+      const file = await api.getFile(fileId);
+      if (!file.file_path) throw new Error(`telegram bot ${botId}: file ${fileId} has no download path (over 20 MB?)`);
+      // The download URL carries the token; it never leaves this function.
+      const response = await fetch(`${options.apiRoot}/file/bot${settings.token}/${file.file_path}`);
+      if (!response.ok) throw new Error(`telegram bot ${botId}: downloading file ${fileId} failed with HTTP ${response.status}`);
+      return { data: new Uint8Array(await response.arrayBuffer()), mime: response.headers.get("content-type") ?? "application/octet-stream" };
+    },
+  });
+}
+

@@ -1,0 +1,216 @@
+/**
+ * The Telegram channel with the real grammY client against a fake Bot API on
+ * 127.0.0.1: what updates become, what replies look like on Telegram, and the faults
+ * B03 (plain-text fallback), B05 (offset across restarts) and B07 (mention in a caption)
+ * with the values the cases give.
+ */
+import { createTestHost, type TestHost } from "@arizuko/sdk/testing";
+import type { Update } from "grammy/types";
+import { afterEach, describe, expect, it } from "vitest";
+import { telegramBot } from "../src/bot.js";
+import plugin from "../src/index.js";
+import { FakeBotApi } from "./fake-bot-api.js";
+
+const BOT = { id: 600000001, username: "demo_helper_bot", token: "600000001:TEST-token-telegram" };
+const BOT_USER = { id: BOT.id, is_bot: true, first_name: "Demo", username: BOT.username };
+const jid = (chat: number) => `telegram:${BOT.id}/${chat}`;
+
+let fake: FakeBotApi;
+let host: TestHost | undefined;
+
+afterEach(async () => {
+  await host?.dispose();
+  host = undefined;
+  await fake?.stop();
+});
+
+async function startHost(dir?: string): Promise<TestHost> {
+  fake ??= new FakeBotApi();
+  if (!fake.url) {
+    fake.addBot(BOT);
+    await fake.start();
+  }
+  host = await createTestHost({ plugin, config: { bots: [{ token: BOT.token }], apiRoot: fake.url, pollTimeoutS: 1 }, ...(dir && { dir }) });
+  return host;
+}
+
+async function until<T>(check: () => T | undefined | null | false, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const person = (id: number, first_name: string) => ({ id, is_bot: false, first_name });
+
+describe("telegram updates", () => {
+  it("map a private message with its sender's name", async () => {
+    fake = new FakeBotApi();
+    await startHost();
+    fake.push(BOT.id, { message: { message_id: 10, date: 1_760_000_000, chat: { id: 111, type: "private", first_name: "Ada" }, from: { ...person(111, "Ada"), last_name: "Lovelace" }, text: "hello" } });
+
+    const [row] = await until(() => host!.messages(jid(111)).length === 1 && host!.messages(jid(111)), "the stored message");
+    expect(row).toMatchObject({ platformId: "10", verb: "message", sender: "telegram:111", senderName: "Ada Lovelace", text: "hello", topic: "", ts: 1_760_000_000_000 });
+  });
+
+  it("see a mention in a photo caption, in UTF-16 offsets (B07)", async () => {
+    fake = new FakeBotApi();
+    await startHost();
+    const update = {
+      update_id: 70020,
+      message: {
+        message_id: 77,
+        date: 1_760_000_000,
+        chat: { id: -1001000000005, type: "supergroup", title: "Mention only" },
+        from: person(444, "Noa"),
+        photo: [{ file_id: "PHOTO_A", file_unique_id: "u1", width: 1280, height: 720 }],
+        caption: "🙂 @demo_helper_bot what is on this picture?",
+        caption_entities: [{ type: "mention", offset: 3, length: 16 }],
+      },
+    } as Update;
+    fake.push(BOT.id, update);
+    fake.push(BOT.id, { message: { ...update.message!, message_id: 78, caption: "🙂 @someone_else what is this?", caption_entities: [{ type: "mention", offset: 3, length: 13 }] } });
+    fake.push(BOT.id, { message: { ...update.message!, message_id: 79, photo: undefined, caption: undefined, caption_entities: undefined, text: "ok", entities: [{ type: "text_mention", offset: 0, length: 2, user: BOT_USER }] } as never });
+
+    const rows = await until(() => host!.messages(jid(-1001000000005)).length === 3 && host!.messages(jid(-1001000000005)), "the stored messages");
+    expect(update.message!.caption!.slice(3, 3 + 16)).toBe("@demo_helper_bot");
+    expect(rows.map((row) => [row.platformId, row.verb])).toEqual([["77", "mention"], ["78", "message"], ["79", "mention"]]);
+    expect(rows[0]).toMatchObject({ text: "🙂 @demo_helper_bot what is on this picture?", attachments: [{ kind: "image", mime: "image/jpeg", ref: `${BOT.id}:PHOTO_A` }] });
+  });
+
+  it("map commands, replies to the bot, forum topics and edits", async () => {
+    fake = new FakeBotApi();
+    await startHost();
+    const forum = { id: -1001000000003, type: "supergroup" as const, title: "Forum", is_forum: true as const };
+    const base = { date: 1_760_000_000, chat: forum, from: person(111, "Ada") };
+    fake.push(BOT.id, { message: { ...base, message_id: 1, text: "/status", entities: [{ type: "bot_command", offset: 0, length: 7 }] } });
+    fake.push(BOT.id, { message: { ...base, message_id: 2, text: "/status@other_bot", entities: [{ type: "bot_command", offset: 0, length: 17 }] } });
+    fake.push(BOT.id, { message: { ...base, message_id: 3, text: "thanks", reply_to_message: { message_id: 900, date: 1, chat: forum, from: BOT_USER, text: "answer" } as never } });
+    fake.push(BOT.id, { message: { ...base, message_id: 4, text: "in a topic", message_thread_id: 42, is_topic_message: true, reply_to_message: { message_id: 42, date: 1, chat: forum, forum_topic_created: { name: "deploys", icon_color: 1 } } as never } });
+    fake.push(BOT.id, { edited_message: { ...base, message_id: 3, edit_date: 1_760_000_100, text: "thanks!" } as never });
+
+    const rows = await until(() => host!.messages(jid(forum.id)).length === 5 && host!.messages(jid(forum.id)), "the stored messages");
+    expect(rows.map((row) => [row.platformId, row.kind, row.verb, row.topic, row.replyTo, row.target])).toEqual([
+      ["1", "message", "mention", "", null, null],
+      ["2", "message", "message", "", null, null],
+      ["3", "message", "reply", "", "900", null],
+      ["4", "message", "message", "42", null, null],
+      ["3#1760000100", "edit", "edit", "", null, "3"],
+    ]);
+  });
+
+  it("resume after the last stored update across a restart (B05)", async () => {
+    fake = new FakeBotApi();
+    const first = await startHost();
+    const status = { chat: { id: -1001000000002, type: "supergroup" as const, title: "Ops" }, from: person(111, "Ada"), date: 1_760_000_000 };
+    fake.push(BOT.id, { update_id: 70001, message: { ...status, message_id: 501, text: "/status", entities: [{ type: "bot_command", offset: 0, length: 7 }] } });
+    await until(() => first.messages(jid(-1001000000002)).length === 1, "the stored /status");
+    await until(() => (fake.polls.get(BOT.id) ?? []).includes(70002), "the offset past it");
+
+    await first.restart();
+    // The fake hands back every update from the offset asked for; 0 would replay 70001.
+    fake.push(BOT.id, { update_id: 70001, message: { ...status, message_id: 501, text: "/status", entities: [{ type: "bot_command", offset: 0, length: 7 }] } });
+    const polls = () => fake.polls.get(BOT.id)!;
+    const before = polls().length;
+    await until(() => polls().length > before, "a poll after the restart");
+    expect(polls()[before]).toBe(70002);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(first.messages(jid(-1001000000002))).toHaveLength(1);
+    expect(first.inbound().duplicates).toBe(0);
+  });
+
+  it("download a voice note through getFile, keeping the token to itself", async () => {
+    fake = new FakeBotApi();
+    fake.addBot(BOT);
+    await fake.start();
+    fake.files.set("VOICE_1", { path: "voice/file_1.oga", data: Buffer.from("OggS voice bytes"), mime: "audio/ogg" });
+    const channel = telegramBot({ token: BOT.token, allowChats: [], denyChats: [] }, { apiRoot: fake.url, pollTimeoutS: 1, offsets: { read: () => null, write: () => undefined } });
+
+    const file = await channel.fetchAttachment!(`${BOT.id}:VOICE_1`);
+    expect(Buffer.from(file.data).toString()).toBe("OggS voice bytes");
+    expect(file.mime).toBe("audio/ogg");
+    await expect(channel.fetchAttachment!(`${BOT.id}:NOPE`)).rejects.toThrow(/invalid file_id/);
+  });
+});
+
+describe("telegram start-up", () => {
+  it("fails with an error naming a bot whose token Telegram refuses", async () => {
+    fake = new FakeBotApi();
+    fake.addBot(BOT);
+    await fake.start();
+    host = await createTestHost({ plugin, config: { bots: [{ token: BOT.token }, { token: "600000009:REVOKED-token" }], apiRoot: fake.url, pollTimeoutS: 1 } });
+
+    const plugins = await until(() => host!.plugins().telegram?.state === "failed" && host!.plugins(), "the plugin to fail");
+    expect(plugins.telegram!.error).toBe("telegram bot 600000009: getMe failed (401 Unauthorized); check the bot's token in the telegram plugin's config");
+  });
+});
+
+describe("telegram replies", () => {
+  it("resend once as the original text when Telegram refuses the markup (B03)", async () => {
+    fake = new FakeBotApi();
+    await startHost();
+    fake.failNextSend({ error_code: 400, description: "Bad Request: can't parse entities: Character '-' is reserved and must be escaped with the preceding '\\'" });
+    host!.reply(jid(111), "Sure! Step 1 - done. See (docs).");
+
+    await until(() => fake.sent.length === 2, "the retry");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(fake.sent.map((sent) => [sent.status, sent.parse_mode ?? null, sent.text])).toEqual([
+      [400, "HTML", "Sure! Step 1 - done. See (docs)."],
+      [200, null, "Sure! Step 1 - done. See (docs)."],
+    ]);
+    expect(host!.outbox(jid(111))).toMatchObject([{ state: "delivered" }]);
+  });
+
+  it("keep a URL with underscores intact", async () => {
+    fake = new FakeBotApi();
+    await startHost();
+    host!.reply(jid(111), "See https://example.test/a_b_c_d and **this**.");
+    await until(() => fake.sent.length === 1, "the send");
+    expect(fake.sent[0]).toMatchObject({ parse_mode: "HTML", text: 'See <a href="https://example.test/a_b_c_d">https://example.test/a_b_c_d</a> and <b>this</b>.' });
+  });
+
+  it("split a long reply with emoji and a code block under 4096 characters", async () => {
+    fake = new FakeBotApi();
+    await startHost();
+    const lines = Array.from({ length: 200 }, (_, index) => `const v_${index} = ${index}; // 🙂 padding`);
+    const text = `Here 🎉:\n\`\`\`ts\n${lines.join("\n")}\n\`\`\`\nDone.`;
+    host!.reply(jid(111), text);
+
+    await until(() => host!.outbox(jid(111)).every((entry) => entry.state === "delivered") && host!.outbox(jid(111)).length > 1 && fake.sent.length === host!.outbox(jid(111)).length, "every chunk", 15_000);
+    const shown = fake.sent.map((sent) => sent.text.replace(/<[^>]+>/g, "").replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&"));
+    for (const chunk of shown) expect(chunk.length).toBeLessThanOrEqual(4096);
+    expect(fake.sent.every((sent) => sent.parse_mode === "HTML" && sent.text.includes("<pre><code"))).toBe(true);
+    expect(shown.join("\n")).toContain("const v_199 = 199; // 🙂 padding");
+  });
+
+  it("wait exactly Telegram's retry_after, however long, and lose nothing", async () => {
+    fake = new FakeBotApi();
+    await startHost();
+    fake.failNextSend({ error_code: 429, description: "Too Many Requests: retry after 3600", parameters: { retry_after: 3600 } });
+    const before = Date.now();
+    host!.reply(jid(111), "later");
+
+    await until(() => fake.sent.length === 1, "the rate-limited attempt");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const [entry] = host!.outbox(jid(111));
+    // A rate limit is no failed attempt: the row waits, queued, with Telegram's reason.
+    expect(entry).toMatchObject({ state: "queued", attempts: 0, text: "later", error: expect.stringContaining("429 Too Many Requests") });
+    expect(entry!.notBefore - before).toBeGreaterThanOrEqual(3600 * 1000);
+    expect(entry!.notBefore - Date.now()).toBeLessThanOrEqual(3600 * 1000);
+  });
+
+  it("give up on a chat that blocked the bot, saying why", async () => {
+    fake = new FakeBotApi();
+    await startHost();
+    fake.failNextSend({ error_code: 403, description: "Forbidden: bot was blocked by the user" });
+    host!.reply(jid(111), "hello?");
+
+    const [entry] = await until(() => host!.outbox(jid(111)).find((row) => row.state === "failed") && host!.outbox(jid(111)), "the failed send");
+    expect(entry!.error).toContain("403 Forbidden: bot was blocked by the user");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(fake.sent).toHaveLength(1);
+  });
+});
