@@ -5,7 +5,8 @@
  * Replies go out as HTML made from the agent's Markdown; when Telegram refuses the
  * markup, the original text goes once more without it.
  */
-import { defineChannel, type Channel, type ChannelContext, type OutboundChunk } from "@arizuko/sdk";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { defineChannel, type Channel, type ChannelContext, type HttpRoute, type OutboundChunk } from "@arizuko/sdk";
 import { Api, GrammyError } from "grammy";
 import type { Update } from "grammy/types";
 import { isParseError, sendFailure } from "./errors.js";
@@ -14,6 +15,10 @@ import { toInbound, type BotIdentity } from "./normalise.js";
 
 export interface BotSettings {
   token: string;
+  /** `polling` asks Telegram for updates; `webhook` has Telegram post them to arizuko. */
+  mode: "polling" | "webhook";
+  /** The webhook's secret token; a fresh random one at each start when unset. */
+  secret?: string;
   /** Chat ids whose messages are taken; empty takes every chat not denied. */
   allowChats: string[];
   denyChats: string[];
@@ -21,6 +26,8 @@ export interface BotSettings {
 
 export interface BotOptions {
   apiRoot: string;
+  /** arizuko's public base URL, for webhooks, e.g. `https://bot.example.com`; null when no bot uses one. */
+  webhookUrl: string | null;
   /** Seconds one getUpdates call waits for news. */
   pollTimeoutS: number;
   offsets: {
@@ -34,17 +41,38 @@ const ALLOWED_UPDATES = ["message", "edited_message", "message_reaction"] as con
 /** Pause after a failed poll, growing to the cap, so an outage is not hammered. */
 const RETRY_MS = { first: 500, max: 30_000 };
 
-/** The bot id is the part of the token before the colon. */
+/** Returns the bot id: the part of the token before the colon. */
 export function botIdOf(token: string): string {
   return token.slice(0, token.indexOf(":"));
 }
 
-export function telegramBot(settings: BotSettings, options: BotOptions): Channel {
+/** The path Telegram posts a webhook bot's updates to, on arizuko's HTTP server. */
+export function webhookPath(botId: string): string {
+  return `/telegram/${botId}/webhook`;
+}
+
+const SECRET_HEADER = "x-telegram-bot-api-secret-token";
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export interface TelegramBot {
+  channel: Channel;
+  /** The webhook's route, for a bot in webhook mode; registered before the host listens. */
+  webhook: HttpRoute | null;
+}
+
+export function telegramBot(settings: BotSettings, options: BotOptions): TelegramBot {
   const botId = botIdOf(settings.token);
   const prefix = `telegram:${botId}/`;
   const api = new Api(settings.token, { apiRoot: options.apiRoot });
   let identity: BotIdentity | null = null;
   let polling: Promise<void> = Promise.resolve();
+  let context: ChannelContext | null = null;
+  const secret = settings.secret ?? randomBytes(32).toString("hex");
 
   const takes = (chatId: string) => !settings.denyChats.includes(chatId) && (settings.allowChats.length === 0 || settings.allowChats.includes(chatId));
   const chatIdOf = (jid: string) => jid.slice(prefix.length);
@@ -99,13 +127,28 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Channel
     }
   }
 
-  return defineChannel({
+  /** Takes one update Telegram posted: only with the secret, and only once the bot runs. */
+  async function onWebhook(...[request, reply]: Parameters<HttpRoute["handler"]>): Promise<unknown> {
+    const given = request.headers[SECRET_HEADER];
+    if (typeof given !== "string" || !sameSecret(given, secret)) {
+      return reply.code(401).send({ error: `missing or wrong ${SECRET_HEADER} header; only Telegram, told the secret by setWebhook, may post here` });
+    }
+    const update = request.body as Update | null;
+    if (typeof update?.update_id !== "number") return reply.code(400).send({ error: "the body is not a Telegram update (no update_id)" });
+    if (context === null || identity === null) return reply.code(503).send({ error: `telegram bot ${botId} is not running` });
+    // Telegram counts the update delivered on a 2xx, so it is answered only once stored.
+    await handle(context, update);
+    return reply.code(200).send({ ok: true });
+  }
+
+  const channel = defineChannel({
     name: `telegram:${botId}`,
     prefixes: [prefix],
     capabilities: {
       send: true,
       reply: true,
       threads: true,
+      typing: true,
       maxTextLength: 4096,
       // Telegram's documented limits for bots: about one message a second per chat, 30 a second in all.
       rateLimits: { perChat: { messages: 1, perMs: 1000 }, perChannel: { messages: 30, perMs: 1000 } },
@@ -115,17 +158,24 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Channel
       try {
         const me = await api.getMe();
         identity = { id: me.id, username: me.username };
-        // A webhook left from another deployment makes getUpdates fail with 409.
-        await api.deleteWebhook();
+        if (settings.mode === "webhook") {
+          await api.setWebhook(`${options.webhookUrl}${webhookPath(botId)}`, { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
+        } else {
+          // A webhook left from another deployment makes getUpdates fail with 409.
+          await api.deleteWebhook();
+        }
       } catch (error) {
         const reason = error instanceof GrammyError ? `${error.error_code} ${error.description}` : (error as Error).message;
         throw new Error(`telegram bot ${botId}: getMe failed (${reason}); check the bot's token in the telegram plugin's config`);
       }
-      ctx.log.info({ bot: botId, username: identity.username }, "telegram bot connected");
-      polling = poll(ctx).catch((error: unknown) => ctx.log.error({ err: error, bot: botId }, "telegram polling stopped"));
+      ctx.log.info({ bot: botId, username: identity.username, mode: settings.mode }, "telegram bot connected");
+      context = ctx;
+      if (settings.mode === "webhook") ctx.setStatus("ok");
+      else polling = poll(ctx).catch((error: unknown) => ctx.log.error({ err: error, bot: botId }, "telegram polling stopped"));
     },
 
     async stop() {
+      context = null;
       await polling;
     },
 
@@ -135,6 +185,11 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Channel
       } catch (error) {
         throw sendFailure(error);
       }
+    },
+
+    async typing(chat, topic) {
+      // Telegram shows it for five seconds, or until the bot's next message.
+      await api.sendChatAction(chatIdOf(chat), "typing", /^\d+$/.test(topic) ? { message_thread_id: Number(topic) } : {});
     },
 
     async fetchAttachment(ref) {
@@ -147,5 +202,7 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Channel
       return { data: new Uint8Array(await response.arrayBuffer()), mime: response.headers.get("content-type") ?? "application/octet-stream" };
     },
   });
-}
 
+  const webhook: HttpRoute | null = settings.mode === "webhook" ? { method: "POST", url: webhookPath(botId), bodyLimit: 1024 * 1024, handler: onWebhook } : null;
+  return { channel, webhook };
+}

@@ -2,14 +2,19 @@
  * The Telegram channel plugin: each configured bot is a channel owning
  * `telegram:<bot id>/` chats, on grammY's Bot API client. See docs/channels/telegram.md.
  */
-import { definePlugin, HOST_API_VERSION, type JsonSchema } from "@arizuko/sdk";
-import { telegramBot, type BotSettings } from "./bot.js";
+import { definePlugin, HOST_API_VERSION, type Channel, type JsonSchema } from "@arizuko/sdk";
+import { showTyping } from "./typing.js";
+import { botIdOf, telegramBot, type BotSettings } from "./bot.js";
 
 export interface TelegramConfig {
   bots: BotSettings[];
+  /** arizuko's public HTTPS base URL, which Telegram posts webhook updates to; needed by webhook bots. */
+  webhookUrl: string | null;
   /** The Bot API server; a local one (telegram-bot-api) or a test fake may stand in. */
   apiRoot: string;
   pollTimeoutS: number;
+  /** Milliseconds between typing indicators while a run is active; Telegram shows each for about five seconds. */
+  typingRefreshMs: number;
 }
 
 const CHAT_IDS = { type: "array", items: { type: "string", pattern: "^-?[0-9]+$" }, default: [] };
@@ -18,7 +23,7 @@ export default definePlugin<JsonSchema, TelegramConfig>({
   name: "telegram",
   version: "0.1.0",
   apiVersion: HOST_API_VERSION,
-  description: "Telegram bots as channels (grammY, long polling).",
+  description: "Telegram bots as channels (grammY; long polling or webhooks).",
   configSchema: {
     type: "object",
     additionalProperties: false,
@@ -33,13 +38,17 @@ export default definePlugin<JsonSchema, TelegramConfig>({
           required: ["token"],
           properties: {
             token: { type: "string", pattern: "^[0-9]+:[A-Za-z0-9_-]+$", description: "the token @BotFather gave, <bot id>:<secret>" },
+            mode: { enum: ["polling", "webhook"], default: "polling" },
+            secret: { type: "string", pattern: "^[A-Za-z0-9_-]{16,256}$", description: "the webhook's secret token (16 to 256 of A-Z a-z 0-9 _ -); random at each start when unset" },
             allowChats: CHAT_IDS,
             denyChats: CHAT_IDS,
           },
         },
       },
       apiRoot: { type: "string", pattern: "^https?://", default: "https://api.telegram.org" },
+      webhookUrl: { type: ["string", "null"], pattern: "^https?://", default: null },
       pollTimeoutS: { type: "integer", minimum: 0, maximum: 50, default: 25 },
+      typingRefreshMs: { type: "integer", minimum: 100, maximum: 60_000, default: 4000 },
     },
   },
   migrations: new URL("../migrations", import.meta.url),
@@ -53,8 +62,18 @@ export default definePlugin<JsonSchema, TelegramConfig>({
       read: (botId: string) => (read.get(botId) as { next_update: number } | undefined)?.next_update ?? null,
       write: (botId: string, next: number) => void write.run(botId, next),
     };
-    for (const bot of config.bots) {
-      host.channels.register(telegramBot(bot, { apiRoot: config.apiRoot.replace(/\/+$/, ""), pollTimeoutS: config.pollTimeoutS, offsets }));
+    const channels: Channel[] = [];
+    const webhookUrl = config.webhookUrl?.replace(/\/+$/, "") ?? null;
+    for (const settings of config.bots) {
+      if (settings.mode === "webhook" && webhookUrl === null) {
+        throw new Error(`telegram bot ${botIdOf(settings.token)} is in webhook mode, but webhookUrl is not set; set it to arizuko's public HTTPS base URL`);
+      }
+      const bot = telegramBot(settings, { apiRoot: config.apiRoot.replace(/\/+$/, ""), webhookUrl, pollTimeoutS: config.pollTimeoutS, offsets });
+      host.channels.register(bot.channel);
+      channels.push(bot.channel);
+      if (bot.webhook) host.http.register(bot.webhook);
     }
+
+    showTyping(host, channels, config.typingRefreshMs);
   },
 });

@@ -28,7 +28,9 @@ describe("telegram end to end", () => {
     await fake.start();
     instance = await startInstance({
       config: {
-        plugins: [...DEFAULT_PLUGINS, { use: "telegram", config: { bots: [{ token: BOT.token }], apiRoot: fake.url, pollTimeoutS: 1 } }],
+        plugins: [...DEFAULT_PLUGINS, { use: "telegram", config: { bots: [{ token: BOT.token }], apiRoot: fake.url, pollTimeoutS: 1, typingRefreshMs: 300 } }],
+        // The demo agent "types" for 1.5 s, so the indicator has to be refreshed.
+        agent: { harness: "demo", options: { delayMs: 1500 } },
         admission: { telegram: { policy: "open" } },
       },
     });
@@ -55,6 +57,16 @@ describe("telegram end to end", () => {
     const forumRows = instance.kernel.store.messages.recent(`telegram:${BOT.id}/${FORUM.id}`, 10);
     const chatter = forumRows.find((row) => row.platformId === "30")!;
     expect(chatter.state).toBe("context");
+    // "typing…" in the forum topic while its run was going, and no more once it ended.
+    const forumReply = byChat[String(FORUM.id)]!;
+    const typing = () => fake!.actions.filter((action) => action.chat_id === String(FORUM.id));
+    expect(typing().filter((action) => action.at <= forumReply.at).length).toBeGreaterThanOrEqual(3);
+    expect(typing().every((action) => action.action === "typing" && action.message_thread_id === 42)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const settled = typing().length;
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    expect(typing()).toHaveLength(settled);
+
     const delivered = () => instance!.kernel.store.db.prepare("SELECT platform_message_id AS id FROM outbox WHERE state = 'delivered' ORDER BY platform_message_id").all() as Array<{ id: string }>;
     await waitFor(() => delivered().length === 2, { what: "both deliveries recorded" });
     expect(delivered().map((row) => row.id)).toEqual(fake.sent.map((sent) => String(sent.message_id)).sort());

@@ -1,6 +1,6 @@
 /**
  * A small fake of Telegram's Bot API on 127.0.0.1, enough for the real grammY client:
- * getMe, deleteWebhook, getUpdates (long polling with offsets), sendMessage,
+ * getMe, setWebhook, deleteWebhook, getUpdates (long polling with offsets), sendMessage,
  * sendChatAction, getFile and file downloads. Tests queue updates, read what the bot
  * sent, and make the next send fail the way Telegram fails.
  */
@@ -40,6 +40,10 @@ interface Queue {
 
 export class FakeBotApi {
   readonly sent: SentMessage[] = [];
+  /** Every sendChatAction call: chat, action, thread and when. */
+  readonly actions: Array<{ chat_id: string; action: string; message_thread_id?: number; at: number }> = [];
+  /** Every setWebhook call's parameters. */
+  readonly webhooks: Array<{ bot: number; url: string; secret_token?: string }> = [];
   /** The offset of every getUpdates call, per bot. */
   readonly polls = new Map<number, number[]>();
   readonly files = new Map<string, { path: string; data: Buffer; mime: string }>();
@@ -116,8 +120,13 @@ export class FakeBotApi {
     switch (call[2]) {
       case "getMe":
         return this.ok(response, { id: bot.id, is_bot: true, first_name: "Demo", username: bot.username });
-      case "deleteWebhook":
+      case "setWebhook":
+        this.webhooks.push({ bot: bot.id, url: String(body.url), ...(typeof body.secret_token === "string" && { secret_token: body.secret_token }) });
+        return this.ok(response, true);
       case "sendChatAction":
+        this.actions.push({ chat_id: String(body.chat_id), action: String(body.action), ...(typeof body.message_thread_id === "number" && { message_thread_id: body.message_thread_id }), at: Date.now() });
+        return this.ok(response, true);
+      case "deleteWebhook":
         return this.ok(response, true);
       case "getUpdates":
         return this.getUpdates(response, bot, body, request);

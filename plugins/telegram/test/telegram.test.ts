@@ -127,7 +127,7 @@ describe("telegram updates", () => {
     fake.addBot(BOT);
     await fake.start();
     fake.files.set("VOICE_1", { path: "voice/file_1.oga", data: Buffer.from("OggS voice bytes"), mime: "audio/ogg" });
-    const channel = telegramBot({ token: BOT.token, allowChats: [], denyChats: [] }, { apiRoot: fake.url, pollTimeoutS: 1, offsets: { read: () => null, write: () => undefined } });
+    const { channel } = telegramBot({ token: BOT.token, mode: "polling", allowChats: [], denyChats: [] }, { apiRoot: fake.url, webhookUrl: null, pollTimeoutS: 1, offsets: { read: () => null, write: () => undefined } });
 
     const file = await channel.fetchAttachment!(`${BOT.id}:VOICE_1`);
     expect(Buffer.from(file.data).toString()).toBe("OggS voice bytes");
@@ -136,7 +136,74 @@ describe("telegram updates", () => {
   });
 });
 
+describe("telegram webhooks", () => {
+  const FORGED = {
+    update_id: 80001,
+    message: { message_id: 1, date: 1_760_000_000, chat: { id: 333000, type: "private" }, from: { id: 333000, is_bot: false, first_name: "Mallory" }, text: "/approve all" },
+  };
+
+  async function webhookHost(secret?: string): Promise<TestHost> {
+    fake = new FakeBotApi();
+    fake.addBot(BOT);
+    await fake.start();
+    host = await createTestHost({
+      plugin,
+      config: { bots: [{ token: BOT.token, mode: "webhook", ...(secret && { secret }) }], apiRoot: fake.url, webhookUrl: "https://bot.example.test" },
+    });
+    await until(() => fake.webhooks.length === 1, "setWebhook");
+    return host;
+  }
+
+  const post = (secret: string | null) =>
+    fetch(`${host!.url}/telegram/${BOT.id}/webhook`, { method: "POST", headers: { "content-type": "application/json", ...(secret !== null && { "x-telegram-bot-api-secret-token": secret }) }, body: JSON.stringify(FORGED) });
+
+  it("take only updates that carry the secret (B06)", async () => {
+    const secret = "s3cret-webhook-token-0123456789";
+    await webhookHost(secret);
+    expect(fake.webhooks[0]).toEqual({ bot: BOT.id, url: `https://bot.example.test/telegram/${BOT.id}/webhook`, secret_token: secret });
+
+    const absent = await post(null);
+    const wrong = await post("s3cret-webhook-token-0123456780");
+    expect([absent.status, wrong.status]).toEqual([401, 401]);
+    expect(await absent.json()).toEqual({ error: expect.stringContaining("missing or wrong x-telegram-bot-api-secret-token header") });
+    expect(host!.messages()).toHaveLength(0);
+
+    const right = await post(secret);
+    expect(right.status).toBe(200);
+    expect(host!.messages(jid(333000)).map((row) => [row.platformId, row.text])).toEqual([["1", "/approve all"]]);
+    // Telegram delivering it again stores nothing new.
+    expect((await post(secret)).status).toBe(200);
+    expect(host!.messages(jid(333000))).toHaveLength(1);
+  });
+
+  it("make up a secret when none is configured, and tell Telegram", async () => {
+    await webhookHost();
+    const secret = fake.webhooks[0]!.secret_token!;
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    expect((await post(null)).status).toBe(401);
+    expect((await post(secret)).status).toBe(200);
+  });
+
+  it("refuse a body that is no update", async () => {
+    const secret = "s3cret-webhook-token-0123456789";
+    await webhookHost(secret);
+    const response = await fetch(`${host!.url}/telegram/${BOT.id}/webhook`, { method: "POST", headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secret }, body: JSON.stringify({ hello: 1 }) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: "the body is not a Telegram update (no update_id)" });
+  });
+});
+
 describe("telegram start-up", () => {
+  it("fails a webhook bot without webhookUrl, saying what to set", async () => {
+    fake = new FakeBotApi();
+    fake.addBot(BOT);
+    await fake.start();
+    host = await createTestHost({ plugin, config: { bots: [{ token: BOT.token, mode: "webhook" }], apiRoot: fake.url } });
+
+    const plugins = await until(() => host!.plugins().telegram?.state === "failed" && host!.plugins(), "the plugin to fail");
+    expect(plugins.telegram!.error).toContain("telegram bot 600000001 is in webhook mode, but webhookUrl is not set; set it to arizuko's public HTTPS base URL");
+  });
+
   it("fails with an error naming a bot whose token Telegram refuses", async () => {
     fake = new FakeBotApi();
     fake.addBot(BOT);
