@@ -5,9 +5,10 @@
  * Replies go out as HTML made from the agent's Markdown; when Telegram refuses the
  * markup, the original text goes once more without it.
  */
-import { randomBytes, timingSafeEqual } from "node:crypto";
-import { defineChannel, type Channel, type ChannelContext, type HttpRoute, type OutboundChunk } from "@arizuko/sdk";
-import { Api, GrammyError } from "grammy";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { defineChannel, type Channel, type ChannelContext, type HttpRoute, type OutboundChunk, type OutboundFile } from "@arizuko/sdk";
+import { Api, GrammyError, InputFile } from "grammy";
 import type { Update } from "grammy/types";
 import { isParseError, sendFailure } from "./errors.js";
 import { toTelegramHtml } from "./format.js";
@@ -34,6 +35,17 @@ export interface BotOptions {
     read(botId: string): number | null;
     write(botId: string, next: number): void;
   };
+  /** The chat commands to offer in Telegram's menu, and the digest of the list last set. */
+  commands: {
+    list(): Array<{ command: string; description: string }>;
+    lastDigest(botId: string): string | null;
+    saveDigest(botId: string, digest: string): void;
+  };
+  /** Records a chat that refused the bot for good, and clears it when the chat writes again. */
+  blocked: {
+    mark(botId: string, chatId: string, reason: string): void;
+    clear(botId: string, chatId: string): void;
+  };
 }
 
 /** Updates the bot asks for; others are not delivered at all. Reactions reach bots that are chat admins. */
@@ -52,6 +64,8 @@ export function webhookPath(botId: string): string {
 }
 
 const SECRET_HEADER = "x-telegram-bot-api-secret-token";
+/** Images Telegram shows as photos; others go as documents. */
+const PHOTO_MIMES = new Set(["image/jpeg", "image/png", "image/webp"]);
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -80,11 +94,13 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
   async function handle(ctx: ChannelContext, update: Update): Promise<void> {
     const message = toInbound(identity!, update);
     if (message === null) return;
-    if (!takes(chatIdOf(message.chat))) {
+    const chatId = chatIdOf(message.chat);
+    if (!takes(chatId)) {
       ctx.log.debug({ chat: message.chat }, "update from a chat not allowed for this bot; skipped");
       return;
     }
     await ctx.inbound(message);
+    options.blocked.clear(botId, chatId);
   }
 
   async function poll(ctx: ChannelContext): Promise<void> {
@@ -110,6 +126,21 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
         options.offsets.write(botId, offset);
       }
     }
+  }
+
+  /** Sends the chunk's file the way Telegram shows its kind best: a photo, a voice note, or a document. */
+  async function sendFile(chunk: OutboundChunk & { file: OutboundFile }): Promise<number> {
+    const chatId = chatIdOf(chunk.chat);
+    const file = new InputFile(createReadStream(chunk.file.path), chunk.file.name);
+    const extra = {
+      ...(chunk.topic !== "" && { message_thread_id: Number(chunk.topic) }),
+      ...(chunk.replyTo !== null && { reply_parameters: { message_id: Number(chunk.replyTo), allow_sending_without_reply: true } }),
+      ...(chunk.text !== "" && { caption: toTelegramHtml(chunk.text), parse_mode: "HTML" as const }),
+    };
+    const { mime } = chunk.file;
+    if (PHOTO_MIMES.has(mime)) return (await api.sendPhoto(chatId, file, extra)).message_id;
+    if (mime === "audio/ogg" || mime === "audio/opus") return (await api.sendVoice(chatId, file, extra)).message_id;
+    return (await api.sendDocument(chatId, file, extra)).message_id;
   }
 
   /** Sends the chunk as HTML; when Telegram refuses the markup, once more as the original text. */
@@ -141,6 +172,25 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
     return reply.code(200).send({ ok: true });
   }
 
+  /** Gives Telegram the command menu, only when it differs from the one given last. */
+  async function offerCommands(ctx: ChannelContext): Promise<void> {
+    const commands = options.commands.list();
+    const digest = createHash("sha256").update(JSON.stringify(commands)).digest("hex");
+    if (options.commands.lastDigest(botId) === digest) return;
+    await api.setMyCommands(commands);
+    options.commands.saveDigest(botId, digest);
+    ctx.log.info({ bot: botId, commands: commands.length }, "telegram command menu updated");
+  }
+
+  /** Maps a failure to the outbox's outcome; a chat that refused the bot for good is marked, with the reason. */
+  function failed(chunk: OutboundChunk, error: unknown): Error {
+    if (error instanceof GrammyError && error.error_code === 403) {
+      options.blocked.mark(botId, chatIdOf(chunk.chat), error.description);
+      context?.log.warn({ bot: botId, chat: chunk.chat, reason: error.description }, "telegram refused the bot in this chat");
+    }
+    return sendFailure(error);
+  }
+
   const channel = defineChannel({
     name: `telegram:${botId}`,
     prefixes: [prefix],
@@ -149,6 +199,10 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
       reply: true,
       threads: true,
       typing: true,
+      sendFile: true,
+      react: true,
+      edit: true,
+      delete: true,
       maxTextLength: 4096,
       // Telegram's documented limits for bots: about one message a second per chat, 30 a second in all.
       rateLimits: { perChat: { messages: 1, perMs: 1000 }, perChannel: { messages: 30, perMs: 1000 } },
@@ -169,6 +223,8 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
         throw new Error(`telegram bot ${botId}: getMe failed (${reason}); check the bot's token in the telegram plugin's config`);
       }
       ctx.log.info({ bot: botId, username: identity.username, mode: settings.mode }, "telegram bot connected");
+      // A menu that cannot be set is no reason to stay offline.
+      await offerCommands(ctx).catch((error: unknown) => ctx.log.warn({ err: error, bot: botId }, "could not set the telegram command menu"));
       context = ctx;
       if (settings.mode === "webhook") ctx.setStatus("ok");
       else polling = poll(ctx).catch((error: unknown) => ctx.log.error({ err: error, bot: botId }, "telegram polling stopped"));
@@ -183,8 +239,33 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
       try {
         return { platformMessageId: String(await sendText(chunk)) };
       } catch (error) {
-        throw sendFailure(error);
+        throw failed(chunk, error);
       }
+    },
+
+    async sendFile(chunk) {
+      try {
+        return { platformMessageId: String(await sendFile(chunk)) };
+      } catch (error) {
+        throw failed(chunk, error);
+      }
+    },
+
+    async react(chat, messageId, emoji) {
+      await api.setMessageReaction(chatIdOf(chat), Number(messageId), emoji === "" ? [] : [{ type: "emoji", emoji: emoji as never }]);
+    },
+
+    async edit(chat, messageId, text) {
+      try {
+        await api.editMessageText(chatIdOf(chat), Number(messageId), toTelegramHtml(text), { parse_mode: "HTML" });
+      } catch (error) {
+        if (!isParseError(error)) throw error;
+        await api.editMessageText(chatIdOf(chat), Number(messageId), text);
+      }
+    },
+
+    async delete(chat, messageId) {
+      await api.deleteMessage(chatIdOf(chat), Number(messageId));
     },
 
     async typing(chat, topic) {

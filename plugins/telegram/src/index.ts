@@ -62,13 +62,29 @@ export default definePlugin<JsonSchema, TelegramConfig>({
       read: (botId: string) => (read.get(botId) as { next_update: number } | undefined)?.next_update ?? null,
       write: (botId: string, next: number) => void write.run(botId, next),
     };
+    const digestOf = host.db.prepare("SELECT digest FROM telegram_commands WHERE bot_id = ?");
+    const saveDigest = host.db.prepare("INSERT INTO telegram_commands (bot_id, digest) VALUES (?, ?) ON CONFLICT (bot_id) DO UPDATE SET digest = excluded.digest");
+    const commands = {
+      // Operator commands stay out of the menu every member of a chat sees.
+      list: () => host.commands.list().filter((command) => !command.operatorOnly).map((command) => ({ command: command.name, description: command.description })),
+      lastDigest: (botId: string) => (digestOf.get(botId) as { digest: string } | undefined)?.digest ?? null,
+      saveDigest: (botId: string, digest: string) => void saveDigest.run(botId, digest),
+    };
+    const markBlocked = host.db.prepare(
+      "INSERT INTO telegram_blocked_chats (bot_id, chat_id, reason, at) VALUES (?, ?, ?, ?) ON CONFLICT (bot_id, chat_id) DO UPDATE SET reason = excluded.reason, at = excluded.at",
+    );
+    const clearBlocked = host.db.prepare("DELETE FROM telegram_blocked_chats WHERE bot_id = ? AND chat_id = ?");
+    const blocked = {
+      mark: (botId: string, chatId: string, reason: string) => void markBlocked.run(botId, chatId, reason, Date.now()),
+      clear: (botId: string, chatId: string) => void clearBlocked.run(botId, chatId),
+    };
     const channels: Channel[] = [];
     const webhookUrl = config.webhookUrl?.replace(/\/+$/, "") ?? null;
     for (const settings of config.bots) {
       if (settings.mode === "webhook" && webhookUrl === null) {
         throw new Error(`telegram bot ${botIdOf(settings.token)} is in webhook mode, but webhookUrl is not set; set it to arizuko's public HTTPS base URL`);
       }
-      const bot = telegramBot(settings, { apiRoot: config.apiRoot.replace(/\/+$/, ""), webhookUrl, pollTimeoutS: config.pollTimeoutS, offsets });
+      const bot = telegramBot(settings, { apiRoot: config.apiRoot.replace(/\/+$/, ""), webhookUrl, pollTimeoutS: config.pollTimeoutS, offsets, commands, blocked });
       host.channels.register(bot.channel);
       channels.push(bot.channel);
       if (bot.webhook) host.http.register(bot.webhook);

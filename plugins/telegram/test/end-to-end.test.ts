@@ -71,4 +71,59 @@ describe("telegram end to end", () => {
     await waitFor(() => delivered().length === 2, { what: "both deliveries recorded" });
     expect(delivered().map((row) => row.id)).toEqual(fake.sent.map((sent) => String(sent.message_id)).sort());
   });
+
+  it("marks a chat that blocked the bot, and clears it when the chat writes again", async () => {
+    fake = new FakeBotApi();
+    fake.addBot(BOT);
+    await fake.start();
+    instance = await startInstance({
+      config: { plugins: [...DEFAULT_PLUGINS, { use: "telegram", config: { bots: [{ token: BOT.token }], apiRoot: fake.url, pollTimeoutS: 1 } }], admission: { telegram: { policy: "open" } } },
+    });
+    const routes = instance.kernel.registries.services.get("routes")!.value as { add(row: { match: string; target: string }): unknown };
+    routes.add({ match: `chat=telegram:${BOT.id}/222`, target: "main" });
+    const blocked = () => instance!.kernel.store.db.prepare("SELECT chat_id, reason FROM telegram_blocked_chats").all();
+    const from = { id: 222, is_bot: false, first_name: "Bo" };
+    const chat = { id: 222, type: "private" as const, first_name: "Bo" };
+
+    fake.failNextSend({ error_code: 403, description: "Forbidden: bot was blocked by the user" });
+    fake.push(BOT.id, { message: { message_id: 1, date: Math.floor(Date.now() / 1000), chat, from, text: "hi" } });
+    await waitFor(() => blocked().length === 1, { timeoutMs: 20_000, what: "the chat marked" });
+    expect(blocked()).toEqual([{ chat_id: "222", reason: "Forbidden: bot was blocked by the user" }]);
+
+    fake.push(BOT.id, { message: { message_id: 2, date: Math.floor(Date.now() / 1000), chat, from, text: "I unblocked you" } });
+    await waitFor(() => blocked().length === 0, { what: "the mark cleared" });
+    await waitFor(() => fake!.sent.some((sent) => sent.status === 200 && sent.chat_id === "222"), { what: "the next reply" });
+  });
+
+  it("answers a replayed /status once after a crash before its offset was saved (B05)", async () => {
+    fake = new FakeBotApi();
+    fake.addBot(BOT);
+    await fake.start();
+    const config = {
+      plugins: [...DEFAULT_PLUGINS, { use: "telegram", config: { bots: [{ token: BOT.token }], apiRoot: fake.url, pollTimeoutS: 1 } }],
+      admission: { telegram: { policy: "open" } },
+    };
+    instance = await startInstance({ config });
+    const dir = instance.dir;
+    const routes = () => instance!.kernel.registries.services.get("routes")!.value as { add(row: { match: string; target: string }): unknown };
+    routes().add({ match: `chat=telegram:${BOT.id}/-1001000000002`, target: "main" });
+    const status = { update_id: 70001, message: { message_id: 501, date: Math.floor(Date.now() / 1000), chat: { id: -1001000000002, type: "supergroup" as const, title: "Ops" }, from: { id: 111, is_bot: false, first_name: "Ada" }, text: "/status" } };
+
+    fake.push(BOT.id, status);
+    await waitFor(() => fake!.sent.length === 1, { timeoutMs: 20_000, what: "the first reply" });
+    // As if the process died after storing the update but before saving the offset past it.
+    instance.kernel.store.db.prepare("UPDATE telegram_offsets SET next_update = 70001").run();
+    await instance.stop();
+    fake.push(BOT.id, status);
+
+    const before = fake.polls.get(BOT.id)!.length;
+    instance = await startInstance({ dir, config });
+    const after = () => fake!.polls.get(BOT.id)!.slice(before);
+    await waitFor(() => after().includes(70002), { timeoutMs: 20_000, what: "the replay taken and the offset moved past it" });
+    expect(after()[0]).toBe(70001);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const inbound = instance.kernel.store.db.prepare("SELECT count(*) AS n FROM messages WHERE chat = ? AND direction = 'in'").get(`telegram:${BOT.id}/-1001000000002`) as { n: number };
+    expect(inbound.n).toBe(1);
+    expect(fake.sent).toHaveLength(1);
+  });
 });

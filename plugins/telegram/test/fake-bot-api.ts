@@ -38,7 +38,40 @@ interface Queue {
   nextId: number;
 }
 
+/** A JSON body, or a multipart one (files) as fields with each file as `{ name, size, text }`. */
+async function parseBody(request: IncomingMessage, raw: Buffer): Promise<Record<string, unknown>> {
+  if (raw.length === 0) return {};
+  const type = request.headers["content-type"] ?? "";
+  if (!type.startsWith("multipart/form-data")) return JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
+  const boundary = /boundary=("?)([^";]+)\1/.exec(type)?.[2] ?? "";
+  const body: Record<string, unknown> = {};
+  // Parts as latin1 text, so every byte maps to one character and back.
+  for (const part of raw.toString("latin1").split(`--${boundary}`).slice(1, -1)) {
+    const split = part.indexOf("\r\n\r\n");
+    const headers = part.slice(0, split);
+    const content = part.slice(split + 4, part.endsWith("\r\n") ? -2 : undefined);
+    const name = /name="([^"]*)"/.exec(headers)?.[1] ?? "";
+    // grammY writes the file name without quotes.
+    const fileName = /filename="?([^"\r\n]*)"?/.exec(headers)?.[1];
+    const value = Buffer.from(content, "latin1").toString("utf8");
+    if (fileName !== undefined) body[name] = { name: fileName, size: Buffer.byteLength(content, "latin1"), text: value };
+    else body[name] = /^[[{]|^-?\d+$/.test(value) ? JSON.parse(value) : value;
+  }
+  // grammY names an uploaded file `attach://<field>` in the method's parameter.
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value === "string" && value.startsWith("attach://")) body[key] = body[value.slice("attach://".length)];
+  }
+  return body;
+}
+
+export interface CallRecord {
+  method: string;
+  body: Record<string, unknown>;
+}
+
 export class FakeBotApi {
+  /** Calls other than getUpdates, getMe and sendMessage, in order. */
+  readonly calls: CallRecord[] = [];
   readonly sent: SentMessage[] = [];
   /** Every sendChatAction call: chat, action, thread and when. */
   readonly actions: Array<{ chat_id: string; action: string; message_thread_id?: number; at: number }> = [];
@@ -106,7 +139,7 @@ export class FakeBotApi {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    const body = chunks.length > 0 ? (JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>) : {};
+    const body = await parseBody(request, Buffer.concat(chunks));
     const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(request.url ?? "");
     if (file) return this.download(response, file[1]!, file[2]!);
 
@@ -132,6 +165,17 @@ export class FakeBotApi {
         return this.getUpdates(response, bot, body, request);
       case "sendMessage":
         return this.sendMessage(response, bot, body);
+      case "setMyCommands":
+      case "setMessageReaction":
+      case "editMessageText":
+      case "deleteMessage":
+        this.calls.push({ method: call[2], body });
+        return this.ok(response, true);
+      case "sendDocument":
+      case "sendPhoto":
+      case "sendVoice":
+        this.calls.push({ method: call[2], body });
+        return this.ok(response, { message_id: ++this.nextMessageId, date: Math.floor(Date.now() / 1000), chat: { id: Number(body.chat_id), type: "private" } });
       case "getFile": {
         const stored = this.files.get(String(body.file_id));
         if (!stored) return this.fail(response, { error_code: 400, description: "Bad Request: invalid file_id" });

@@ -6,6 +6,9 @@
  */
 import { createTestHost, type TestHost } from "@arizuko/sdk/testing";
 import type { Update } from "grammy/types";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { telegramBot } from "../src/bot.js";
 import plugin from "../src/index.js";
@@ -127,7 +130,14 @@ describe("telegram updates", () => {
     fake.addBot(BOT);
     await fake.start();
     fake.files.set("VOICE_1", { path: "voice/file_1.oga", data: Buffer.from("OggS voice bytes"), mime: "audio/ogg" });
-    const { channel } = telegramBot({ token: BOT.token, mode: "polling", allowChats: [], denyChats: [] }, { apiRoot: fake.url, webhookUrl: null, pollTimeoutS: 1, offsets: { read: () => null, write: () => undefined } });
+    const { channel } = telegramBot({ token: BOT.token, mode: "polling", allowChats: [], denyChats: [] }, {
+        apiRoot: fake.url,
+        webhookUrl: null,
+        pollTimeoutS: 1,
+        offsets: { read: () => null, write: () => undefined },
+        commands: { list: () => [], lastDigest: () => null, saveDigest: () => undefined },
+        blocked: { mark: () => undefined, clear: () => undefined },
+      });
 
     const file = await channel.fetchAttachment!(`${BOT.id}:VOICE_1`);
     expect(Buffer.from(file.data).toString()).toBe("OggS voice bytes");
@@ -212,6 +222,62 @@ describe("telegram start-up", () => {
 
     const plugins = await until(() => host!.plugins().telegram?.state === "failed" && host!.plugins(), "the plugin to fail");
     expect(plugins.telegram!.error).toBe("telegram bot 600000009: getMe failed (401 Unauthorized); check the bot's token in the telegram plugin's config");
+  });
+});
+
+describe("telegram actions", () => {
+  async function directChannel() {
+    fake = new FakeBotApi();
+    fake.addBot(BOT);
+    await fake.start();
+    return telegramBot({ token: BOT.token, mode: "polling", allowChats: [], denyChats: [] }, {
+      apiRoot: fake.url,
+      webhookUrl: null,
+      pollTimeoutS: 1,
+      offsets: { read: () => null, write: () => undefined },
+      commands: { list: () => [], lastDigest: () => null, saveDigest: () => undefined },
+      blocked: { mark: () => undefined, clear: () => undefined },
+    }).channel;
+  }
+
+  it("send files as photos, voice notes or documents, with the caption as HTML", async () => {
+    const channel = await directChannel();
+    const dir = mkdtempSync(join(tmpdir(), "arizuko-telegram-"));
+    const path = join(dir, "report.txt");
+    writeFileSync(path, "the report");
+    const chunk = { outboxId: "o1", messageId: "m1", chat: jid(111), topic: "", replyTo: "10", index: 0, count: 1, attempts: 0 };
+    for (const [name, mime] of [["report.txt", "text/plain"], ["chart.png", "image/png"], ["note.ogg", "audio/ogg"]] as const) {
+      await channel.sendFile!({ ...chunk, text: "**here**", file: { path, name, mime, size: 10 } });
+    }
+
+    expect(fake.calls.map((call) => call.method)).toEqual(["sendDocument", "sendPhoto", "sendVoice"]);
+    expect(fake.calls[0]!.body).toMatchObject({ chat_id: 111, caption: "<b>here</b>", parse_mode: "HTML", reply_parameters: { message_id: 10 }, document: { name: "report.txt", text: "the report" } });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("react, edit and delete", async () => {
+    const channel = await directChannel();
+    await channel.react!(jid(111), "10", "👍");
+    await channel.react!(jid(111), "10", "");
+    await channel.edit!(jid(111), "11", "now **bold**");
+    await channel.delete!(jid(111), "12");
+
+    expect(fake.calls.map((call) => [call.method, call.body])).toEqual([
+      ["setMessageReaction", { chat_id: "111", message_id: 10, reaction: [{ type: "emoji", emoji: "👍" }] }],
+      ["setMessageReaction", { chat_id: "111", message_id: 10, reaction: [] }],
+      ["editMessageText", { chat_id: "111", message_id: 11, text: "now <b>bold</b>", parse_mode: "HTML" }],
+      ["deleteMessage", { chat_id: "111", message_id: 12 }],
+    ]);
+  });
+
+  it("set the command menu only when it changed", async () => {
+    fake = new FakeBotApi();
+    await startHost();
+    await until(() => fake.calls.some((call) => call.method === "setMyCommands"), "the command menu");
+    await host!.restart();
+    await until(() => host!.channels().some((channel) => channel.state === "ok"), "the restarted bot");
+
+    expect(fake.calls.filter((call) => call.method === "setMyCommands")).toHaveLength(1);
   });
 });
 
