@@ -242,3 +242,13 @@ describe("config paths and overrides", () => {
     expect(resolved.config.insecure).toBe(true);
   });
 });
+
+describe("config errors with secrets", () => {
+  it("name the field but never print its value", async () => {
+    const { validate } = await import("../src/config/validate.js");
+    const schema = { type: "object", properties: { bots: { type: "array", items: { type: "object", properties: { token: { type: "string", pattern: "^[0-9]+:[A-Za-z0-9_-]+$", description: "a BotFather token <bot id>:<secret>" } } } } } };
+
+    const { problems } = validate(schema, { bots: [{ token: "600000001:AAtopSECRETvalue " }] }, "plugins[1].config");
+    expect(problems).toEqual(["plugins[1].config.bots[0].token: expected a BotFather token <bot id>:<secret>, got a hidden value of 27 characters"]);
+  });
+});

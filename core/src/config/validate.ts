@@ -51,8 +51,12 @@ function valueAt(value: unknown, instancePath: string): unknown {
   return current;
 }
 
-function shown(value: unknown): string {
+/** Fields whose values are secrets: an error names them but never prints them. */
+const SECRET_FIELD = /(token|secret|key|password)$/i;
+
+function shown(value: unknown, field = ""): string {
   if (value === undefined) return "nothing";
+  if (SECRET_FIELD.test(field) && typeof value === "string") return `a hidden value of ${value.length} characters`;
   const text = JSON.stringify(value);
   return text.length > 60 ? text.slice(0, 57) + "..." : text;
 }
@@ -69,7 +73,7 @@ function schemaAt(schema: JsonSchema, pointer: string): Record<string, unknown> 
 
 function describeError(error: ErrorObject, input: unknown, base: string, schema: JsonSchema): string {
   const field = fieldName(error.instancePath, base);
-  const got = shown(valueAt(input, error.instancePath));
+  const got = shown(valueAt(input, error.instancePath), field);
   const params = error.params as Record<string, unknown>;
   if (error.propertyName !== undefined) {
     const description = schemaAt(schema, error.schemaPath.replace(/\/[^/]+$/, ""))?.description;
@@ -98,8 +102,10 @@ function describeError(error: ErrorObject, input: unknown, base: string, schema:
       return `${field}: expected at least ${String(params.limit)} items, got ${got}`;
     case "maxItems":
       return `${field}: expected at most ${String(params.limit)} items, got ${got}`;
-    case "pattern":
-      return `${field}: expected text matching ${String(params.pattern)}, got ${got}`;
+    case "pattern": {
+      const description = schemaAt(schema, error.schemaPath.replace(/\/pattern$/, ""))?.description;
+      return typeof description === "string" ? `${field}: expected ${description}, got ${got}` : `${field}: expected text matching ${String(params.pattern)}, got ${got}`;
+    }
     case "anyOf":
     case "oneOf": {
       const description = schemaAt(schema, error.schemaPath.replace(/\/(anyOf|oneOf)$/, ""))?.description;

@@ -8,7 +8,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { defineChannel, type Channel, type ChannelContext, type HttpRoute, type OutboundChunk, type OutboundFile } from "@arizuko/sdk";
-import { Api, GrammyError, InputFile } from "grammy";
+import { Api, GrammyError, HttpError, InputFile } from "grammy";
 import type { Update } from "grammy/types";
 import { isParseError, sendFailure } from "./errors.js";
 import { toTelegramHtml } from "./format.js";
@@ -52,6 +52,13 @@ export interface BotOptions {
 const ALLOWED_UPDATES = ["message", "edited_message", "message_reaction"] as const;
 /** Pause after a failed poll, growing to the cap, so an outage is not hammered. */
 const RETRY_MS = { first: 500, max: 30_000 };
+
+/** The cause of a failed HTTP call (grammY's own message only names the method). */
+function unreachable(error: unknown): string {
+  const cause = error instanceof HttpError ? (error.error as Error | undefined) : (error as Error);
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  return [cause?.message, code].filter(Boolean).join(", ") || String(error);
+}
 
 /** Returns the bot id: the part of the token before the colon. */
 export function botIdOf(token: string): string {
@@ -162,6 +169,8 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
   async function onWebhook(...[request, reply]: Parameters<HttpRoute["handler"]>): Promise<unknown> {
     const given = request.headers[SECRET_HEADER];
     if (typeof given !== "string" || !sameSecret(given, secret)) {
+      // Logged, so an operator whose proxy strips the header sees why nothing arrives.
+      context?.log.warn({ bot: botId, ip: request.ip, header: typeof given === "string" ? "wrong" : "missing" }, "telegram webhook post refused: secret header missing or wrong");
       return reply.code(401).send({ error: `missing or wrong ${SECRET_HEADER} header; only Telegram, told the secret by setWebhook, may post here` });
     }
     const update = request.body as Update | null;
@@ -212,6 +221,13 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
       try {
         const me = await api.getMe();
         identity = { id: me.id, username: me.username };
+      } catch (error) {
+        if (error instanceof GrammyError) {
+          throw new Error(`telegram bot ${botId}: getMe failed (${error.error_code} ${error.description}); check the bot's token in the telegram plugin's config`);
+        }
+        throw new Error(`telegram bot ${botId}: cannot reach the Bot API at ${options.apiRoot} (${unreachable(error)}); check apiRoot and this machine's network`);
+      }
+      try {
         if (settings.mode === "webhook") {
           await api.setWebhook(`${options.webhookUrl}${webhookPath(botId)}`, { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
         } else {
@@ -219,8 +235,9 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
           await api.deleteWebhook();
         }
       } catch (error) {
-        const reason = error instanceof GrammyError ? `${error.error_code} ${error.description}` : (error as Error).message;
-        throw new Error(`telegram bot ${botId}: getMe failed (${reason}); check the bot's token in the telegram plugin's config`);
+        const reason = error instanceof GrammyError ? `${error.error_code} ${error.description}` : unreachable(error);
+        const fix = settings.mode === "webhook" ? "check webhookUrl: Telegram needs a public HTTPS URL" : "try again, or remove the webhook with deleteWebhook";
+        throw new Error(`telegram bot ${botId}: ${settings.mode === "webhook" ? "setWebhook" : "deleteWebhook"} failed (${reason}); ${fix}`);
       }
       ctx.log.info({ bot: botId, username: identity.username, mode: settings.mode }, "telegram bot connected");
       // A menu that cannot be set is no reason to stay offline.

@@ -46,7 +46,7 @@ export default definePlugin<JsonSchema, TelegramConfig>({
         },
       },
       apiRoot: { type: "string", pattern: "^https?://", default: "https://api.telegram.org" },
-      webhookUrl: { type: ["string", "null"], pattern: "^https?://", default: null },
+      webhookUrl: { type: ["string", "null"], pattern: "^https://", default: null, description: "arizuko's public base URL, starting with https:// (Telegram posts only to HTTPS)" },
       pollTimeoutS: { type: "integer", minimum: 0, maximum: 50, default: 25 },
       typingRefreshMs: { type: "integer", minimum: 100, maximum: 60_000, default: 4000 },
     },

@@ -204,6 +204,13 @@ describe("telegram webhooks", () => {
 });
 
 describe("telegram start-up", () => {
+  it("names the Bot API address it cannot reach", async () => {
+    host = await createTestHost({ plugin, config: { bots: [{ token: BOT.token }], apiRoot: "http://127.0.0.1:9" } });
+
+    const plugins = await until(() => host!.plugins().telegram?.state === "failed" && host!.plugins(), "the plugin to fail");
+    expect(plugins.telegram!.error).toMatch(/^telegram bot 600000001: cannot reach the Bot API at http:\/\/127\.0\.0\.1:9 \(.*ECONNREFUSED.*\); check apiRoot/);
+  });
+
   it("fails a webhook bot without webhookUrl, saying what to set", async () => {
     fake = new FakeBotApi();
     fake.addBot(BOT);
