@@ -3,7 +3,7 @@
  * Code process, whose model transport is a fake Anthropic Messages API on 127.0.0.1
  * reached through the host's model proxy. The run's MCP tools reach the host over the
  * tool socket; Claude Code's file tools stay in the group folder; the session is
- * resumed across runs; a follow-up during a run is answered in the same run.
+ * resumed across runs, and the same run replies to a follow-up sent during it.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -29,7 +29,7 @@ afterEach(async () => {
   fake = undefined;
 });
 
-/** The demo harness by default; `main` answers with Claude through the Anthropic endpoint at `baseUrl`. */
+/** Returns a config with the demo harness by default, and Claude for `main` through the Anthropic endpoint at `baseUrl`. */
 function claudeConfig(baseUrl: string, options: Record<string, unknown> = {}) {
   return {
     agent: { harness: "demo", groups: { main: { harness: "claude", options, model: { api: "anthropic", baseUrl, apiKey: API_KEY, models: [MODEL] } } } },
@@ -45,7 +45,7 @@ async function ask(visitor: ReturnType<TestInstance["client"]>, chat: string, te
   return answer()!.text;
 }
 
-/** The tools the model called in the request's last assistant turn. */
+/** Returns the tools the model called in the request's last assistant turn. */
 function lastUses(request: AnthropicRequest): string[] {
   const turn = request.body.messages.findLast((message) => message.role === "assistant");
   if (!turn || typeof turn.content === "string") return [];
@@ -53,8 +53,8 @@ function lastUses(request: AnthropicRequest): string[] {
 }
 
 /**
- * Plays a model that keeps the user's name in memory (Claude Code wants a file read
- * before it is written), tells another chat, and is later tempted out of its folder.
+ * Plays a model that keeps the user's name in memory (Claude Code requires a file to be
+ * read before it is written), sends a message to another chat, and later tries to leave its folder.
  */
 function memoryModel(group: string) {
   return (request: AnthropicRequest): AnthropicReply => {
@@ -92,13 +92,13 @@ describe("the claude harness", () => {
     expect(instance.kernel.store.messages.recent("web:local/other", 5).map((message) => message.text)).toEqual(["Ada says hello"]);
 
     expect(await ask(visitor, "c1", "What is my name?")).toBe("You are Ada.");
-    const asked = fake.requests.findIndex((request) => userTexts(request).some((text) => text.includes("What is my name?")));
+    const question = fake.requests.findIndex((request) => userTexts(request).some((text) => text.includes("What is my name?")));
     // Resumed: the second run's first request carries the first run's conversation, and the memory it wrote.
-    expect(userTexts(fake.requests[asked]!).join("\n")).toContain("Hello, my name is Ada");
-    expect(systemText(fake.requests[asked]!)).toContain("The user's name is Ada.");
-    const refusals = toolResults(fake.requests[asked + 1]!).map(resultOf);
-    expect(refusals).toHaveLength(3);
-    expect(refusals).toEqual(
+    expect(userTexts(fake.requests[question]!).join("\n")).toContain("Hello, my name is Ada");
+    expect(systemText(fake.requests[question]!)).toContain("The user's name is Ada.");
+    const rejections = toolResults(fake.requests[question + 1]!).map(resultOf);
+    expect(rejections).toHaveLength(3);
+    expect(rejections).toEqual(
       expect.arrayContaining([
         expect.stringContaining('path "../../arizuko.yaml" goes through ".."'),
         expect.stringContaining('path ".arizuko/state" goes through ".arizuko"'),
@@ -120,7 +120,7 @@ describe("the claude harness", () => {
     const sessionId = runs[0]!.session_id;
     expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(runs[1]!.session_id).toBe(sessionId);
-    // Three model calls of 20 tokens in and 8 out (read, write, answer).
+    // Three model calls of 20 tokens in and 8 out (read, write, final reply).
     expect(JSON.parse(runs[0]!.usage)).toMatchObject({ type: "usage", input_tokens: 60, output_tokens: 24, model: MODEL });
     const projects = join(group, "sessions", "claude", "projects");
     const transcripts = readdirSync(projects, { recursive: true, encoding: "utf8" }).filter((name) => name.endsWith(`${sessionId}.jsonl`));

@@ -180,7 +180,7 @@ describe("the docker runner", () => {
     }
   });
 
-  it("runs the claude harness in a container, its model reached through the loopback shim", async () => {
+  it("runs claude in a container", async () => {
     const fake = new FakeAnthropic((request) =>
       toolResults(request).length > 0 ? { text: "Told the other chat." } : { toolUses: [{ name: "mcp__arizuko__send", input: { chat: "web:local/other", text: "hello from Claude" } }] },
     );

@@ -1,7 +1,7 @@
 /**
  * Per-group agent profiles from the config: which harness, options and model endpoint
- * a group's runs get, from `agent`, `model` and the longest matching `agent.groups`
- * entry; and the config errors for bad entries.
+ * a group's runs get from `agent`, `model` and the longest matching `agent.groups`
+ * entry. Also the config errors for invalid entries.
  */
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -50,7 +50,7 @@ describe("agent profiles", () => {
     ["acme/billing", "acme", "openai", { maxSteps: 4 }, "openai", ["local-small"], "local-key"],
     ["acme/support", "acme/support", "claude", { maxTurns: 8 }, "anthropic", ["claude-sonnet-4-5"], "sk-ant-test"],
     ["acme/support/tier2", "acme/support", "claude", { maxTurns: 8 }, "anthropic", ["claude-sonnet-4-5"], "sk-ant-test"],
-    // The same harness keeps the default options; the entry's own model fields are none.
+    // The same harness keeps the default options, and the entry changes no model field.
     ["acme/sales", "acme/sales", "openai", { maxSteps: 4 }, "openai", ["local-large", "local-small"], "local-key"],
     // A folder that only starts like a key is not in its subtree.
     ["acme-two", null, "openai", { maxSteps: 4 }, "openai", ["local-large", "local-small"], "local-key"],

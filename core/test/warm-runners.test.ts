@@ -1,8 +1,8 @@
 /**
- * Warm runners with the process runner, as with the docker runner's containers: a
- * unit's next run goes to the child that served its last one; other units get their
- * own; `keepWarmMs: 0` starts a child per run; a full pool retires its oldest waiting
- * child first.
+ * Warm runners with the process runner, as with the docker runner's containers. A
+ * unit's next run goes to the child that served its last one, and other units get
+ * their own. `keepWarmMs: 0` starts a child per run. A full pool retires its oldest
+ * waiting child first.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { startInstance, type TestInstance } from "./helpers/instance.js";
@@ -16,7 +16,7 @@ afterEach(async () => {
   visitor = undefined;
 });
 
-/** Posts `text` to `chat` and resolves with the pid of the run that answered it. */
+/** Posts `text` to `chat` and resolves with the pid of the run that replied to it. */
 async function answeredBy(chat: string, text: string): Promise<number> {
   visitor ??= instance!.client();
   const posted = await visitor.say(chat, text);

@@ -64,7 +64,7 @@ export interface RunFrame {
   /**
    * The run's model (since 1.1): an HTTP server on a unix socket, which takes the run's
    * token and adds the operator's key itself. `api` (since 1.2; absent means `openai`)
-   * says what it speaks: `openai` is `POST /v1/chat/completions` and `GET /v1/models`
+   * names the API it serves: `openai` is `POST /v1/chat/completions` and `GET /v1/models`
    * with `Authorization: Bearer <token>`; `anthropic` is `POST /v1/messages` (and
    * `/v1/messages/count_tokens`) with `x-api-key: <token>`. `models` are the model names
    * the run may ask for, the default first. Null when no model is configured.

@@ -1,6 +1,6 @@
 /**
  * Keeps Claude Code's own file tools inside the group folder. A `PreToolUse` hook gets
- * every tool call before it runs, whatever the permission rules say, and denies one
+ * every tool call before it runs, whatever the permission rules allow, and denies one
  * whose path leads out of the folder, into a dot-folder (host state in `.arizuko/`)
  * or through a symlink that leaves it. The run's MCP tools pass: the host checks those
  * against grants. Tools the harness does not offer never reach this hook.
@@ -41,7 +41,7 @@ function patternProblem(given: unknown): string | null {
   return null;
 }
 
-/** The hook; `bash` says whether the operator gave this group the Bash tool. */
+/** Builds the hook; `bash` is true when the operator gave this group the Bash tool. */
 export function folderGuard(root: string, bash: boolean): HookCallback {
   return async (input) => {
     if (input.hook_event_name !== "PreToolUse") return {};

@@ -6,8 +6,8 @@
  * `sessions/claude/`, so the session is resumed across runs.
  *
  * Claude Code's own file tools stay inside the group folder (claude/guard.ts). A
- * message that arrives during the run (a `steer`) is taken when the current turn ends
- * and answered as the next turn of the same run.
+ * message that arrives during the run (a `steer`) is taken when the current turn ends and
+ * becomes the next turn of the same run.
  *
  * Options (config `agent.options`, or `agent.groups.<folder>.options`): `model`
  * (default the first the host allows), `maxTurns` (model turns per message, default
@@ -33,12 +33,12 @@ const DEFAULT_MAX_TURNS = 16;
 /** Claude Code session ids are UUIDs; another harness's id (after a config change) starts afresh. */
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Where Claude Code keeps its transcripts and settings: inside the group folder, so they outlive containers. */
+/** Returns where Claude Code keeps its transcripts and settings: inside the group folder, so they outlive containers. */
 export function claudeHome(groupPath: string): string {
   return join(groupPath, "sessions", "claude");
 }
 
-/** The environment of the Claude Code process: nothing of the host's but PATH, and no traffic but the model's. */
+/** Builds the Claude Code process's environment: nothing of the host's but PATH, and no traffic but the model's. */
 function claudeEnv(groupPath: string, baseUrl: string, token: string): Record<string, string> {
   return {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",

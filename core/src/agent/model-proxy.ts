@@ -31,7 +31,7 @@ export interface ModelEndpoint {
   close(): Promise<void>;
 }
 
-/** What each API serves: paths an agent may POST (relative to the base URL's `/v1`), and how the key goes upstream. */
+/** Per API: the paths an agent may POST (relative to the base URL's `/v1`), and the header that carries the key upstream. */
 const APIS: Record<ModelApi, { posts: string[]; listsModels: boolean; keyHeader: (key: string) => Record<string, string>; passHeaders: string[] }> = {
   openai: {
     posts: ["/chat/completions"],
@@ -77,7 +77,7 @@ function readBody(request: IncomingMessage): Promise<Buffer | null> {
   });
 }
 
-/** The token the agent presented: `x-api-key` (Anthropic's SDKs) or `Authorization: Bearer`. */
+/** Reads the token the agent sent: `x-api-key` (Anthropic's SDKs) or `Authorization: Bearer`. */
 function presentedToken(request: IncomingMessage): Buffer {
   const key = request.headers["x-api-key"];
   if (typeof key === "string" && key !== "") return Buffer.from(key);

@@ -117,7 +117,7 @@ export class ProcessRunner implements Runner {
       return; // gone, or not Linux: nothing to reap
     }
     // A warm child carries the marker of its first run, which may be an earlier one than
-    // `runId`: any marker says the pid is still an agent runner and not a reused pid.
+    // `runId`: any marker shows the pid is still an agent runner and not a reused pid.
     if (!commandLine.split("\0").some((arg) => arg.startsWith(RUN_MARKER))) return;
     try {
       process.kill(pid, "SIGKILL");

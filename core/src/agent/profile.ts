@@ -1,5 +1,5 @@
 /**
- * A group's agent profile: which harness answers it, with which options, and which
+ * A group's agent profile: which harness replies to it, with which options, and which
  * model endpoint its runs may use. `agent` and `model` give the defaults; an entry of
  * `agent.groups` changes them for a group and its subtree, the longest matching
  * folder winning. Options carry over only while the harness stays the same, since
@@ -16,7 +16,7 @@ export interface AgentProfile {
   from: string | null;
 }
 
-/** The `agent.groups` key that applies to `folder`: the longest one naming it or an ancestor. */
+/** Finds the `agent.groups` key that applies to `folder`: the longest one naming it or an ancestor. */
 function entryFor(groups: Config["agent"]["groups"], folder: string): string | null {
   let best: string | null = null;
   for (const key of Object.keys(groups)) {
@@ -36,7 +36,7 @@ export function agentProfile(config: Pick<Config, "agent" | "model">, folder: st
   return { harness: { name, options }, model: { ...defaults.model, ...entry.model }, from: key };
 }
 
-/** Every harness the config names, each with the setting that names it, for the start-up check. */
+/** Lists every harness the config names, each with its setting, for the start-up check. */
 export function configuredHarnesses(config: Pick<Config, "agent">): Array<{ harness: string; setting: string }> {
   const named = [{ harness: config.agent.harness, setting: "agent.harness" }];
   for (const [key, entry] of Object.entries(config.agent.groups)) {

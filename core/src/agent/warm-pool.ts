@@ -33,7 +33,7 @@ export interface OpenedRunner {
   name: string;
 }
 
-/** The key of a run's unit: one warm runner per (group, chat, topic). */
+/** Returns the key of a run's unit: one warm runner per (group, chat, topic). */
 export function unitOf(frame: RunFrame): string {
   return `${frame.group.folder}\0${frame.chat}\0${frame.topic}`;
 }
@@ -45,7 +45,7 @@ export class WarmPool {
 
   /**
    * Sends `frame` to the unit's waiting runner, or to a new one from `open`. `frame` is
-   * what the runner sees (the docker runner rewrites paths); `unit` comes from the
+   * what the runner receives (the docker runner rewrites paths); `unit` comes from the
    * host's frame.
    */
   async run(unit: string, frame: RunFrame, handlers: RunHandlers, open: () => Promise<OpenedRunner>, log: Logger): Promise<RunHandle> {

@@ -1,7 +1,7 @@
 /**
- * A fake Anthropic Messages API on 127.0.0.1: it records every request and answers
+ * A fake Anthropic Messages API on 127.0.0.1: it records every request and responds
  * with what the test's script returns for it, streamed as server-sent events when the
- * request asks for a stream (as Claude Code does). The test plays the model, tool uses
+ * request sets `stream` (as Claude Code does). The test plays the model, tool uses
  * included.
  */
 import { createServer, type Server, type ServerResponse } from "node:http";
@@ -35,27 +35,27 @@ export type AnthropicReply =
   | { toolUses: Array<{ name: string; input: Record<string, unknown> }>; delayMs?: number }
   | { status: number; error: string };
 
-/** The system prompt of a request as one string. */
+/** Returns the system prompt of a request as one string. */
 export function systemText(request: AnthropicRequest): string {
   const system = request.body.system ?? "";
   return typeof system === "string" ? system : system.map((part) => part.text).join("\n");
 }
 
-/** Every text of a request's user turns (plain strings and text blocks), in order. */
+/** Returns every text of a request's user turns (plain strings and text blocks), in order. */
 export function userTexts(request: AnthropicRequest): string[] {
   return request.body.messages
     .filter((message) => message.role === "user")
     .flatMap((message) => (typeof message.content === "string" ? [message.content] : message.content.filter((block) => block.type === "text").map((block) => block.text ?? "")));
 }
 
-/** The tool results of a request's last user turn. */
+/** Returns the tool results of a request's last user turn. */
 export function toolResults(request: AnthropicRequest): AnthropicBlock[] {
   const last = request.body.messages.at(-1);
   if (!last || typeof last.content === "string") return [];
   return last.content.filter((block) => block.type === "tool_result");
 }
 
-/** A tool result's text, whether Claude Code sent a string or text blocks. */
+/** Returns a tool result's text, whether Claude Code sent a string or text blocks. */
 export function resultOf(block: AnthropicBlock): string {
   if (typeof block.content === "string") return block.content;
   return ((block.content as AnthropicBlock[] | undefined) ?? []).map((part) => part.text ?? "").join("\n");

@@ -16,7 +16,7 @@ import { toInbound, type BotIdentity } from "./normalise.js";
 
 export interface BotSettings {
   token: string;
-  /** `polling` asks Telegram for updates; `webhook` has Telegram post them to arizuko. */
+  /** `polling` fetches updates with getUpdates; `webhook` has Telegram post them to arizuko. */
   mode: "polling" | "webhook";
   /** The webhook's secret token; a fresh random one at each start when unset. */
   secret?: string;
@@ -48,12 +48,12 @@ export interface BotOptions {
   };
 }
 
-/** Updates the bot asks for; others are not delivered at all. Reactions reach bots that are chat admins. */
+/** Update types the bot requests; Telegram does not deliver the others. Reactions reach only bots that are chat admins. */
 const ALLOWED_UPDATES = ["message", "edited_message", "message_reaction"] as const;
 /** Pause after a failed poll, growing to the cap, so an outage is not hammered. */
 const RETRY_MS = { first: 500, max: 30_000 };
 
-/** The cause of a failed HTTP call (grammY's own message only names the method). */
+/** Returns the cause of a failed HTTP call, since grammY's own message only names the method. */
 function unreachable(error: unknown): string {
   const cause = error instanceof HttpError ? (error.error as Error | undefined) : (error as Error);
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
@@ -65,7 +65,7 @@ export function botIdOf(token: string): string {
   return token.slice(0, token.indexOf(":"));
 }
 
-/** The path Telegram posts a webhook bot's updates to, on arizuko's HTTP server. */
+/** Returns the path on arizuko's HTTP server that Telegram posts a webhook bot's updates to. */
 export function webhookPath(botId: string): string {
   return `/telegram/${botId}/webhook`;
 }
@@ -169,14 +169,14 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
   async function onWebhook(...[request, reply]: Parameters<HttpRoute["handler"]>): Promise<unknown> {
     const given = request.headers[SECRET_HEADER];
     if (typeof given !== "string" || !sameSecret(given, secret)) {
-      // Logged, so an operator whose proxy strips the header sees why nothing arrives.
-      context?.log.warn({ bot: botId, ip: request.ip, header: typeof given === "string" ? "wrong" : "missing" }, "telegram webhook post refused: secret header missing or wrong");
-      return reply.code(401).send({ error: `missing or wrong ${SECRET_HEADER} header; only Telegram, told the secret by setWebhook, may post here` });
+      // Logged, so an operator whose proxy strips the header can find out why nothing arrives.
+      context?.log.warn({ bot: botId, ip: request.ip, header: typeof given === "string" ? "wrong" : "missing" }, "telegram webhook post rejected: secret header missing or invalid");
+      return reply.code(401).send({ error: `missing or invalid ${SECRET_HEADER} header; only Telegram, told the secret by setWebhook, may post here` });
     }
     const update = request.body as Update | null;
     if (typeof update?.update_id !== "number") return reply.code(400).send({ error: "the body is not a Telegram update (no update_id)" });
     if (context === null || identity === null) return reply.code(503).send({ error: `telegram bot ${botId} is not running` });
-    // Telegram counts the update delivered on a 2xx, so it is answered only once stored.
+    // Telegram counts the update delivered on a 2xx, so the 200 goes out only after the commit.
     await handle(context, update);
     return reply.code(200).send({ ok: true });
   }
@@ -195,7 +195,7 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
   function failed(chunk: OutboundChunk, error: unknown): Error {
     if (error instanceof GrammyError && error.error_code === 403) {
       options.blocked.mark(botId, chatIdOf(chunk.chat), error.description);
-      context?.log.warn({ bot: botId, chat: chunk.chat, reason: error.description }, "telegram refused the bot in this chat");
+      context?.log.warn({ bot: botId, chat: chunk.chat, reason: error.description }, "telegram rejected the bot in this chat (blocked or removed)");
     }
     return sendFailure(error);
   }

@@ -65,7 +65,7 @@ export default definePlugin<JsonSchema, TelegramConfig>({
     const digestOf = host.db.prepare("SELECT digest FROM telegram_commands WHERE bot_id = ?");
     const saveDigest = host.db.prepare("INSERT INTO telegram_commands (bot_id, digest) VALUES (?, ?) ON CONFLICT (bot_id) DO UPDATE SET digest = excluded.digest");
     const commands = {
-      // Operator commands stay out of the menu every member of a chat sees.
+      // Operator commands stay out of the menu, which every member of a chat can open.
       list: () => host.commands.list().filter((command) => !command.operatorOnly).map((command) => ({ command: command.name, description: command.description })),
       lastDigest: (botId: string) => (digestOf.get(botId) as { digest: string } | undefined)?.digest ?? null,
       saveDigest: (botId: string, digest: string) => void saveDigest.run(botId, digest),

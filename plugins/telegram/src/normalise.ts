@@ -3,8 +3,8 @@
  * senders `telegram:<user id>`. A forum topic's `message_thread_id` is the topic
  * (General has none). Text comes from `text` or a media `caption`, and so do the
  * entities that decide the verb. The verb is `mention` when the bot is @-mentioned,
- * named by a text mention, or addressed by a command; `reply` when the message
- * replies to the bot; `message` otherwise. Entity offsets are UTF-16 code units, as JavaScript
+ * named by a text mention, or addressed by a command. It is `reply` when the message
+ * replies to the bot, and `message` otherwise. Entity offsets are UTF-16 code units, as JavaScript
  * strings index them.
  */
 import type { Attachment, InboundMessage, Verb } from "@arizuko/sdk";
@@ -48,8 +48,8 @@ function verbOf(bot: BotIdentity, message: Message, text: string): Verb {
 }
 
 /**
- * The message this one replies to. In a forum every message of a topic "replies" to
- * the topic's opening service message; that is not a reply.
+ * Returns the message this one replies to. In a forum every message of a topic
+ * "replies" to the topic's opening service message, which does not count.
  */
 function repliedTo(message: Message): Message | undefined {
   const target = message.reply_to_message;
@@ -57,7 +57,7 @@ function repliedTo(message: Message): Message | undefined {
   return target;
 }
 
-/** Where a file is fetched from: the bot that can read it, and Telegram's file id. */
+/** Builds an attachment ref: the bot that can read the file, and Telegram's file id. */
 export function attachmentRef(botId: number, fileId: string): string {
   return `${botId}:${fileId}`;
 }
@@ -101,8 +101,8 @@ export function topicOf(message: Message): string {
 }
 
 /**
- * A reaction a user added, as its own row. Removals and anonymous (chat) reactions are
- * not stored; of several emoji added at once only the first is.
+ * Turns a reaction a user added into its own row. Removals and anonymous (chat)
+ * reactions are not stored. NOTE: of several emoji added at once only the first is.
  */
 function reactionOf(bot: BotIdentity, update: Update): InboundMessage | null {
   const reaction = update.message_reaction!;

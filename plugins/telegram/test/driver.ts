@@ -14,7 +14,7 @@ const USERS: Record<string, number> = { "telegram:111": 111, "telegram:222": 222
 const BOT_USER = { id: BOT.id, is_bot: true, first_name: "Demo", username: BOT.username };
 const CHAT = { id: GROUP, type: "supergroup" as const, title: "Conformance", is_forum: true as const };
 
-/** What a chat member reads of a sent message: HTML tags removed, entities decoded. */
+/** Returns the text a chat member reads of a sent message: HTML tags removed, entities decoded. */
 export function displayed(sent: SentMessage): string {
   if (sent.parse_mode !== "HTML") return sent.text;
   return sent.text.replace(/<[^>]+>/g, "").replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&quot;", '"').replaceAll("&amp;", "&");

@@ -1,7 +1,7 @@
 /**
  * A Telegram message all the way through: the fake Bot API → the telegram plugin →
- * admission and the route table → the demo agent → the reply posted back to the fake,
- * in the right chat and forum topic, answering the right message.
+ * admission and the route table → the demo agent → the reply posted back to the fake.
+ * The reply must reach the right chat and forum topic and quote the right message.
  */
 import { DEFAULT_PLUGINS } from "../../../core/src/config/schema.js";
 import { afterEach, describe, expect, it } from "vitest";
@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 describe("telegram end to end", () => {
-  it("answers a mention in a forum topic and a private message, each where it was asked", async () => {
+  it("replies in the topic and chat asked", async () => {
     fake = new FakeBotApi();
     fake.addBot(BOT);
     await fake.start();
@@ -53,7 +53,7 @@ describe("telegram end to end", () => {
     expect(byChat["111"]).toMatchObject({ reply_parameters: { message_id: 12 }, text: expect.stringMatching(/You said: hello in private$/) });
     expect(byChat["111"]!.message_thread_id).toBeUndefined();
 
-    // The chatter is kept as context, not answered; the deliveries keep Telegram's message ids.
+    // The chatter is stored as context and gets no reply; the deliveries keep Telegram's message ids.
     const forumRows = instance.kernel.store.messages.recent(`telegram:${BOT.id}/${FORUM.id}`, 10);
     const chatter = forumRows.find((row) => row.platformId === "30")!;
     expect(chatter.state).toBe("context");
@@ -72,7 +72,7 @@ describe("telegram end to end", () => {
     expect(delivered().map((row) => row.id)).toEqual(fake.sent.map((sent) => String(sent.message_id)).sort());
   });
 
-  it("marks a chat that blocked the bot, and clears it when the chat writes again", async () => {
+  it("marks and clears a blocked chat", async () => {
     fake = new FakeBotApi();
     fake.addBot(BOT);
     await fake.start();
@@ -95,7 +95,7 @@ describe("telegram end to end", () => {
     await waitFor(() => fake!.sent.some((sent) => sent.status === 200 && sent.chat_id === "222"), { what: "the next reply" });
   });
 
-  it("answers a replayed /status once after a crash before its offset was saved (B05)", async () => {
+  it("replies once to a replayed update (B05)", async () => {
     fake = new FakeBotApi();
     fake.addBot(BOT);
     await fake.start();

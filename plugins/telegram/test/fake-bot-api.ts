@@ -21,7 +21,7 @@ export interface SentMessage {
   message_thread_id?: number;
   reply_parameters?: { message_id: number };
   message_id: number;
-  /** The status the fake answered with. */
+  /** The HTTP status the fake returned. */
   status: number;
   at: number;
 }
@@ -38,7 +38,7 @@ interface Queue {
   nextId: number;
 }
 
-/** A JSON body, or a multipart one (files) as fields with each file as `{ name, size, text }`. */
+/** Parses a JSON body, or a multipart one (files) into fields with each file as `{ name, size, text }`. */
 async function parseBody(request: IncomingMessage, raw: Buffer): Promise<Record<string, unknown>> {
   if (raw.length === 0) return {};
   const type = request.headers["content-type"] ?? "";
@@ -190,7 +190,7 @@ export class FakeBotApi {
     const queue = this.queues.get(bot.id)!;
     const offset = Number(body.offset ?? 0);
     this.polls.set(bot.id, [...(this.polls.get(bot.id) ?? []), offset]);
-    // An offset confirms every update before it: Telegram forgets them.
+    // An offset confirms every update before it, so Telegram drops them.
     if (offset > 0) {
       for (const update of queue.updates.filter((candidate) => candidate.update_id < offset)) {
         for (const listener of this.confirmListeners) listener(bot.id, update);

@@ -122,7 +122,7 @@ function fail(property: string, problem: string): never {
   throw new ConformanceFailure(property, problem);
 }
 
-/** The platform's form of an id the kit made up. */
+/** Returns the platform's form of an id the kit made up. */
 function idOf(driver: PlatformDriver, kind: "message" | "topic", id: string): string {
   return driver.platformId?.(kind, id) ?? id;
 }
