@@ -11,6 +11,7 @@ import { defineChannel, type Channel, type ChannelContext, type HttpRoute, type 
 import { Api, GrammyError, HttpError, InputFile } from "grammy";
 import type { Update } from "grammy/types";
 import { isParseError, sendFailure } from "./errors.js";
+import { FileError, FileLinks } from "./files.js";
 import { toTelegramHtml } from "./format.js";
 import { toInbound, type BotIdentity } from "./normalise.js";
 
@@ -82,8 +83,8 @@ function sameSecret(given: string, expected: string): boolean {
 
 export interface TelegramBot {
   channel: Channel;
-  /** The webhook's route, for a bot in webhook mode; registered before the host listens. */
-  webhook: HttpRoute | null;
+  /** The bot's HTTP routes: its file links, and its webhook in webhook mode; registered before the host listens. */
+  routes: HttpRoute[];
 }
 
 export function telegramBot(settings: BotSettings, options: BotOptions): TelegramBot {
@@ -94,20 +95,21 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
   let polling: Promise<void> = Promise.resolve();
   let context: ChannelContext | null = null;
   const secret = settings.secret ?? randomBytes(32).toString("hex");
+  const links = new FileLinks(botId, settings.token);
 
   const takes = (chatId: string) => !settings.denyChats.includes(chatId) && (settings.allowChats.length === 0 || settings.allowChats.includes(chatId));
   const chatIdOf = (jid: string) => jid.slice(prefix.length);
 
   async function handle(ctx: ChannelContext, update: Update): Promise<void> {
-    const message = toInbound(identity!, update);
-    if (message === null) return;
-    const chatId = chatIdOf(message.chat);
-    if (!takes(chatId)) {
-      ctx.log.debug({ chat: message.chat }, "update from a chat not allowed for this bot; skipped");
-      return;
+    for (const message of toInbound(identity!, update, (fileId) => links.url(fileId))) {
+      const chatId = chatIdOf(message.chat);
+      if (!takes(chatId)) {
+        ctx.log.debug({ chat: message.chat }, "update from a chat not allowed for this bot; skipped");
+        return;
+      }
+      await ctx.inbound(message);
+      options.blocked.clear(botId, chatId);
     }
-    await ctx.inbound(message);
-    options.blocked.clear(botId, chatId);
   }
 
   async function poll(ctx: ChannelContext): Promise<void> {
@@ -179,6 +181,23 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
     // Telegram counts the update delivered on a 2xx, so the 200 goes out only after the commit.
     await handle(context, update);
     return reply.code(200).send({ ok: true });
+  }
+
+  /** Fetches a file the bot was sent; the download URL carries the token and never leaves this function. */
+  async function download(fileId: string): Promise<{ data: Uint8Array; mime: string }> {
+    let path: string | undefined;
+    try {
+      path = (await api.getFile(fileId)).file_path;
+    } catch (error) {
+      if (error instanceof GrammyError && error.error_code === 400) throw new FileError(404, `telegram bot ${botId}: Telegram has no file ${fileId} (${error.description})`);
+      throw new FileError(502, `telegram bot ${botId}: getFile for ${fileId} failed (${error instanceof GrammyError ? error.description : unreachable(error)})`);
+    }
+    if (!path) throw new FileError(404, `telegram bot ${botId}: file ${fileId} has no download path; the Bot API serves files up to 20 MB`);
+    const response = await fetch(`${options.apiRoot}/file/bot${settings.token}/${path}`).catch((error: unknown) => {
+      throw new FileError(502, `telegram bot ${botId}: downloading file ${fileId} failed (${unreachable(error)})`);
+    });
+    if (!response.ok) throw new FileError(502, `telegram bot ${botId}: downloading file ${fileId} failed with HTTP ${response.status}`);
+    return { data: new Uint8Array(await response.arrayBuffer()), mime: response.headers.get("content-type") ?? "application/octet-stream" };
   }
 
   /** Gives Telegram the command menu, only when it differs from the one given last. */
@@ -290,17 +309,12 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
       await api.sendChatAction(chatIdOf(chat), "typing", /^\d+$/.test(topic) ? { message_thread_id: Number(topic) } : {});
     },
 
-    async fetchAttachment(ref) {
-      const fileId = ref.slice(ref.indexOf(":") + 1);
-      const file = await api.getFile(fileId);
-      if (!file.file_path) throw new Error(`telegram bot ${botId}: file ${fileId} has no download path (over 20 MB?)`);
-      // The download URL carries the token; it never leaves this function.
-      const response = await fetch(`${options.apiRoot}/file/bot${settings.token}/${file.file_path}`);
-      if (!response.ok) throw new Error(`telegram bot ${botId}: downloading file ${fileId} failed with HTTP ${response.status}`);
-      return { data: new Uint8Array(await response.arrayBuffer()), mime: response.headers.get("content-type") ?? "application/octet-stream" };
+    fetchAttachment(ref) {
+      return download(ref.slice(ref.indexOf(":") + 1));
     },
   });
 
-  const webhook: HttpRoute | null = settings.mode === "webhook" ? { method: "POST", url: webhookPath(botId), bodyLimit: 1024 * 1024, handler: onWebhook } : null;
-  return { channel, webhook };
+  const routes: HttpRoute[] = [links.route({ running: () => context !== null, download })];
+  if (settings.mode === "webhook") routes.push({ method: "POST", url: webhookPath(botId), bodyLimit: 1024 * 1024, handler: onWebhook });
+  return { channel, routes };
 }

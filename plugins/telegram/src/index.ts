@@ -87,7 +87,7 @@ export default definePlugin<JsonSchema, TelegramConfig>({
       const bot = telegramBot(settings, { apiRoot: config.apiRoot.replace(/\/+$/, ""), webhookUrl, pollTimeoutS: config.pollTimeoutS, offsets, commands, blocked });
       host.channels.register(bot.channel);
       channels.push(bot.channel);
-      if (bot.webhook) host.http.register(bot.webhook);
+      for (const route of bot.routes) host.http.register(route);
     }
 
     showTyping(host, channels, config.typingRefreshMs);

@@ -62,35 +62,38 @@ export function attachmentRef(botId: number, fileId: string): string {
   return `${botId}:${fileId}`;
 }
 
-function attachmentsOf(botId: number, message: Message): Attachment[] {
-  const ref = (fileId: string) => attachmentRef(botId, fileId);
+/** Returns the path on arizuko's HTTP server that serves a file of the bot; see files.ts. */
+export type FileUrl = (fileId: string) => string;
+
+function attachmentsOf(botId: number, message: Message, fileUrl: FileUrl): Attachment[] {
+  const source = (fileId: string) => ({ ref: attachmentRef(botId, fileId), url: fileUrl(fileId) });
   const found: Attachment[] = [];
   if (message.photo?.length) {
     const largest = message.photo.at(-1)!;
-    found.push({ kind: "image", mime: "image/jpeg", ...(largest.file_size !== undefined && { size: largest.file_size }), ref: ref(largest.file_id) });
+    found.push({ kind: "image", mime: "image/jpeg", ...(largest.file_size !== undefined && { size: largest.file_size }), ...source(largest.file_id) });
   }
   if (message.document) {
     const { document } = message;
-    found.push({ kind: "file", mime: document.mime_type ?? "application/octet-stream", ...(document.file_size !== undefined && { size: document.file_size }), ...(document.file_name && { name: document.file_name }), ref: ref(document.file_id) });
+    found.push({ kind: "file", mime: document.mime_type ?? "application/octet-stream", ...(document.file_size !== undefined && { size: document.file_size }), ...(document.file_name && { name: document.file_name }), ...source(document.file_id) });
   }
   if (message.voice) {
     const { voice } = message;
-    found.push({ kind: "voice", mime: voice.mime_type ?? "audio/ogg", ...(voice.file_size !== undefined && { size: voice.file_size }), name: "voice.oga", ref: ref(voice.file_id) });
+    found.push({ kind: "voice", mime: voice.mime_type ?? "audio/ogg", ...(voice.file_size !== undefined && { size: voice.file_size }), name: "voice.oga", ...source(voice.file_id) });
   }
   if (message.audio) {
     const { audio } = message;
-    found.push({ kind: "audio", mime: audio.mime_type ?? "audio/mpeg", ...(audio.file_size !== undefined && { size: audio.file_size }), ...(audio.file_name && { name: audio.file_name }), ref: ref(audio.file_id) });
+    found.push({ kind: "audio", mime: audio.mime_type ?? "audio/mpeg", ...(audio.file_size !== undefined && { size: audio.file_size }), ...(audio.file_name && { name: audio.file_name }), ...source(audio.file_id) });
   }
   if (message.video) {
     const { video } = message;
-    found.push({ kind: "video", mime: video.mime_type ?? "video/mp4", ...(video.file_size !== undefined && { size: video.file_size }), ...(video.file_name && { name: video.file_name }), ref: ref(video.file_id) });
+    found.push({ kind: "video", mime: video.mime_type ?? "video/mp4", ...(video.file_size !== undefined && { size: video.file_size }), ...(video.file_name && { name: video.file_name }), ...source(video.file_id) });
   }
   if (message.sticker) {
     const { sticker } = message;
     let mime = "image/webp";
     if (sticker.is_video) mime = "video/webm";
     else if (sticker.is_animated) mime = "application/x-tgsticker";
-    found.push({ kind: "sticker", mime, ...(sticker.file_size !== undefined && { size: sticker.file_size }), ref: ref(sticker.file_id) });
+    found.push({ kind: "sticker", mime, ...(sticker.file_size !== undefined && { size: sticker.file_size }), ...source(sticker.file_id) });
   }
   return found;
 }
@@ -101,39 +104,43 @@ export function topicOf(message: Message): string {
 }
 
 /**
- * Turns a reaction a user added into its own row. Removals and anonymous (chat)
- * reactions are not stored. NOTE: of several emoji added at once only the first is.
+ * Turns the reactions a user added into rows of their own, one per emoji. Removals,
+ * custom emoji and anonymous (chat) reactions are not stored.
  */
-function reactionOf(bot: BotIdentity, update: Update): InboundMessage | null {
+function reactionsOf(bot: BotIdentity, update: Update): InboundMessage[] {
   const reaction = update.message_reaction!;
-  if (!reaction.user) return null;
+  if (!reaction.user) return [];
   const had = new Set(reaction.old_reaction.map((old) => (old.type === "emoji" ? old.emoji : "")));
-  const added = reaction.new_reaction.find((next) => next.type === "emoji" && !had.has(next.emoji));
-  if (!added || added.type !== "emoji") return null;
+  const added = reaction.new_reaction.flatMap((next) => (next.type === "emoji" && !had.has(next.emoji) ? [next.emoji] : []));
   const sender = `telegram:${reaction.user.id}`;
-  return {
+  return added.map((emoji) => ({
     chat: chatJid(bot.id, reaction.chat.id),
-    platformId: `${reaction.message_id}#${sender}#${added.emoji}`,
+    platformId: `${reaction.message_id}#${sender}#${emoji}`,
     kind: "reaction",
     target: String(reaction.message_id),
     verb: "reaction",
     sender,
-    senderName: displayName(reaction.user),
-    text: added.emoji,
+    senderName: displayName(reaction.user!),
+    text: emoji,
     ts: reaction.date * 1000,
     direct: reaction.chat.type === "private",
-  };
+  }));
 }
 
-/** Turns an update into the message arizuko stores, or null for updates it does not take. */
-export function toInbound(bot: BotIdentity, update: Update): InboundMessage | null {
-  if (update.message_reaction) return reactionOf(bot, update);
+/** Turns an update into the messages arizuko stores: none for updates it does not take, several for several reactions. */
+export function toInbound(bot: BotIdentity, update: Update, fileUrl: FileUrl): InboundMessage[] {
+  if (update.message_reaction) return reactionsOf(bot, update);
+  const message = messageOf(bot, update, fileUrl);
+  return message === null ? [] : [message];
+}
+
+function messageOf(bot: BotIdentity, update: Update, fileUrl: FileUrl): InboundMessage | null {
   const edited = update.edited_message;
   const message = update.message ?? edited;
   if (!message || !message.from) return null;
 
   const text = message.text ?? message.caption ?? "";
-  const attachments = attachmentsOf(bot.id, message);
+  const attachments = attachmentsOf(bot.id, message, fileUrl);
   const chat = message.chat;
   const base = {
     chat: chatJid(bot.id, chat.id),

@@ -72,6 +72,38 @@ describe("telegram end to end", () => {
     expect(delivered().map((row) => row.id)).toEqual(fake.sent.map((sent) => String(sent.message_id)).sort());
   });
 
+  it("follows a reply chain back to the group that answered, by Telegram's message ids", async () => {
+    fake = new FakeBotApi();
+    fake.addBot(BOT);
+    await fake.start();
+    instance = await startInstance({
+      config: { plugins: [...DEFAULT_PLUGINS, { use: "telegram", config: { bots: [{ token: BOT.token }], apiRoot: fake.url, pollTimeoutS: 1 } }], admission: { telegram: { policy: "open" } } },
+    });
+    // The rows docs/channels/telegram.md gives for groups: mentions and replies engage, chatter does not.
+    const routes = instance.kernel.registries.services.get("routes")!.value as { add(row: { match: string; target: string }): unknown };
+    routes.add({ match: `chat=telegram:${BOT.id}/-* verb=mention`, target: "main" });
+    routes.add({ match: `chat=telegram:${BOT.id}/-* verb=reply`, target: "main" });
+    const group = { id: -1001000000006, type: "supergroup" as const, title: "Chain" };
+    const from = { id: 111, is_bot: false, first_name: "Ada" };
+    const date = Math.floor(Date.now() / 1000);
+
+    fake.push(BOT.id, { message: { message_id: 40, date, chat: group, from, text: "@demo_helper_bot first", entities: [{ type: "mention", offset: 0, length: 16 }] } });
+    await waitFor(() => fake!.sent.length === 1, { timeoutMs: 20_000, what: "the first answer" });
+    const answer = fake.sent[0]!;
+    expect(answer).toMatchObject({ chat_id: String(group.id), reply_parameters: { message_id: 40 } });
+
+    const botMessage = { message_id: answer.message_id, date, chat: group, from: { id: BOT.id, is_bot: true, first_name: "Demo", username: BOT.username }, text: answer.text };
+    fake.push(BOT.id, { message: { message_id: 41, date, chat: group, from, text: "and then?", reply_to_message: botMessage } });
+    fake.push(BOT.id, { message: { message_id: 42, date, chat: group, from, text: "unrelated chatter" } });
+    await waitFor(() => fake!.sent.length === 2, { timeoutMs: 20_000, what: "the answer to the reply" });
+    expect(fake.sent[1]).toMatchObject({ chat_id: String(group.id), reply_parameters: { message_id: 41 }, text: expect.stringMatching(/You said: and then\?$/) });
+
+    const rows = instance.kernel.store.messages.recent(`telegram:${BOT.id}/${group.id}`, 10);
+    const reply = rows.find((row) => row.platformId === "41")!;
+    expect(reply).toMatchObject({ verb: "reply", replyTo: String(answer.message_id), group: "main", routeLayer: "route-reply" });
+    expect(rows.find((row) => row.platformId === "42")!.state).toBe("context");
+  });
+
   it("marks and clears a blocked chat", async () => {
     fake = new FakeBotApi();
     fake.addBot(BOT);

@@ -120,6 +120,23 @@ describe("telegram updates", () => {
     ]);
   });
 
+  it("store each emoji a user adds as its own reaction, and no removals", async () => {
+    fake = new FakeBotApi();
+    await startHost();
+    const group = { id: -1001000000004, type: "supergroup" as const, title: "Team" };
+    const reaction = { chat: group, message_id: 9, user: person(111, "Ada"), date: 1_760_000_000 };
+    fake.push(BOT.id, { message_reaction: { ...reaction, old_reaction: [{ type: "emoji", emoji: "👍" }], new_reaction: [{ type: "emoji", emoji: "👍" }, { type: "emoji", emoji: "🔥" }, { type: "emoji", emoji: "🎉" }] } });
+    fake.push(BOT.id, { message_reaction: { ...reaction, old_reaction: [{ type: "emoji", emoji: "🔥" }], new_reaction: [] } });
+    fake.push(BOT.id, { message: { message_id: 10, date: 1_760_000_001, chat: group, from: person(111, "Ada"), text: "after" } });
+
+    const rows = await until(() => host!.messages(jid(group.id)).length >= 3 && host!.messages(jid(group.id)), "the stored reactions");
+    expect(rows.map((row) => [row.kind, row.platformId, row.target, row.text])).toEqual([
+      ["reaction", "9#telegram:111#🔥", "9", "🔥"],
+      ["reaction", "9#telegram:111#🎉", "9", "🎉"],
+      ["message", "10", null, "after"],
+    ]);
+  });
+
   it("resume after the last stored update across a restart (B05)", async () => {
     fake = new FakeBotApi();
     const first = await startHost();
@@ -140,14 +157,49 @@ describe("telegram updates", () => {
     expect(first.inbound().duplicates).toBe(0);
   });
 
-  it("download a voice note through getFile, keeping the token to itself", async () => {
+  it("serve a voice note at a signed link of the plugin, keeping the token to itself", async () => {
+    fake = new FakeBotApi();
+    await startHost();
+    fake.files.set("VOICE_1", { path: "voice/file_1.oga", data: Buffer.from("OggS voice bytes"), mime: "audio/ogg" });
+    const voice = { file_id: "VOICE_1", file_unique_id: "uv1", duration: 2, mime_type: "audio/ogg", file_size: 16 };
+    fake.push(BOT.id, { message: { message_id: 20, date: 1_760_000_000, chat: { id: 111, type: "private", first_name: "Ada" }, from: person(111, "Ada"), voice } });
+
+    const [row] = await until(() => host!.messages(jid(111)).length === 1 && host!.messages(jid(111)), "the voice note");
+    const [attachment] = row!.attachments;
+    expect(attachment).toMatchObject({ kind: "voice", mime: "audio/ogg", size: 16, name: "voice.oga", ref: `${BOT.id}:VOICE_1` });
+    expect(attachment!.url).toMatch(new RegExp(`^/telegram/${BOT.id}/files/VOICE_1\\?sig=[A-Za-z0-9_-]{32}$`));
+    expect(attachment!.url).not.toContain("TEST-token");
+
+    const served = await fetch(`${host!.url}${attachment!.url}`);
+    expect(served.status).toBe(200);
+    expect(served.headers.get("content-type")).toBe("audio/ogg");
+    expect(await served.text()).toBe("OggS voice bytes");
+  });
+
+  it("hand an attachment's bytes to the host through fetchAttachment", async () => {
     const channel = await directChannel();
     fake.files.set("VOICE_1", { path: "voice/file_1.oga", data: Buffer.from("OggS voice bytes"), mime: "audio/ogg" });
 
     const file = await channel.fetchAttachment!(`${BOT.id}:VOICE_1`);
     expect(Buffer.from(file.data).toString()).toBe("OggS voice bytes");
     expect(file.mime).toBe("audio/ogg");
-    await expect(channel.fetchAttachment!(`${BOT.id}:NOPE`)).rejects.toThrow(/invalid file_id/);
+    await expect(channel.fetchAttachment!(`${BOT.id}:NOPE`)).rejects.toThrow(/Telegram has no file NOPE/);
+  });
+
+  it("refuse a file link with a wrong signature, and say when Telegram has no such file", async () => {
+    fake = new FakeBotApi();
+    await startHost();
+    const forged = await fetch(`${host!.url}/telegram/${BOT.id}/files/VOICE_1?sig=${"A".repeat(32)}`);
+    expect(forged.status).toBe(403);
+    expect((await forged.json()).error).toMatch(/^invalid file link/);
+    expect((await fetch(`${host!.url}/telegram/${BOT.id}/files/VOICE_1`)).status).toBe(403);
+
+    // A link the plugin signed, for a file Telegram no longer knows.
+    fake.push(BOT.id, { message: { message_id: 21, date: 1_760_000_000, chat: { id: 111, type: "private", first_name: "Ada" }, from: person(111, "Ada"), document: { file_id: "GONE", file_unique_id: "ug", file_name: "notes.txt" } } });
+    const [row] = await until(() => host!.messages(jid(111)).length === 1 && host!.messages(jid(111)), "the document");
+    const missing = await fetch(`${host!.url}${row!.attachments[0]!.url}`);
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error).toBe(`telegram bot ${BOT.id}: Telegram has no file GONE (Bad Request: invalid file_id)`);
   });
 });
 
@@ -226,11 +278,28 @@ describe("telegram start-up", () => {
     expect(plugins.telegram!.error).toContain("telegram bot 600000001 is in webhook mode, but webhookUrl is not set; set it to arizuko's public HTTPS base URL");
   });
 
-  it("fails with an error naming a bot whose token Telegram refuses", async () => {
+  it("keep the other bots running when Telegram refuses one bot's token, naming that bot", async () => {
     fake = new FakeBotApi();
     fake.addBot(BOT);
     await fake.start();
     host = await createTestHost({ plugin, config: { bots: [{ token: BOT.token }, { token: "600000009:REVOKED-token" }], apiRoot: fake.url, pollTimeoutS: 1 } });
+
+    const plugins = await until(() => host!.plugins().telegram?.state === "degraded" && host!.plugins(), "the plugin to be degraded");
+    const refusal = "telegram bot 600000009: getMe failed (401 Unauthorized); check the bot's token in the telegram plugin's config";
+    expect(plugins.telegram!.error).toBe(`channel telegram:600000009 failed to start: ${refusal}`);
+    expect(host.channels().map(({ name, state, detail }) => ({ name, state, detail }))).toEqual([
+      { name: "telegram:600000001", state: "ok", detail: null },
+      { name: "telegram:600000009", state: "disconnected", detail: refusal },
+    ]);
+
+    fake.push(BOT.id, { message: { message_id: 30, date: 1_760_000_000, chat: { id: 111, type: "private", first_name: "Ada" }, from: person(111, "Ada"), text: "still there?" } });
+    await until(() => host!.messages(jid(111)).length === 1, "the working bot's message");
+  });
+
+  it("fail the plugin when its only bot's token is refused", async () => {
+    fake = new FakeBotApi();
+    await fake.start();
+    host = await createTestHost({ plugin, config: { bots: [{ token: "600000009:REVOKED-token" }], apiRoot: fake.url } });
 
     const plugins = await until(() => host!.plugins().telegram?.state === "failed" && host!.plugins(), "the plugin to fail");
     expect(plugins.telegram!.error).toBe("telegram bot 600000009: getMe failed (401 Unauthorized); check the bot's token in the telegram plugin's config");
