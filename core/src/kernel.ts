@@ -307,6 +307,12 @@ export class Kernel {
     await this.scopes.get(name)?.dispose();
   }
 
+  /** Marks a plugin degraded because one of its channels could not start; its other channels keep running. */
+  private degradeChannel(plugin: string, channel: string, error: string): void {
+    this.root.error({ plugin, channel, err: error }, "channel failed to start; the plugin's other channels keep running");
+    this.statuses.degradeChannel(plugin, channel, error);
+  }
+
   /** Recovers from the last stop and starts serving. Server mode only. */
   async start(): Promise<string> {
     const { config } = this.resolved;
@@ -337,8 +343,14 @@ export class Kernel {
 
     await runnerChecked;
 
-    // 4. Channels; one that fails to start fails its plugin only.
-    for (const { owner, error } of await this.channels.startAll()) await this.failPlugin(owner.name, describe(error));
+    // 4. Channels. One that fails to start fails its plugin only; a plugin with other
+    //    channels running (several bots of one platform) stays up, degraded, and the
+    //    failed channel stays disconnected with its error.
+    // TODO: retry a failed channel start with backoff; an outage at boot is no reason to stay down until a restart.
+    for (const { owner, channel, error, siblingsRunning } of await this.channels.startAll()) {
+      if (siblingsRunning) this.degradeChannel(owner.name, channel, describe(error));
+      else await this.failPlugin(owner.name, describe(error));
+    }
 
     // 5. Work left from before the stop.
     this.breaker.restore();

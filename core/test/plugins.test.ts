@@ -429,6 +429,34 @@ describe("plugin services", () => {
     expect((await health(instance)).plugins.provider?.state).toBe("failed");
     expect(consumer?.services.use("clock" as never)).toBeUndefined();
   });
+
+  it("degrades, not fails, a plugin whose other channels started", async () => {
+    const channel = (account: string, refused: boolean) => ({
+      name: `multi:${account}`,
+      prefixes: [`multi:${account}/`],
+      capabilities: { send: true, maxTextLength: 4096 },
+      start: () => {
+        if (refused) throw new Error(`platform refused the token of ${account}`);
+      },
+      send: async () => ({ platformMessageId: "p" }),
+    });
+    instance = await startInstance({
+      plugins: [
+        plugin("multi", (host) => {
+          host.channels.register(channel("one", false));
+          host.channels.register(channel("two", true));
+        }),
+      ],
+    });
+
+    const report = await health(instance);
+    expect(report.plugins.multi).toEqual({ state: "degraded", error: "channel multi:two failed to start: platform refused the token of two" });
+    const states = instance.kernel.channels.list().filter(({ name }) => name.startsWith("multi:")).map(({ name, state, detail }) => ({ name, state, detail }));
+    expect(states).toEqual([
+      { name: "multi:one", state: "ok", detail: null },
+      { name: "multi:two", state: "disconnected", detail: "platform refused the token of two" },
+    ]);
+  });
 });
 
 describe("plugin error reporting", () => {

@@ -130,12 +130,18 @@ export class ChannelRegistry {
     if (problem) throw errors.channelInvalid(owner.name, String(channel?.name), problem);
   }
 
-  /** Starts every registered channel that has not started; returns the owners whose start failed. */
-  async startAll(): Promise<Array<{ owner: Owner; error: unknown }>> {
+  /**
+   * Starts every registered channel that has not started. Returns the channels whose
+   * start failed, each with whether another channel of its plugin is running.
+   */
+  async startAll(): Promise<Array<{ owner: Owner; channel: string; error: unknown; siblingsRunning: boolean }>> {
     this.running = true;
     const pending = this.names.values().filter((entry) => !entry.started);
     const results = await Promise.all(pending.map(async (entry) => ({ entry, error: await this.startEntry(entry) })));
-    return results.filter((result) => result.error !== null).map((result) => ({ owner: result.entry.owner, error: result.error }));
+    const running = new Set(this.names.values().filter((entry) => entry.started).map((entry) => entry.owner.name));
+    return results
+      .filter((result) => result.error !== null)
+      .map(({ entry, error }) => ({ owner: entry.owner, channel: entry.channel.name, error, siblingsRunning: running.has(entry.owner.name) }));
   }
 
   private async startEntry(entry: ChannelEntry): Promise<unknown> {

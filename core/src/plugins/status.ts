@@ -3,7 +3,8 @@
  *
  *   loading   imported, migrations or register() under way
  *   ok        registered and started
- *   degraded  running, but one of its flow taps failed or timed out (the last error is kept)
+ *   degraded  running, but one of its flow taps failed or timed out, or one of several
+ *             channels failed to start (the last error is kept)
  *   failed    import, config, migration, register() or channel start failed, or it lost a
  *             name collision; everything it registered has been disposed
  *   stopped   disposed at shutdown
@@ -64,6 +65,16 @@ export class PluginStatuses {
     status.error = error;
     status.hook = hook;
     this.notify({ plugin: name, state: "degraded", hook, error });
+  }
+
+  /** Marks `name` degraded because its channel `channel` failed to start. */
+  degradeChannel(name: string, channel: string, error: string): void {
+    const status = this.statuses.get(name);
+    if (!status || status.state === "failed") return;
+    status.state = "degraded";
+    status.error = `channel ${channel} failed to start: ${error}`;
+    delete status.hook;
+    this.notify({ plugin: name, state: "degraded", hook: null, error: status.error });
   }
 
   get(name: string): PluginStatus | undefined {
