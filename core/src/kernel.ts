@@ -30,6 +30,8 @@ import { routingService, runsService } from "./pipeline/routing.js";
 import { adminToken } from "./http/admin-token.js";
 import { Breaker } from "./pipeline/breaker.js";
 import { ChannelRegistry } from "./pipeline/channels.js";
+import { TypingIndicators } from "./pipeline/typing.js";
+import { scrubber, secretValues } from "./secrets.js";
 import { Delivery } from "./pipeline/delivery.js";
 import { Executor } from "./pipeline/executor.js";
 import { Inbound } from "./pipeline/inbound.js";
@@ -93,6 +95,7 @@ export class Kernel {
   readonly intake: Intake;
   readonly inbound: Inbound;
   readonly admission: Admission;
+  private readonly typing: TypingIndicators;
   readonly grants: GrantsService;
   readonly toolCalls: ToolCalls;
   readonly toolEndpoints: ToolEndpoints;
@@ -126,7 +129,8 @@ export class Kernel {
     const { config } = resolved;
     const log = root.child({ plugin: "core" });
     this.log = log;
-    this.statuses = new PluginStatuses((event) => void this.hooks.observe("onPluginError", event));
+    const scrub = scrubber(secretValues(config));
+    this.statuses = new PluginStatuses((event) => void this.hooks.observe("onPluginError", event), scrub);
     this.statuses.set("core", { state: "ok", source: "core", version: null });
     this.hooks = new Hooks(
       root,
@@ -137,7 +141,7 @@ export class Kernel {
     this.server = createServer(root);
     this.http = new HttpRoutes(this.server, () => adminToken(resolved.dataDir));
 
-    this.channels = new ChannelRegistry(store, this.hooks, root, (entry, message) => this.inbound.accept(entry, message));
+    this.channels = new ChannelRegistry(store, this.hooks, root, (entry, message) => this.inbound.accept(entry, message), scrub);
     this.delivery = new Delivery(store, this.channels, this.hooks, root);
     this.channels.onAvailable = (entry) => this.delivery.channelAvailable(entry);
     this.outbound = new Outbound(store, this.channels, this.hooks, this.delivery);
@@ -170,6 +174,7 @@ export class Kernel {
     this.queue = new RunQueue(store, this.executor, this.breaker, config.queue.maxConcurrentRuns, log);
     this.breaker.onReopen = (group) => this.queue.notifyGroup(group);
     this.admission = new Admission(store, config, this.outbound, log);
+    this.typing = new TypingIndicators(this.channels, root);
     this.intake = new Intake(store, this.hooks, this.groups, this.outbound, this.queue, this.admission, config.routing.maxDelegationDepth, log);
     this.routing = routingService(store, this.intake, this.channels, this.admission);
     this.runs = runsService(store, this.queue, this.executor);
@@ -222,6 +227,7 @@ export class Kernel {
   private registerCore(): void {
     this.admission.tap(this.hooks);
     this.grants.tap(this.hooks);
+    this.typing.tap(this.hooks);
     const kit = {
       store: this.store,
       outbound: this.outbound,
@@ -417,6 +423,7 @@ export class Kernel {
     await this.hooks.observe("onShutdown", { reason });
 
     this.adminSocket?.close();
+    this.typing.stopAll();
     await this.channels.stopAll();
     await Promise.race([this.intake.idle(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_INTAKE_WAIT_MS).unref())]);
     this.executor.stop("shutdown");

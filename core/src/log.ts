@@ -1,18 +1,23 @@
 /**
  * The root pino logger. Plugins get children bound to `{ plugin }`. Values under keys
- * that usually hold secrets are redacted wherever they appear in a log object.
+ * that usually hold secrets are redacted wherever they appear in a log object, and the
+ * config's secret values are replaced wherever they appear in a line (an error message
+ * that quotes a URL with a token in it).
  */
 import pino, { type DestinationStream, type Logger } from "pino";
+import { scrubber } from "./secrets.js";
 
 export const REDACTED_KEYS = ["token", "secret", "password", "apiKey", "api_key", "authorization", "cookie"];
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+export function createLogger(level: string, destination?: DestinationStream, secrets: string[] = []): Logger {
   const paths = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+  const scrub = scrubber(secrets);
   return pino(
     {
       level,
       base: { pid: process.pid },
       redact: { paths, censor: "[redacted]" },
+      hooks: { streamWrite: scrub },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination ?? pino.destination({ dest: 1, sync: false }),

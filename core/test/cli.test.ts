@@ -30,8 +30,8 @@ function workspace(config?: Record<string, unknown>): string {
   return dir;
 }
 
-async function start(cwd: string, args: string[] = ["--port", "0"]): Promise<RunningArizuko> {
-  const instance = await startArizuko(args, { cwd });
+async function start(cwd: string, args: string[] = ["--port", "0"], env?: NodeJS.ProcessEnv): Promise<RunningArizuko> {
+  const instance = await startArizuko(args, { cwd, ...(env && { env }) });
   running.push(instance);
   return instance;
 }
@@ -67,6 +67,7 @@ describe("arizuko start", () => {
     expect(health.body).toEqual({
       status: "ok",
       plugins: Object.fromEntries(["web", "route-table", "route-sticky", "route-command", "route-reply", "route-prefix"].map((name) => [name, { state: "ok" }])),
+      channels: { web: { state: "ok", detail: null, lastInboundAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) } },
     });
     expect((await visitor.get("/ready")).status).toBe(200);
     expect(existsSync(join(cwd, "data", "groups", "main", "PERSONA.md"))).toBe(true);
@@ -184,6 +185,15 @@ describe("arizuko commands", () => {
       { group_folder: "support", route_reason: "route #2 (chat=web:local/s*) → support" },
     ]);
     expect(instance.output()).toContain('"msg":"admin command"');
+  });
+
+  it("reaches a running instance without the config's secrets", async () => {
+    const cwd = workspace({ model: { apiKey: "${ARIZUKO_TEST_MODEL_KEY}" } });
+    await start(cwd, ["--port", "0"], { ...process.env, ARIZUKO_TEST_MODEL_KEY: "sk-test-0123456789" });
+
+    const routes = runArizuko(["route", "list"], cwd);
+    expect(routes.stderr).toBe("");
+    expect(routes.status).toBe(0);
   });
 
   it("explains a bad route term", () => {

@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
@@ -428,6 +428,36 @@ describe("plugin services", () => {
 
     expect((await health(instance)).plugins.provider?.state).toBe("failed");
     expect(consumer?.services.use("clock" as never)).toBeUndefined();
+  });
+
+  it("scrubs config secrets from health and the log", async () => {
+    const key = "sk-test-secret-0123456789";
+    const leaky = (account: string, fails: boolean) => ({
+      name: `leaky:${account}`,
+      prefixes: [`leaky:${account}/`],
+      capabilities: { send: true as const, maxTextLength: 4096 },
+      start: () => {
+        if (fails) throw new Error(`request to http://127.0.0.1:9/v1/models?key=${key} failed`);
+      },
+      send: async () => ({ platformMessageId: "p" }),
+    });
+    instance = await startInstance({
+      config: { model: { apiKey: key } },
+      plugins: [
+        plugin("leaky", (host) => {
+          host.channels.register(leaky("one", false));
+          host.channels.register(leaky("two", true));
+        }),
+      ],
+    });
+
+    const response = await instance.client().get<Health & { channels: Record<string, { detail: string | null }> }>("/health");
+    expect(response.body.plugins.leaky!.error).toBe("channel leaky:two failed to start: request to http://127.0.0.1:9/v1/models?key=[redacted] failed");
+    expect(response.body.channels["leaky:two"]!.detail).toBe("request to http://127.0.0.1:9/v1/models?key=[redacted] failed");
+    await instance.stop();
+    const log = readFileSync(join(instance.dir, "arizuko.log"), "utf8");
+    expect(log).toContain("key=[redacted] failed");
+    expect(log).not.toContain(key);
   });
 
   it("degrades, not fails, a plugin whose other channels started", async () => {

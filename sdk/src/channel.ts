@@ -16,7 +16,13 @@ export interface ChannelCapabilities {
   /** Can send a message as a reply to another (`OutboundChunk.replyTo`). */
   reply?: boolean;
   sendFile?: boolean;
+  /** Can show a typing indicator; the core shows it while a run of the chat works. */
   typing?: boolean;
+  /**
+   * Milliseconds between typing indicators while a run works, shorter than the time the
+   * platform shows one (Telegram about 5 s, Discord about 10 s). Default 4000.
+   */
+  typingRefreshMs?: number;
   edit?: boolean;
   delete?: boolean;
   react?: boolean;
@@ -46,7 +52,7 @@ export interface RateLimits {
   perChannel?: RateLimit;
 }
 
-export type Capability = Exclude<keyof ChannelCapabilities, "maxTextLength" | "rateLimits">;
+export type Capability = Exclude<keyof ChannelCapabilities, "maxTextLength" | "rateLimits" | "typingRefreshMs">;
 
 export interface ChannelContext {
   /**
@@ -84,7 +90,10 @@ export interface Channel {
   delete?(chat: string, platformMessageId: string): Promise<void>;
   /** With `capabilities.confirm`: the platform id of an earlier send of this chunk (same `outboxId`), or null. */
   confirm?(chunk: OutboundChunk): Promise<string | null>;
-  /** With `capabilities.typing`: shows a typing indicator in the chat. */
+  /**
+   * With `capabilities.typing`: shows a typing indicator in the chat. `topic` is the run's
+   * session topic: the platform thread, or a `#name` topic a channel shows in the main thread.
+   */
   typing?(chat: string, topic: string): Promise<void>;
   /**
    * Messages that reached the platform since `since` (ms since the epoch), for channels

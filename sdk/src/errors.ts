@@ -26,6 +26,15 @@ export function isArizukoError(error: unknown): error is ArizukoError {
 }
 
 /**
+ * True when `ctx.inbound()` refused a message for good (it is malformed, or outside the
+ * channel's prefixes): delivering it again cannot help, so the channel logs it and moves
+ * past it. Other failures (a busy store) pass, and the same event is delivered again.
+ */
+export function isRejectedMessage(error: unknown): boolean {
+  return isArizukoError(error) && error.statusCode >= 400 && error.statusCode < 500;
+}
+
+/**
  * Outcomes a channel's `send()` reports by throwing. The outbox owns waiting and
  * retries: a channel never sleeps or loops on its own.
  */

@@ -33,6 +33,13 @@ export interface PluginDefinition<S = TSchema, C = ConfigOf<S>> {
    */
   configSchema?: S;
   /**
+   * Checks across fields that the schema cannot say plainly, run on the config the schema
+   * accepted (defaults applied). Returns one problem per mistake, each starting with the
+   * field's path (`webhookUrl: …`), saying what to set; any problem stops start-up, as
+   * a schema error does.
+   */
+  checkConfig?(config: C): string[];
+  /**
    * Folder of SQL migrations (`0001_name.sql`, applied in name order, recorded under the
    * plugin's name). Usually `new URL("../migrations", import.meta.url)`.
    */

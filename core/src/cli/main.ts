@@ -7,11 +7,12 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { isArizukoError } from "@arizuko/sdk";
 import pino from "pino";
-import { loadConfig, type ConfigOverrides } from "../config/load.js";
+import { dataDirOf, loadConfig, type ConfigOverrides } from "../config/load.js";
 import { describe, errors } from "../errors.js";
 import { isLoopback } from "../http/server.js";
 import { Kernel } from "../kernel.js";
 import { createLogger } from "../log.js";
+import { secretValues } from "../secrets.js";
 import { sendAdminCommand } from "./admin-socket.js";
 import { acquireLock, runningInstance } from "./lock.js";
 import { PROGRAM_NAME } from "./program.js";
@@ -86,7 +87,7 @@ async function start(argv: string[], globals: GlobalOptions): Promise<number> {
   const { host } = resolved.config.http;
   if (!isLoopback(host) && !resolved.config.insecure) throw errors.insecureBind(host);
 
-  const log = createLogger(resolved.config.log.level);
+  const log = createLogger(resolved.config.log.level, undefined, secretValues(resolved.config));
   const release = acquireLock(resolved.dataDir);
 
   // Handlers go in before anything slow: a signal arriving before them would kill the
@@ -141,10 +142,12 @@ async function start(argv: string[], globals: GlobalOptions): Promise<number> {
 }
 
 async function dispatch(argv: string[], globals: GlobalOptions): Promise<number> {
-  const resolved = loadConfig({ file: globals.config, overrides: { data: globals.data } });
   const result = await (async () => {
-    if (runningInstance(resolved.dataDir) !== null) return sendAdminCommand(resolved.dataDir, argv);
+    // A running instance needs only the data folder; the rest of the config (and its secrets) stays with it.
+    const dataDir = dataDirOf({ file: globals.config, overrides: { data: globals.data } });
+    if (runningInstance(dataDir) !== null) return sendAdminCommand(dataDir, argv);
 
+    const resolved = loadConfig({ file: globals.config, overrides: { data: globals.data } });
     const log = createLogger("warn", pino.destination({ dest: 2, sync: true }));
     const kernel = await Kernel.boot(resolved, "offline", log);
     try {

@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { profileProblems } from "../agent/profile.js";
 import { errors } from "../errors.js";
 import { HOOK_NAMES } from "../hooks/catalog.js";
-import { ConfigSchema, type Config } from "./schema.js";
+import { ConfigSchema, DEFAULT_DATA, type Config } from "./schema.js";
 import { validate } from "./validate.js";
 
 export const CONFIG_FILE_NAMES = ["arizuko.yaml", "arizuko.yml", "arizuko.json"];
@@ -79,6 +79,22 @@ function readFile(file: string): unknown {
     throw errors.configUnreadable(file, "the top level must be a mapping of settings");
   }
   return parsed;
+}
+
+/**
+ * Returns the data folder a config names, reading only its `data` field. Commands for a
+ * running instance need nothing else, so they work without the secrets (tokens in
+ * environment variables) the server was started with.
+ */
+export function dataDirOf(options: { file?: string; cwd?: string; overrides?: ConfigOverrides; env?: NodeJS.ProcessEnv } = {}): string {
+  const cwd = options.cwd ?? process.cwd();
+  if (options.overrides?.data !== undefined) return resolve(cwd, options.overrides.data);
+  const file = findFile(options.file, cwd);
+  if (file === null) return resolve(cwd, DEFAULT_DATA);
+  const data = (readFile(file) as { data?: unknown }).data;
+  const value = data === undefined ? DEFAULT_DATA : substitute(data, file, options.env ?? process.env);
+  if (typeof value !== "string") throw errors.configInvalid(file, [`data: expected a folder path, got ${JSON.stringify(value)}`]);
+  return resolve(dirname(file), value);
 }
 
 export function loadConfig(

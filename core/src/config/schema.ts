@@ -135,6 +135,9 @@ export interface ModelSettings {
   timeoutMs: number;
 }
 
+/** The data folder when the config names none, relative to the config file. */
+export const DEFAULT_DATA = "./data";
+
 const integer = (minimum: number, defaultValue: number, maximum?: number) => ({
   type: "integer",
   minimum,
@@ -183,7 +186,7 @@ export const ConfigSchema = {
   type: "object",
   additionalProperties: false,
   properties: {
-    data: { type: "string", minLength: 1, default: "./data" },
+    data: { type: "string", minLength: 1, default: DEFAULT_DATA },
     http: section({
       host: { type: "string", minLength: 1, default: "127.0.0.1" },
       port: integer(0, 8080, 65535),

@@ -8,6 +8,7 @@
  */
 import { createRequire } from "node:module";
 import type { ErrorObject, ValidateFunction } from "ajv";
+import { SECRET_FIELD } from "../secrets.js";
 
 // ajv is CommonJS; loading it through require keeps its default export's type simple.
 const Ajv = createRequire(import.meta.url)("ajv") as typeof import("ajv").default;
@@ -51,8 +52,6 @@ function valueAt(value: unknown, instancePath: string): unknown {
   return current;
 }
 
-/** Fields whose values are secrets: an error names them but never prints them. */
-const SECRET_FIELD = /(token|secret|key|password)$/i;
 
 function shown(value: unknown, field = ""): string {
   if (value === undefined) return "nothing";

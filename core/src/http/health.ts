@@ -1,7 +1,7 @@
 /**
  * `/health` and `/ready`. Health is 200 while the store answers, with `status`
- * `degraded` and the failing plugins named when any plugin failed or a tap of it did;
- * 503 only when the store itself is broken. Ready is 200 once start-up finished.
+ * `degraded` and the failing plugins named when any plugin failed or a tap of it did,
+ * and each channel's state; 503 only when the store itself is broken. Ready is 200 once start-up finished.
  */
 import type { Owner } from "../plugins/registry.js";
 import type { HttpRoutes } from "./routes.js";
@@ -10,6 +10,7 @@ export interface HealthReport {
   status: "ok" | "degraded";
   healthy: boolean;
   plugins: Record<string, { state: string; error?: string }>;
+  channels: Record<string, { state: string; detail: string | null; lastInboundAt: string | null }>;
 }
 
 export function registerHealthRoutes(http: HttpRoutes, owner: Owner, health: () => HealthReport, ready: () => boolean): void {
@@ -19,7 +20,7 @@ export function registerHealthRoutes(http: HttpRoutes, owner: Owner, health: () 
       url: "/health",
       handler: (_request, reply) => {
         const report = health();
-        const body = { status: report.healthy ? report.status : "down", plugins: report.plugins };
+        const body = { status: report.healthy ? report.status : "down", plugins: report.plugins, channels: report.channels };
         return reply.code(report.healthy ? 200 : 503).send(body);
       },
     },

@@ -64,6 +64,8 @@ export class ChannelRegistry {
     private readonly hooks: Hooks,
     private readonly log: Logger,
     private readonly inbound: InboundHandler,
+    /** Removes the config's secrets from the details channels report. */
+    private readonly scrub: (text: string) => string = (text) => text,
   ) {}
 
   register(channel: Channel, owner: Owner): Disposer {
@@ -118,6 +120,8 @@ export class ChannelRegistry {
       for (const action of ["sendFile", "react", "edit", "delete"] as const) {
         if (channel.capabilities[action] && typeof channel[action] !== "function") return `capabilities.${action} is set but ${action}() is missing`;
       }
+      const refresh = channel.capabilities.typingRefreshMs;
+      if (refresh !== undefined && (!Number.isInteger(refresh) || refresh < 100)) return "capabilities.typingRefreshMs must be an integer of at least 100 (milliseconds)";
       for (const scope of ["perChat", "perChannel"] as const) {
         const rate = channel.capabilities.rateLimits?.[scope];
         if (rate === undefined) continue;
@@ -209,6 +213,7 @@ export class ChannelRegistry {
       this.log.warn({ plugin: entry.owner.name, channel: entry.channel.name, state }, "channel reported an unknown state; ignored");
       return;
     }
+    detail = detail === null ? null : this.scrub(detail);
     const changed = entry.state !== state || entry.detail !== detail;
     const recovered = state === "ok" && (entry.state === "disconnected" || entry.state === "stale");
     entry.state = state;

@@ -142,6 +142,12 @@ function validateConfigs(plugins: LoadedPlugin[]): string[] {
     const result = validate(schema as unknown as JsonSchema, plugin.config ?? {}, base);
     plugin.config = result.value;
     problems.push(...result.problems.map((problem) => `plugin ${plugin.definition.name}: ${problem}`));
+    if (result.problems.length > 0 || typeof plugin.definition.checkConfig !== "function") continue;
+    try {
+      problems.push(...plugin.definition.checkConfig(result.value as never).map((problem) => `plugin ${plugin.definition.name}: ${base}.${problem}`));
+    } catch (error) {
+      problems.push(`plugin ${plugin.definition.name}: checkConfig() threw: ${(error as Error).message}`);
+    }
   }
   return problems;
 }

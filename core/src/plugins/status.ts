@@ -31,11 +31,18 @@ export interface PluginStatus {
 export class PluginStatuses {
   private readonly statuses = new Map<string, PluginStatus>();
 
-  constructor(private readonly notify: (event: PluginErrorEvent) => void) {}
+  /**
+   * @param scrub removes the config's secrets from error texts, which plugins often
+   *   build from a library's message (a URL with a token in it)
+   */
+  constructor(
+    private readonly notify: (event: PluginErrorEvent) => void,
+    private readonly scrub: (text: string) => string = (text) => text,
+  ) {}
 
   set(name: string, status: Omit<PluginStatus, "failures">): void {
     const failures = this.statuses.get(name)?.failures ?? 0;
-    this.statuses.set(name, { ...status, failures });
+    this.statuses.set(name, { ...status, ...(status.error !== undefined && { error: this.scrub(status.error) }), failures });
   }
 
   setState(name: string, state: PluginState): void {
@@ -43,7 +50,8 @@ export class PluginStatuses {
     if (status && status.state !== "failed") status.state = state;
   }
 
-  fail(name: string, error: string, origin?: { source: string; version: string | null }): void {
+  fail(name: string, raw: string, origin?: { source: string; version: string | null }): void {
+    const error = this.scrub(raw);
     const status = this.statuses.get(name) ?? { state: "failed", source: origin?.source ?? name, version: origin?.version ?? null, failures: 0 };
     this.statuses.set(name, { ...status, state: "failed", error });
     this.notify({ plugin: name, state: "failed", hook: null, error });
@@ -56,7 +64,8 @@ export class PluginStatuses {
   }
 
   /** Marks `name` degraded after a gate or flow tap failed in `hook`; a failed plugin stays failed. */
-  degrade(name: string, hook: string, error: string): void {
+  degrade(name: string, hook: string, raw: string): void {
+    const error = this.scrub(raw);
     const status = this.statuses.get(name);
     if (!status) return;
     status.failures += 1;
@@ -72,7 +81,7 @@ export class PluginStatuses {
     const status = this.statuses.get(name);
     if (!status || status.state === "failed") return;
     status.state = "degraded";
-    status.error = `channel ${channel} failed to start: ${error}`;
+    status.error = this.scrub(`channel ${channel} failed to start: ${error}`);
     delete status.hook;
     this.notify({ plugin: name, state: "degraded", hook: null, error: status.error });
   }

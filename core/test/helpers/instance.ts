@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
+import { createLogger } from "../../src/log.js";
+import { secretValues } from "../../src/secrets.js";
 import { stringify } from "yaml";
 import { Kernel, loadConfig, type EmbeddedPlugin } from "../../src/index.js";
 import { Client } from "./client.js";
@@ -49,7 +51,8 @@ export async function startInstance(options: InstanceOptions = {}): Promise<Test
   writeFileSync(file, stringify(config));
 
   const resolved = loadConfig({ file });
-  const log = pino({ level: process.env.ARIZUKO_TEST_LOG ?? "debug" }, pino.destination({ dest: join(dir, "arizuko.log"), sync: true }));
+  // The logger `arizuko start` builds, so tests see what an operator's log would hold.
+  const log = createLogger(process.env.ARIZUKO_TEST_LOG ?? "debug", pino.destination({ dest: join(dir, "arizuko.log"), sync: true }), secretValues(resolved.config));
   const kernel = await Kernel.boot(resolved, "server", log, { plugins: options.plugins });
   let url: string;
   try {

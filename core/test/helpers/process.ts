@@ -19,8 +19,8 @@ export interface RunningArizuko {
 const BANNER = /arizuko is running: chat at (http:\/\/\S+?)\/ /;
 
 /** Starts `arizuko start …` in `cwd` and resolves once it prints its banner. */
-export function startArizuko(args: string[], options: { cwd: string; timeoutMs?: number } ): Promise<RunningArizuko> {
-  const child = spawn(process.execPath, [ARIZUKO_BIN, "start", ...args], { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+export function startArizuko(args: string[], options: { cwd: string; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<RunningArizuko> {
+  const child = spawn(process.execPath, [ARIZUKO_BIN, "start", ...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));

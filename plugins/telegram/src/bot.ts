@@ -7,7 +7,8 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { defineChannel, type Channel, type ChannelContext, type HttpRoute, type OutboundChunk, type OutboundFile } from "@arizuko/sdk";
+import { setTimeout as sleep } from "node:timers/promises";
+import { defineChannel, isRejectedMessage, type Channel, type ChannelContext, type HttpRoute, type OutboundChunk, type OutboundFile } from "@arizuko/sdk";
 import { Api, GrammyError, HttpError, InputFile } from "grammy";
 import type { Update } from "grammy/types";
 import { isParseError, sendFailure } from "./errors.js";
@@ -32,6 +33,8 @@ export interface BotOptions {
   webhookUrl: string | null;
   /** Seconds one getUpdates call waits for news. */
   pollTimeoutS: number;
+  /** Milliseconds between typing indicators while a run works. */
+  typingRefreshMs: number;
   offsets: {
     read(botId: string): number | null;
     write(botId: string, next: number): void;
@@ -54,11 +57,16 @@ const ALLOWED_UPDATES = ["message", "edited_message", "message_reaction"] as con
 /** Pause after a failed poll, growing to the cap, so an outage is not hammered. */
 const RETRY_MS = { first: 500, max: 30_000 };
 
-/** Returns the cause of a failed HTTP call, since grammY's own message only names the method. */
-function unreachable(error: unknown): string {
+/**
+ * Returns the cause of a failed HTTP call, since grammY's own message only names the
+ * method. The cause quotes the request URL, which has the bot token in its path, so the
+ * token is cut out.
+ */
+function unreachable(error: unknown, token: string): string {
   const cause = error instanceof HttpError ? (error.error as Error | undefined) : (error as Error);
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-  return [cause?.message, code].filter(Boolean).join(", ") || String(error);
+  const text = [cause?.message, code].filter(Boolean).join(", ") || String(error);
+  return text.replaceAll(token, "<token>");
 }
 
 /** Returns the bot id: the part of the token before the colon. */
@@ -72,6 +80,8 @@ export function webhookPath(botId: string): string {
 }
 
 const SECRET_HEADER = "x-telegram-bot-api-secret-token";
+/** Maximum caption length of a file message, in characters, per the Bot API reference of sendDocument. */
+const CAPTION_LIMIT = 1024;
 /** Images Telegram shows as photos; others go as documents. */
 const PHOTO_MIMES = new Set(["image/jpeg", "image/png", "image/webp"]);
 
@@ -100,6 +110,10 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
   const takes = (chatId: string) => !settings.denyChats.includes(chatId) && (settings.allowChats.length === 0 || settings.allowChats.includes(chatId));
   const chatIdOf = (jid: string) => jid.slice(prefix.length);
 
+  /**
+   * Stores an update's messages. A message the host rejects for good is logged and
+   * skipped; any other failure (a busy store) is thrown, so the update is fetched again.
+   */
   async function handle(ctx: ChannelContext, update: Update): Promise<void> {
     for (const message of toInbound(identity!, update, (fileId) => links.url(fileId))) {
       const chatId = chatIdOf(message.chat);
@@ -107,7 +121,13 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
         ctx.log.debug({ chat: message.chat }, "update from a chat not allowed for this bot; skipped");
         return;
       }
-      await ctx.inbound(message);
+      try {
+        await ctx.inbound(message);
+      } catch (error) {
+        if (!isRejectedMessage(error)) throw error;
+        ctx.log.warn({ bot: botId, update: update.update_id, chat: message.chat, err: error }, "telegram update rejected by the host; skipped");
+        continue;
+      }
       options.blocked.clear(botId, chatId);
     }
   }
@@ -115,41 +135,73 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
   async function poll(ctx: ChannelContext): Promise<void> {
     let offset = options.offsets.read(botId) ?? 0;
     let pause = RETRY_MS.first;
+    const backOff = async (state: "disconnected" | "stale", detail: string) => {
+      ctx.setStatus(state, detail);
+      await sleep(pause, undefined, { signal: ctx.signal }).catch(() => undefined);
+      pause = Math.min(pause * 2, RETRY_MS.max);
+    };
+
     while (!ctx.signal.aborted) {
       let updates: Update[];
       try {
         // Asking from `offset` confirms every earlier update to Telegram; all of them are stored.
         updates = await api.getUpdates({ offset, timeout: options.pollTimeoutS, allowed_updates: [...ALLOWED_UPDATES] }, ctx.signal as Parameters<Api["getUpdates"]>[1]);
-        ctx.setStatus("ok");
-        pause = RETRY_MS.first;
       } catch (error) {
         if (ctx.signal.aborted) return;
-        ctx.setStatus("disconnected", (error as Error).message);
-        await new Promise((resolve) => setTimeout(resolve, pause));
-        pause = Math.min(pause * 2, RETRY_MS.max);
+        await backOff("disconnected", `getUpdates failed: ${unreachable(error, settings.token)}`);
         continue;
       }
-      for (const update of updates) {
-        await handle(ctx, update);
-        offset = update.update_id + 1;
-        options.offsets.write(botId, offset);
+
+      try {
+        for (const update of updates) {
+          await handle(ctx, update);
+          offset = update.update_id + 1;
+          options.offsets.write(botId, offset);
+        }
+      } catch (error) {
+        // The offset stays before the update, so the next poll fetches it again.
+        ctx.log.warn({ bot: botId, offset, err: error }, "storing a telegram update failed; fetching it again after a pause");
+        await backOff("stale", `storing update ${offset} failed: ${(error as Error).message}`);
+        continue;
       }
+      ctx.setStatus("ok");
+      pause = RETRY_MS.first;
     }
   }
 
-  /** Sends the chunk's file the way Telegram shows its kind best: a photo, a voice note, or a document. */
+  /**
+   * Sends the chunk's file the way Telegram shows its kind best: a photo, a voice note,
+   * or a document. The text goes as the caption, as HTML, once more as the original text
+   * when Telegram refuses the markup. Text over the caption limit follows as a message.
+   */
   async function sendFile(chunk: OutboundChunk & { file: OutboundFile }): Promise<number> {
     const chatId = chatIdOf(chunk.chat);
-    const file = new InputFile(createReadStream(chunk.file.path), chunk.file.name);
-    const extra = {
+    const placement = {
       ...(chunk.topic !== "" && { message_thread_id: Number(chunk.topic) }),
       ...(chunk.replyTo !== null && { reply_parameters: { message_id: Number(chunk.replyTo), allow_sending_without_reply: true } }),
-      ...(chunk.text !== "" && { caption: toTelegramHtml(chunk.text), parse_mode: "HTML" as const }),
     };
     const { mime } = chunk.file;
-    if (PHOTO_MIMES.has(mime)) return (await api.sendPhoto(chatId, file, extra)).message_id;
-    if (mime === "audio/ogg" || mime === "audio/opus") return (await api.sendVoice(chatId, file, extra)).message_id;
-    return (await api.sendDocument(chatId, file, extra)).message_id;
+    const upload = (caption: { caption?: string; parse_mode?: "HTML" }) => {
+      // A stream is read once, so each attempt opens the file again.
+      const file = new InputFile(createReadStream(chunk.file.path), chunk.file.name);
+      const extra = { ...placement, ...caption };
+      if (PHOTO_MIMES.has(mime)) return api.sendPhoto(chatId, file, extra);
+      if (mime === "audio/ogg" || mime === "audio/opus") return api.sendVoice(chatId, file, extra);
+      return api.sendDocument(chatId, file, extra);
+    };
+
+    if (chunk.text === "") return (await upload({})).message_id;
+    if (chunk.text.length > CAPTION_LIMIT) {
+      const sent = await upload({});
+      await sendText({ ...chunk, replyTo: String(sent.message_id) });
+      return sent.message_id;
+    }
+    try {
+      return (await upload({ caption: toTelegramHtml(chunk.text), parse_mode: "HTML" })).message_id;
+    } catch (error) {
+      if (!isParseError(error)) throw error;
+      return (await upload({ caption: chunk.text })).message_id;
+    }
   }
 
   /** Sends the chunk as HTML; when Telegram refuses the markup, once more as the original text. */
@@ -190,11 +242,11 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
       path = (await api.getFile(fileId)).file_path;
     } catch (error) {
       if (error instanceof GrammyError && error.error_code === 400) throw new FileError(404, `telegram bot ${botId}: Telegram has no file ${fileId} (${error.description})`);
-      throw new FileError(502, `telegram bot ${botId}: getFile for ${fileId} failed (${error instanceof GrammyError ? error.description : unreachable(error)})`);
+      throw new FileError(502, `telegram bot ${botId}: getFile for ${fileId} failed (${error instanceof GrammyError ? error.description : unreachable(error, settings.token)})`);
     }
     if (!path) throw new FileError(404, `telegram bot ${botId}: file ${fileId} has no download path; the Bot API serves files up to 20 MB`);
     const response = await fetch(`${options.apiRoot}/file/bot${settings.token}/${path}`).catch((error: unknown) => {
-      throw new FileError(502, `telegram bot ${botId}: downloading file ${fileId} failed (${unreachable(error)})`);
+      throw new FileError(502, `telegram bot ${botId}: downloading file ${fileId} failed (${unreachable(error, settings.token)})`);
     });
     if (!response.ok) throw new FileError(502, `telegram bot ${botId}: downloading file ${fileId} failed with HTTP ${response.status}`);
     return { data: new Uint8Array(await response.arrayBuffer()), mime: response.headers.get("content-type") ?? "application/octet-stream" };
@@ -227,6 +279,7 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
       reply: true,
       threads: true,
       typing: true,
+      typingRefreshMs: options.typingRefreshMs,
       sendFile: true,
       react: true,
       edit: true,
@@ -244,7 +297,7 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
         if (error instanceof GrammyError) {
           throw new Error(`telegram bot ${botId}: getMe failed (${error.error_code} ${error.description}); check the bot's token in the telegram plugin's config`);
         }
-        throw new Error(`telegram bot ${botId}: cannot reach the Bot API at ${options.apiRoot} (${unreachable(error)}); check apiRoot and this machine's network`);
+        throw new Error(`telegram bot ${botId}: cannot reach the Bot API at ${options.apiRoot} (${unreachable(error, settings.token)}); check apiRoot and this machine's network`);
       }
       try {
         if (settings.mode === "webhook") {
@@ -254,7 +307,7 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
           await api.deleteWebhook();
         }
       } catch (error) {
-        const reason = error instanceof GrammyError ? `${error.error_code} ${error.description}` : unreachable(error);
+        const reason = error instanceof GrammyError ? `${error.error_code} ${error.description}` : unreachable(error, settings.token);
         const fix = settings.mode === "webhook" ? "check webhookUrl: Telegram needs a public HTTPS URL" : "try again, or remove the webhook with deleteWebhook";
         throw new Error(`telegram bot ${botId}: ${settings.mode === "webhook" ? "setWebhook" : "deleteWebhook"} failed (${reason}); ${fix}`);
       }

@@ -2,8 +2,7 @@
  * The Telegram channel plugin: each configured bot is a channel owning
  * `telegram:<bot id>/` chats, on grammY's Bot API client. See docs/channels/telegram.md.
  */
-import { definePlugin, HOST_API_VERSION, type Channel, type JsonSchema } from "@arizuko/sdk";
-import { showTyping } from "./typing.js";
+import { definePlugin, HOST_API_VERSION, type JsonSchema } from "@arizuko/sdk";
 import { botIdOf, telegramBot, type BotSettings } from "./bot.js";
 
 export interface TelegramConfig {
@@ -53,6 +52,12 @@ export default definePlugin<JsonSchema, TelegramConfig>({
   },
   migrations: new URL("../migrations", import.meta.url),
 
+  checkConfig(config) {
+    const webhook = config.bots.find((bot) => bot.mode === "webhook");
+    if (webhook === undefined || config.webhookUrl !== null) return [];
+    return [`webhookUrl: telegram bot ${botIdOf(webhook.token)} is in webhook mode, so webhookUrl must be set to arizuko's public HTTPS base URL`];
+  },
+
   register(host, config) {
     const read = host.db.prepare("SELECT next_update FROM telegram_offsets WHERE bot_id = ?");
     const write = host.db.prepare(
@@ -78,18 +83,19 @@ export default definePlugin<JsonSchema, TelegramConfig>({
       mark: (botId: string, chatId: string, reason: string) => void markBlocked.run(botId, chatId, reason, Date.now()),
       clear: (botId: string, chatId: string) => void clearBlocked.run(botId, chatId),
     };
-    const channels: Channel[] = [];
     const webhookUrl = config.webhookUrl?.replace(/\/+$/, "") ?? null;
     for (const settings of config.bots) {
-      if (settings.mode === "webhook" && webhookUrl === null) {
-        throw new Error(`telegram bot ${botIdOf(settings.token)} is in webhook mode, but webhookUrl is not set; set it to arizuko's public HTTPS base URL`);
-      }
-      const bot = telegramBot(settings, { apiRoot: config.apiRoot.replace(/\/+$/, ""), webhookUrl, pollTimeoutS: config.pollTimeoutS, offsets, commands, blocked });
+      const bot = telegramBot(settings, {
+        apiRoot: config.apiRoot.replace(/\/+$/, ""),
+        webhookUrl,
+        pollTimeoutS: config.pollTimeoutS,
+        typingRefreshMs: config.typingRefreshMs,
+        offsets,
+        commands,
+        blocked,
+      });
       host.channels.register(bot.channel);
-      channels.push(bot.channel);
       for (const route of bot.routes) host.http.register(route);
     }
-
-    showTyping(host, channels, config.typingRefreshMs);
   },
 });

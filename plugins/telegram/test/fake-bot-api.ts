@@ -173,9 +173,14 @@ export class FakeBotApi {
         return this.ok(response, true);
       case "sendDocument":
       case "sendPhoto":
-      case "sendVoice":
+      case "sendVoice": {
         this.calls.push({ method: call[2], body });
+        // Telegram's caption limit, as the Bot API documents it for every file method.
+        if (typeof body.caption === "string" && [...body.caption].length > 1024) return this.fail(response, { error_code: 400, description: "Bad Request: message caption is too long" });
+        const failure = this.failures.shift();
+        if (failure) return this.fail(response, failure);
         return this.ok(response, { message_id: ++this.nextMessageId, date: Math.floor(Date.now() / 1000), chat: { id: Number(body.chat_id), type: "private" } });
+      }
       case "getFile": {
         const stored = this.files.get(String(body.file_id));
         if (!stored) return this.fail(response, { error_code: 400, description: "Bad Request: invalid file_id" });

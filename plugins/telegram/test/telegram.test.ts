@@ -4,11 +4,13 @@
  * It also replays known faults with their exact values: B03 (plain-text fallback),
  * B05 (offset across restarts), B06 (forged webhook posts) and B07 (mention in a caption).
  */
+import { ArizukoError } from "@arizuko/sdk";
 import { createTestHost, type TestHost } from "@arizuko/sdk/testing";
 import type { Update } from "grammy/types";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { telegramBot } from "../src/bot.js";
 import plugin from "../src/index.js";
@@ -46,6 +48,7 @@ async function directChannel() {
     apiRoot: fake.url,
     webhookUrl: null,
     pollTimeoutS: 1,
+    typingRefreshMs: 4000,
     offsets: { read: () => null, write: () => undefined },
     commands: { list: () => [], lastDigest: () => null, saveDigest: () => undefined },
     blocked: { mark: () => undefined, clear: () => undefined },
@@ -157,6 +160,37 @@ describe("telegram updates", () => {
     expect(first.inbound().duplicates).toBe(0);
   });
 
+  it("fetch an update again after a failed store, and skip a rejected one", async () => {
+    const channel = await directChannel();
+    // The host's store gives up only after 30 s locked; this context fails at once instead.
+    const stored: string[] = [];
+    const states: string[] = [];
+    let busy = 1;
+    const abort = new AbortController();
+    await channel.start!({
+      inbound: async (message) => {
+        if (message.text === "bad") throw new ArizukoError("ARZ_ERR_INVALID_MESSAGE", "channel telegram:600000001 sent an invalid message", { statusCode: 400 });
+        if (message.text === "busy" && busy-- > 0) throw new ArizukoError("ARZ_ERR_STORE_BUSY", "the database stayed locked for 30000 ms; retry the request", { statusCode: 503 });
+        stored.push(message.text);
+        return { id: message.platformId, seq: stored.length, duplicate: false };
+      },
+      setStatus: (state) => void states.push(state),
+      log: pino({ level: "silent" }),
+      signal: abort.signal,
+    });
+    const chat = { id: 111, type: "private" as const, first_name: "Ada" };
+    for (const [message_id, text] of [[1, "bad"], [2, "busy"], [3, "after"]] as const) {
+      fake.push(BOT.id, { message: { message_id, date: 1_760_000_000, chat, from: person(111, "Ada"), text } });
+    }
+
+    await until(() => stored.length === 2, "both good updates stored");
+    expect(stored).toEqual(["busy", "after"]);
+    expect(states).toContain("stale");
+    await until(() => states.at(-1) === "ok", "the channel ok again");
+    abort.abort();
+    await channel.stop!();
+  });
+
   it("serve a voice note at a signed link of the plugin, keeping the token to itself", async () => {
     fake = new FakeBotApi();
     await startHost();
@@ -266,16 +300,17 @@ describe("telegram start-up", () => {
 
     const plugins = await until(() => host!.plugins().telegram?.state === "failed" && host!.plugins(), "the plugin to fail");
     expect(plugins.telegram!.error).toMatch(/^telegram bot 600000001: cannot reach the Bot API at http:\/\/127\.0\.0\.1:9 \(.*ECONNREFUSED.*\); check apiRoot/);
+    // grammY's cause quotes the request URL, /bot<token>/getMe; the token is cut out.
+    expect(plugins.telegram!.error).toContain("/bot<token>/getMe");
+    expect(plugins.telegram!.error).not.toContain("TEST-token");
   });
 
-  it("fails a webhook bot without webhookUrl, saying what to set", async () => {
+  it("stop start-up for a webhook bot without webhookUrl, saying what to set", async () => {
     fake = new FakeBotApi();
-    fake.addBot(BOT);
     await fake.start();
-    host = await createTestHost({ plugin, config: { bots: [{ token: BOT.token, mode: "webhook" }], apiRoot: fake.url } });
+    const starting = createTestHost({ plugin, config: { bots: [{ token: BOT.token, mode: "webhook" }], apiRoot: fake.url } });
 
-    const plugins = await until(() => host!.plugins().telegram?.state === "failed" && host!.plugins(), "the plugin to fail");
-    expect(plugins.telegram!.error).toContain("telegram bot 600000001 is in webhook mode, but webhookUrl is not set; set it to arizuko's public HTTPS base URL");
+    await expect(starting).rejects.toThrow("webhookUrl: telegram bot 600000001 is in webhook mode, so webhookUrl must be set to arizuko's public HTTPS base URL");
   });
 
   it("keep the other bots running when Telegram refuses one bot's token, naming that bot", async () => {
@@ -319,6 +354,28 @@ describe("telegram actions", () => {
 
     expect(fake.calls.map((call) => call.method)).toEqual(["sendDocument", "sendPhoto", "sendVoice"]);
     expect(fake.calls[0]!.body).toMatchObject({ chat_id: 111, caption: "<b>here</b>", parse_mode: "HTML", reply_parameters: { message_id: 10 }, document: { name: "report.txt", text: "the report" } });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("resend a refused caption as plain text, and send a long one after the file", async () => {
+    const channel = await directChannel();
+    const dir = mkdtempSync(join(tmpdir(), "arizuko-telegram-"));
+    const path = join(dir, "report.txt");
+    writeFileSync(path, "the report");
+    const chunk = { outboxId: "o1", messageId: "m1", chat: jid(111), topic: "", replyTo: null, index: 0, count: 1, attempts: 0, file: { path, name: "report.txt", mime: "text/plain", size: 10 } };
+
+    fake.failNextSend({ error_code: 400, description: "Bad Request: can't parse entities: Character '-' is reserved" });
+    await channel.sendFile!({ ...chunk, text: "Sure! Step 1 - done." });
+    expect(fake.calls.map((call) => [call.body.caption, call.body.parse_mode])).toEqual([
+      ["Sure! Step 1 - done.", "HTML"],
+      ["Sure! Step 1 - done.", undefined],
+    ]);
+    expect((fake.calls[1]!.body.document as { text: string }).text).toBe("the report");
+
+    const long = "word ".repeat(300).trim();
+    const { platformMessageId } = await channel.sendFile!({ ...chunk, text: long });
+    expect(fake.calls[2]!.body.caption).toBeUndefined();
+    expect(fake.sent.at(-1)).toMatchObject({ text: long, reply_parameters: { message_id: Number(platformMessageId) } });
     rmSync(dir, { recursive: true, force: true });
   });
 
