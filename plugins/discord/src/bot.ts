@@ -1,5 +1,5 @@
 /**
- * One Discord bot as a channel: `discord:<application id>/` chats, on discord.js. The
+ * One Discord bot as a channel: `discord:<bot id>/` chats, on discord.js. The
  * gateway pushes messages, edits and reactions; each is stored, and each channel's newest
  * stored message is kept as its cursor. Discord keeps no events for a client that is
  * gone, so at start the bot fetches what each known channel got after its cursor, and
@@ -92,14 +92,22 @@ export function discordBot(settings: BotSettings, options: BotOptions): Channel 
     return /^\d+$/.test(chunk.topic) ? chunk.topic : chatIdOf(chunk.chat);
   }
 
-  function takes(message: Message | PartialMessage): boolean {
-    if (message.author?.id === botId) return false;
-    if (message.author?.bot && !settings.acceptBots) return false;
+  /** True when events of the message's place are taken: its guild and channel pass the allow and deny lists. DMs always pass. */
+  function takesPlace(message: Message | PartialMessage): boolean {
+    if (message.channel.isDMBased()) return true;
     if (message.guildId && settings.allowGuilds.length > 0 && !settings.allowGuilds.includes(message.guildId)) return false;
     const { channelId } = placeOf(message);
     if (settings.denyChannels.includes(channelId)) return false;
-    return settings.allowChannels.length === 0 || message.channel.isDMBased() || settings.allowChannels.includes(channelId);
+    return settings.allowChannels.length === 0 || settings.allowChannels.includes(channelId);
   }
+
+  /** True when events by this author are taken: never the bot's own, other bots' only with acceptBots. */
+  function takesAuthor(author: { id: string; bot?: boolean | null } | null | undefined): boolean {
+    if (!author || author.id === botId) return false;
+    return !author.bot || settings.acceptBots;
+  }
+
+  const takes = (message: Message | PartialMessage) => takesAuthor(message.author) && takesPlace(message);
 
   /** Stores one event. A message the host rejects for good is logged and skipped. */
   async function store(ctx: ChannelContext, message: InboundMessage, channelId: string, messageId: string): Promise<void> {
@@ -119,7 +127,8 @@ export function discordBot(settings: BotSettings, options: BotOptions): Channel 
 
   /** Queues `task` behind earlier events; a failure is logged and the event is left to the next catch-up. */
   function enqueue(ctx: ChannelContext, what: string, task: () => Promise<void>): void {
-    work = work.then(task).catch((error: unknown) => ctx.log.warn({ bot: botId, err: error }, `storing a discord ${what} failed; the next catch-up fetches it again`));
+    // NOTE: a later message of the channel moves its cursor past this one, so a catch-up does not fetch it again.
+    work = work.then(task).catch((error: unknown) => ctx.log.error({ bot: botId, err: error }, `storing a discord ${what} failed`));
   }
 
   function listen(ctx: ChannelContext, discord: Client): void {
@@ -144,10 +153,10 @@ export function discordBot(settings: BotSettings, options: BotOptions): Channel 
     });
 
     discord.on(Events.MessageReactionAdd, (reaction, user) => {
-      if (user.id === botId) return;
+      if (!takesAuthor(user)) return;
       enqueue(ctx, "reaction", async () => {
         const full = reaction.partial ? await reaction.fetch() : reaction;
-        if (!takes(full.message) && full.message.author?.id !== botId) return;
+        if (!takesPlace(full.message)) return;
         await store(ctx, reactionOf(botId, full, user, Date.now()), full.message.channelId, full.message.id);
       });
     });
@@ -291,17 +300,23 @@ export function discordBot(settings: BotSettings, options: BotOptions): Channel 
       const channelId = channelOfMessage.get(messageId) ?? chatIdOf(chat);
       // TODO: removing the bot's reaction needs the emoji it reacted with, which the call does not give.
       if (emoji === "") return;
-      await rest().put(Routes.channelMessageOwnReaction(channelId, messageId, encodeURIComponent(emoji)));
+      await rest()
+        .put(Routes.channelMessageOwnReaction(channelId, messageId, encodeURIComponent(emoji)))
+        .catch((error: unknown) => Promise.reject(sendFailure(error)));
     },
 
     async edit(chat, messageId, text) {
       const channelId = channelOfMessage.get(messageId) ?? chatIdOf(chat);
-      await rest().patch(Routes.channelMessage(channelId, messageId), { body: { content: text, allowed_mentions: ALLOWED_MENTIONS } });
+      await rest()
+        .patch(Routes.channelMessage(channelId, messageId), { body: { content: text, allowed_mentions: ALLOWED_MENTIONS } })
+        .catch((error: unknown) => Promise.reject(sendFailure(error)));
     },
 
     async delete(chat, messageId) {
       const channelId = channelOfMessage.get(messageId) ?? chatIdOf(chat);
-      await rest().delete(Routes.channelMessage(channelId, messageId));
+      await rest()
+        .delete(Routes.channelMessage(channelId, messageId))
+        .catch((error: unknown) => Promise.reject(sendFailure(error)));
     },
 
     async typing(chat, topic) {
@@ -310,9 +325,11 @@ export function discordBot(settings: BotSettings, options: BotOptions): Channel 
 
     async history(since) {
       if (client === null || context === null) return [];
-      const after = snowflakeAt(since - 1);
       const found: InboundMessage[] = [];
-      for (const { channelId } of options.cursors.list(botId)) {
+      // Each channel from its newest stored message, or from `since` when that is later: ids, unlike clocks, cannot skew.
+      for (const { channelId, messageId } of options.cursors.list(botId)) {
+        const fromSince = snowflakeAt(since - 1);
+        const after = newer(fromSince, messageId) ? fromSince : messageId;
         const messages = (await fetchAfter(client, channelId, after)).filter(takes);
         found.push(...messages.map((message) => toInbound(botId, message)));
       }

@@ -1,6 +1,6 @@
 /**
  * The Discord channel plugin: each configured bot is a channel owning
- * `discord:<application id>/` chats, on discord.js. See docs/channels/discord.md.
+ * `discord:<bot id>/` chats, on discord.js. See docs/channels/discord.md.
  */
 import { definePlugin, HOST_API_VERSION, type JsonSchema } from "@arizuko/sdk";
 import { botIdOf, discordBot, type BotSettings } from "./bot.js";
@@ -53,9 +53,15 @@ export default definePlugin<JsonSchema, DiscordConfig>({
   migrations: new URL("../migrations", import.meta.url),
 
   checkConfig(config) {
-    return config.bots.flatMap((bot, index) =>
-      botIdOf(bot.token) === null ? [`bots[${index}].token: its first part does not encode a bot id; copy the whole token the Developer Portal shows`] : [],
-    );
+    const seen = new Map<string, number>();
+    return config.bots.flatMap((bot, index) => {
+      const id = botIdOf(bot.token);
+      if (id === null) return [`bots[${index}].token: its first part does not encode a bot id; copy the whole token the Developer Portal shows`];
+      const first = seen.get(id);
+      if (first !== undefined) return [`bots[${index}].token: bot ${id} is already configured at bots[${first}]; list each bot once`];
+      seen.set(id, index);
+      return [];
+    });
   },
 
   register(host, config) {

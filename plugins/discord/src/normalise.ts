@@ -1,5 +1,5 @@
 /**
- * Discord messages as arizuko messages. Chats are `discord:<application id>/<channel id>`,
+ * Discord messages as arizuko messages. Chats are `discord:<bot id>/<channel id>`,
  * senders `discord:<user id>`. A thread is a topic of its parent channel. The verb is
  * `mention` in a direct-message channel or when the text mentions the bot or a role the
  * bot holds, `reply` when the message replies to the bot, and `message` otherwise. Mentions are read from the text's

@@ -123,6 +123,30 @@ describe("discord messages", () => {
   });
 });
 
+describe("discord reactions", () => {
+  it("store a person's reaction, not a bot's, and none in a denied channel", async () => {
+    const started = await startHost();
+    const denied = fake.addTextChannel("off-limits");
+    await started.dispose();
+    host = await createTestHost({ plugin, config: { ...pluginConfig(fake), bots: [{ token: fake.token, denyChannels: [denied.id] }] } });
+    await until(() => host!.channels()[0]?.state === "ok", "the bot to connect");
+    const ada = fake.addUser("ada");
+    const robot = { ...fake.addUser("robot"), bot: true };
+    const message = fake.emitMessage({ author: ada, content: "react to me" });
+    const elsewhere = fake.emitMessage({ author: ada, channelId: denied.id, content: "not here" });
+    await until(() => host!.messages(jid(fake.textChannel.id)).length === 1, "the message");
+
+    fake.messages.addReaction(message, robot, { id: null, name: "🤖" });
+    fake.messages.addReaction(elsewhere, ada, { id: null, name: "👀" });
+    fake.messages.addReaction(message, ada, { id: null, name: "👍" });
+
+    const rows = await until(() => host!.messages().length === 2 && host!.messages(), "the reaction");
+    expect(rows[1]).toMatchObject({ kind: "reaction", verb: "reaction", target: message.id, text: "👍", sender: `discord:${ada.id}`, platformId: `${message.id}#discord:${ada.id}#👍` });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(host!.messages()).toHaveLength(2);
+  });
+});
+
 describe("discord threads", () => {
   it("store a thread's message as a topic and answer into the thread", async () => {
     await startHost();
@@ -244,6 +268,13 @@ describe("discord start-up", () => {
 
     const plugins = await until(() => host!.plugins().discord?.state === "failed" && host!.plugins(), "the plugin to fail");
     expect(plugins.discord!.error).toContain("turn on Message Content Intent under Bot → Privileged Gateway Intents in the Developer Portal");
+  });
+
+  it("reject a bot listed twice", async () => {
+    fake = new FakeDiscord();
+    await expect(createTestHost({ plugin, config: { bots: [{ token: fake.token }, { token: fake.token }] } })).rejects.toThrow(
+      `bots[1].token: bot ${fake.applicationId} is already configured at bots[0]; list each bot once`,
+    );
   });
 
   it("reject a token that names no bot, without printing it", async () => {

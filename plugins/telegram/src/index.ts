@@ -53,9 +53,18 @@ export default definePlugin<JsonSchema, TelegramConfig>({
   migrations: new URL("../migrations", import.meta.url),
 
   checkConfig(config) {
+    const problems: string[] = [];
+    const seen = new Map<string, number>();
+    config.bots.forEach((bot, index) => {
+      const first = seen.get(botIdOf(bot.token));
+      if (first !== undefined) problems.push(`bots[${index}].token: bot ${botIdOf(bot.token)} is already configured at bots[${first}]; list each bot once`);
+      else seen.set(botIdOf(bot.token), index);
+    });
     const webhook = config.bots.find((bot) => bot.mode === "webhook");
-    if (webhook === undefined || config.webhookUrl !== null) return [];
-    return [`webhookUrl: telegram bot ${botIdOf(webhook.token)} is in webhook mode, so webhookUrl must be set to arizuko's public HTTPS base URL`];
+    if (webhook !== undefined && config.webhookUrl === null) {
+      problems.push(`webhookUrl: telegram bot ${botIdOf(webhook.token)} is in webhook mode, so webhookUrl must be set to arizuko's public HTTPS base URL`);
+    }
+    return problems;
   },
 
   register(host, config) {

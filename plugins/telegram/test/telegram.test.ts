@@ -313,6 +313,12 @@ describe("telegram start-up", () => {
     await expect(starting).rejects.toThrow("webhookUrl: telegram bot 600000001 is in webhook mode, so webhookUrl must be set to arizuko's public HTTPS base URL");
   });
 
+  it("stop start-up for a bot listed twice", async () => {
+    await expect(createTestHost({ plugin, config: { bots: [{ token: BOT.token }, { token: BOT.token }] } })).rejects.toThrow(
+      "bots[1].token: bot 600000001 is already configured at bots[0]; list each bot once",
+    );
+  });
+
   it("keep the other bots running when Telegram refuses one bot's token, naming that bot", async () => {
     fake = new FakeBotApi();
     fake.addBot(BOT);
