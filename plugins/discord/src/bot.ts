@@ -3,7 +3,7 @@
  * gateway pushes messages, edits and reactions; each is stored, and each channel's newest
  * stored message is kept as its cursor. Discord keeps no events for a client that is
  * gone, so at start the bot fetches what each known channel got after its cursor, and
- * after a reconnect the host asks `history(since)` for the rest.
+ * after a reconnect the host calls `history(since)` for the rest.
  * Replies go out through Discord's REST API, as replies by message reference.
  */
 import { readFile } from "node:fs/promises";
@@ -52,7 +52,7 @@ const DISCORD_EPOCH = 1_420_070_400_000n;
 const PAGE = 100;
 /** Message ids remembered with their channel, so an edit or reaction finds a message in a thread. */
 const REMEMBERED_MESSAGES = 10_000;
-/** Agents may ping users they answer, never @everyone, @here or roles. */
+/** Mentions a reply may ping: users, and the author of the message replied to; never @everyone, @here or roles. */
 const ALLOWED_MENTIONS = { parse: ["users" as const], replied_user: true };
 
 /** Returns the bot's id, which Discord encodes in base64 as the token's first part; null for a token of another form. */
@@ -77,7 +77,7 @@ export function discordBot(settings: BotSettings, options: BotOptions): Channel 
   /** Events are stored one at a time, in arrival order, so a chat's order is kept. */
   let work: Promise<void> = Promise.resolve();
   const channelOfMessage = new Map<string, string>();
-  /** The newest stored message of each channel, the cursors as this process knows them. */
+  /** The newest stored message of each channel: the cursors as seen by this process. */
   const newest = new Map<string, string>();
 
   const chatIdOf = (jid: string) => jid.slice(prefix.length);
@@ -87,7 +87,7 @@ export function discordBot(settings: BotSettings, options: BotOptions): Channel 
     if (channelOfMessage.size > REMEMBERED_MESSAGES) channelOfMessage.delete(channelOfMessage.keys().next().value!);
   }
 
-  /** The Discord channel a chunk goes to: its thread when the topic names one, else the chat's channel. */
+  /** Returns the Discord channel a chunk goes to: its thread when the topic names one, else the chat's channel. */
   function targetOf(chunk: Pick<OutboundChunk, "chat" | "topic">): string {
     return /^\d+$/.test(chunk.topic) ? chunk.topic : chatIdOf(chunk.chat);
   }
