@@ -125,9 +125,9 @@ export function discordBot(settings: BotSettings, options: BotOptions): Channel 
     if (last === undefined || newer(messageId, last)) newest.set(channelId, messageId);
   }
 
-  /** Queues `task` behind earlier events; a failure is logged and the event is left to the next catch-up. */
+  /** Queues `task` behind earlier events; a failure is logged as an error. */
   function enqueue(ctx: ChannelContext, what: string, task: () => Promise<void>): void {
-    // NOTE: a later message of the channel moves its cursor past this one, so a catch-up does not fetch it again.
+    // NOTE: a failed event is lost once a later message of its channel moves the cursor past it.
     work = work.then(task).catch((error: unknown) => ctx.log.error({ bot: botId, err: error }, `storing a discord ${what} failed`));
   }
 
