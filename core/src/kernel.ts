@@ -349,10 +349,10 @@ export class Kernel {
 
     await runnerChecked;
 
-    // 4. Channels. One that fails to start fails its plugin only; a plugin with other
+    // 4. Channels. One that fails to start fails its plugin only. A plugin with other
     //    channels running (several bots of one platform) stays up, degraded, and the
     //    failed channel stays disconnected with its error.
-    // TODO: retry a failed channel start with backoff; an outage at boot is no reason to stay down until a restart.
+    // TODO: retry a failed channel start with backoff, so an outage at boot does not last until a restart.
     for (const { owner, channel, error, siblingsRunning } of await this.channels.startAll()) {
       if (siblingsRunning) this.degradeChannel(owner.name, channel, describe(error));
       else await this.failPlugin(owner.name, describe(error));

@@ -1,8 +1,8 @@
 /**
  * Secret values from the config (tokens, keys, passwords), so that text leaving the
  * host can be scrubbed of them. A plugin that builds an error from a library's message
- * may carry its token along (a Bot API URL has the token in its path); the log stream
- * and `/health` replace every configured secret wherever it appears.
+ * may carry its token along, because a Bot API URL has the token in its path. The log
+ * stream and `/health` replace every configured secret wherever it appears.
  */
 
 /** Fields whose values are secrets: the config's errors name them but never print them. */
@@ -36,7 +36,7 @@ export function scrubber(secrets: string[]): (text: string) => string {
     forms.add(JSON.stringify(secret).slice(1, -1));
     forms.add(encodeURIComponent(secret));
   }
-  // Longest first, so a secret that contains another is replaced whole.
+  // Sorted by length, descending, so a secret that contains another is replaced whole.
   const ordered = [...forms].sort((a, b) => b.length - a.length);
   if (ordered.length === 0) return (text) => text;
   return (text) => ordered.reduce((result, form) => (result.includes(form) ? result.replaceAll(form, SCRUBBED) : result), text);

@@ -461,12 +461,12 @@ describe("plugin services", () => {
   });
 
   it("degrades, not fails, a plugin whose other channels started", async () => {
-    const channel = (account: string, refused: boolean) => ({
+    const channel = (account: string, fails: boolean) => ({
       name: `multi:${account}`,
       prefixes: [`multi:${account}/`],
       capabilities: { send: true, maxTextLength: 4096 },
       start: () => {
-        if (refused) throw new Error(`platform refused the token of ${account}`);
+        if (fails) throw new Error(`platform refused the token of ${account}`);
       },
       send: async () => ({ platformMessageId: "p" }),
     });

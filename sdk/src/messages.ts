@@ -32,9 +32,9 @@ export interface Attachment {
   name?: string;
   ref: string;
   /**
-   * Where the bytes can be fetched with a plain GET, when the channel offers it: a
-   * platform URL, or a path on arizuko's own HTTP server (starting with `/`) that is
-   * its own credential. Never a URL carrying the channel's secrets.
+   * URL that fetches the bytes with a plain GET, when the channel offers one: a platform
+   * URL, or a path on arizuko's own HTTP server (starting with `/`) that is its own
+   * credential. Never a URL carrying the channel's secrets.
    */
   url?: string;
 }

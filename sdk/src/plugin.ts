@@ -33,7 +33,7 @@ export interface PluginDefinition<S = TSchema, C = ConfigOf<S>> {
    */
   configSchema?: S;
   /**
-   * Checks across fields that the schema cannot say plainly, run on the config the schema
+   * Checks across fields that the schema cannot express plainly, run on the config the schema
    * accepted (defaults applied). Returns one problem per mistake, each starting with the
    * field's path (`webhookUrl: …`), saying what to set; any problem stops start-up, as
    * a schema error does.

@@ -38,7 +38,7 @@ export interface BotOptions {
 }
 
 /** Gateway intents: guild messages and reactions, direct messages, and message content. */
-const INTENTS = [
+export const INTENTS = [
   GatewayIntentBits.Guilds,
   GatewayIntentBits.GuildMessages,
   GatewayIntentBits.GuildMessageReactions,

@@ -61,7 +61,7 @@ export function botRoles(message: Message): Set<string> {
 }
 
 function verbOf(message: Message, botId: string): Verb {
-  // Everything said in a direct-message channel is said to the bot.
+  // Every message in a direct-message channel is addressed to the bot.
   if (message.channel.isDMBased()) return "mention";
   if (mentions(message.content, botId, botRoles(message))) return "mention";
   if (message.reference?.messageId && message.mentions.repliedUser?.id === botId) return "reply";

@@ -108,7 +108,7 @@ describe("discord messages", () => {
     expect(await download.text()).toBe("%PDF-1.7 report");
   });
 
-  it("pass the bot's own messages and other bots' on only when asked", async () => {
+  it("skip own and other bots' messages", async () => {
     await startHost();
     const robot = { ...fake.addUser("robot"), bot: true };
     fake.users.set(robot.id, robot);
@@ -152,15 +152,15 @@ describe("discord threads", () => {
     await startHost();
     const ada = fake.addUser("ada");
     const thread = fake.emitThreadCreate("deploys", { owner: ada });
-    const asked = fake.emitMessage({ author: ada, channelId: thread.id, content: `<@${fake.bot.id}> status of the deploy?` });
+    const question = fake.emitMessage({ author: ada, channelId: thread.id, content: `<@${fake.bot.id}> status of the deploy?` });
 
     const [row] = await until(() => host!.messages(jid(fake.textChannel.id)).length === 1 && host!.messages(jid(fake.textChannel.id)), "the thread message");
-    expect(row).toMatchObject({ topic: thread.id, verb: "mention", platformId: asked.id });
-    host!.reply(jid(fake.textChannel.id), "deployed", { replyTo: asked.id, topic: thread.id });
+    expect(row).toMatchObject({ topic: thread.id, verb: "mention", platformId: question.id });
+    host!.reply(jid(fake.textChannel.id), "deployed", { replyTo: question.id, topic: thread.id });
 
     const call = await until(() => posts().find((candidate) => candidate.status === 200), "the answer");
     expect(call.params.channelId).toBe(thread.id);
-    expect(call.body).toMatchObject({ content: "deployed", message_reference: { message_id: asked.id } });
+    expect(call.body).toMatchObject({ content: "deployed", message_reference: { message_id: question.id } });
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * A Discord message all the way through: the fake Discord → the discord plugin →
- * admission and the route table → the demo agent → the reply posted back to the fake,
- * as a reply to the right message in the right channel or thread. Also a file an
- * agent sends, through the outbox, as an upload.
+ * admission and the route table → the demo agent → the reply posted back to the fake.
+ * The reply must reference the right message in the right channel or thread. A file an
+ * agent sends goes through the outbox as an upload.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,13 +44,13 @@ describe("discord end to end", () => {
     const thread = fake.emitThreadCreate("deploys", { owner: ada });
 
     fake.emitMessage({ author: ada, content: "just chatting" });
-    const asked = fake.emitMessage({ author: ada, content: `<@${fake.bot.id}> status?` });
+    const question = fake.emitMessage({ author: ada, content: `<@${fake.bot.id}> status?` });
     const inThread = fake.emitMessage({ author: ada, channelId: thread.id, content: `<@&${fake.botRole.id}> deploy?` });
 
     const answers = () => fake.callsTo("POST /channels/:channelId/messages").filter((call) => call.status === 200);
     await waitFor(() => answers().length === 2, { timeoutMs: 20_000, what: "two answers" });
     const byChannel = Object.fromEntries(answers().map((call) => [call.params.channelId, call.body as { content: string; message_reference?: { message_id: string } }]));
-    expect(byChannel[fake.textChannel.id]).toMatchObject({ message_reference: { message_id: asked.id }, content: expect.stringMatching(/You said: <@\d+> status\?$/) });
+    expect(byChannel[fake.textChannel.id]).toMatchObject({ message_reference: { message_id: question.id }, content: expect.stringMatching(/You said: <@\d+> status\?$/) });
     expect(byChannel[thread.id]).toMatchObject({ message_reference: { message_id: inThread.id } });
 
     const chatter = instance.kernel.store.messages.recent(`discord:${fake.applicationId}/${fake.textChannel.id}`, 10).find((row) => row.text === "just chatting")!;

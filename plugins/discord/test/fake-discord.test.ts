@@ -23,16 +23,9 @@ import {
   type TextChannel,
 } from "discord.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { INTENTS } from "../src/bot.js";
 import { FakeDiscord, type FakeDiscordOptions } from "./fake-discord.js";
 
-/** Intents the channel plugin is expected to ask for. */
-const INTENTS = [
-  GatewayIntentBits.Guilds,
-  GatewayIntentBits.GuildMessages,
-  GatewayIntentBits.GuildMessageReactions,
-  GatewayIntentBits.MessageContent,
-  GatewayIntentBits.DirectMessages,
-];
 const INTENT_BITS = INTENTS.reduce((all, bit) => all | bit, 0);
 
 /**

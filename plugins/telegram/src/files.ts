@@ -8,7 +8,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { HttpRoute } from "@arizuko/sdk";
 
-/** The bot as the link route sees it: whether it runs, and a download of a file. */
+/** The bot's part in serving links: whether it runs, and the download of a file. */
 export interface FileSource {
   running(): boolean;
   /** Resolves with the bytes, or rejects with a `FileError` saying what went wrong. */

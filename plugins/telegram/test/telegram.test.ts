@@ -191,7 +191,7 @@ describe("telegram updates", () => {
     await channel.stop!();
   });
 
-  it("serve a voice note at a signed link of the plugin, keeping the token to itself", async () => {
+  it("serve voice note at signed link", async () => {
     fake = new FakeBotApi();
     await startHost();
     fake.files.set("VOICE_1", { path: "voice/file_1.oga", data: Buffer.from("OggS voice bytes"), mime: "audio/ogg" });
@@ -220,7 +220,7 @@ describe("telegram updates", () => {
     await expect(channel.fetchAttachment!(`${BOT.id}:NOPE`)).rejects.toThrow(/Telegram has no file NOPE/);
   });
 
-  it("refuse a file link with a wrong signature, and say when Telegram has no such file", async () => {
+  it("reject forged link and missing file", async () => {
     fake = new FakeBotApi();
     await startHost();
     const forged = await fetch(`${host!.url}/telegram/${BOT.id}/files/VOICE_1?sig=${"A".repeat(32)}`);
@@ -228,7 +228,7 @@ describe("telegram updates", () => {
     expect((await forged.json()).error).toMatch(/^invalid file link/);
     expect((await fetch(`${host!.url}/telegram/${BOT.id}/files/VOICE_1`)).status).toBe(403);
 
-    // A link the plugin signed, for a file Telegram no longer knows.
+    // A link the plugin signed, for a file Telegram no longer has.
     fake.push(BOT.id, { message: { message_id: 21, date: 1_760_000_000, chat: { id: 111, type: "private", first_name: "Ada" }, from: person(111, "Ada"), document: { file_id: "GONE", file_unique_id: "ug", file_name: "notes.txt" } } });
     const [row] = await until(() => host!.messages(jid(111)).length === 1 && host!.messages(jid(111)), "the document");
     const missing = await fetch(`${host!.url}${row!.attachments[0]!.url}`);
@@ -326,11 +326,11 @@ describe("telegram start-up", () => {
     host = await createTestHost({ plugin, config: { bots: [{ token: BOT.token }, { token: "600000009:REVOKED-token" }], apiRoot: fake.url, pollTimeoutS: 1 } });
 
     const plugins = await until(() => host!.plugins().telegram?.state === "degraded" && host!.plugins(), "the plugin to be degraded");
-    const refusal = "telegram bot 600000009: getMe failed (401 Unauthorized); check the bot's token in the telegram plugin's config";
-    expect(plugins.telegram!.error).toBe(`channel telegram:600000009 failed to start: ${refusal}`);
+    const rejection = "telegram bot 600000009: getMe failed (401 Unauthorized); check the bot's token in the telegram plugin's config";
+    expect(plugins.telegram!.error).toBe(`channel telegram:600000009 failed to start: ${rejection}`);
     expect(host.channels().map(({ name, state, detail }) => ({ name, state, detail }))).toEqual([
       { name: "telegram:600000001", state: "ok", detail: null },
-      { name: "telegram:600000009", state: "disconnected", detail: refusal },
+      { name: "telegram:600000009", state: "disconnected", detail: rejection },
     ]);
 
     fake.push(BOT.id, { message: { message_id: 30, date: 1_760_000_000, chat: { id: 111, type: "private", first_name: "Ada" }, from: person(111, "Ada"), text: "still there?" } });
@@ -363,7 +363,7 @@ describe("telegram actions", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("resend a refused caption as plain text, and send a long one after the file", async () => {
+  it("caption fallback and long caption", async () => {
     const channel = await directChannel();
     const dir = mkdtempSync(join(tmpdir(), "arizuko-telegram-"));
     const path = join(dir, "report.txt");
