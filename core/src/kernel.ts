@@ -10,7 +10,7 @@ import type { Server } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { tablePrefix, type RoutingApi, type RunsApi } from "@arizuko/sdk";
+import { tablePrefix, type CliCommand, type RoutingApi, type RunsApi } from "@arizuko/sdk";
 import { DockerRunner } from "./agent/docker-runner.js";
 import { ModelProxy } from "./agent/model-proxy.js";
 import { agentProfile, configuredHarnesses } from "./agent/profile.js";
@@ -18,7 +18,7 @@ import { ProcessRunner } from "./agent/process-runner.js";
 import type { Runner } from "./agent/runner.js";
 import { listenAdminSocket } from "./cli/admin-socket.js";
 import { coreCommands } from "./cli/core-commands.js";
-import { runCommandLine, type CliResult } from "./cli/program.js";
+import { runCommandLine, type CliResult, type ProgressSink } from "./cli/program.js";
 import type { ResolvedConfig } from "./config/load.js";
 import { describe, errors } from "./errors.js";
 import { GroupService, SEEDED_GROUP } from "./groups/groups.js";
@@ -364,7 +364,7 @@ export class Kernel {
     this.queue.notifyAll();
     this.delivery.kickAll();
 
-    this.adminSocket = await listenAdminSocket(this.resolved.dataDir, (argv) => this.runCli(argv), this.log);
+    this.adminSocket = await listenAdminSocket(this.resolved.dataDir, (argv, print) => this.runCli(argv, print), this.log);
     adminToken(this.resolved.dataDir); // the operator token exists before any operator request
     this.ready = true;
     void this.hooks.observe("onReady", { url: this.url });
@@ -377,10 +377,24 @@ export class Kernel {
     return this.http.list();
   }
 
-  /** Runs one CLI command line inside this host. */
-  runCli(argv: string[]): Promise<CliResult> {
+  /** Runs one CLI command line inside this host; what the command prints while it runs goes to `print`. */
+  async runCli(argv: string[], print?: ProgressSink): Promise<CliResult> {
     const commands = this.registries.cli.entriesList().map(([, entry]) => entry.value);
-    return runCommandLine(commands, argv, this.mode === "offline");
+    const unavailable = this.failedPluginCommand(argv[0], commands);
+    if (unavailable) return { exitCode: 1, stdout: "", stderr: unavailable };
+    return runCommandLine(commands, argv, this.mode === "offline", print);
+  }
+
+  /**
+   * Explains a command that is missing because the plugin of the same name failed
+   * (its registrations were undone), instead of commander's "unknown command".
+   */
+  private failedPluginCommand(name: string | undefined, commands: CliCommand[]): string | null {
+    if (!name || commands.some((command) => command.name === name)) return null;
+    const status = this.statuses.get(name);
+    if (status?.state !== "failed") return null;
+    const where = this.mode === "server" ? "the running instance" : "this instance";
+    return `error: \`arizuko ${name}\` is unavailable in ${where}: plugin ${name} failed (${status.error ?? "no error recorded"}). Stop arizuko, run the command again, then start arizuko.\n`;
   }
 
   /** Closes a group's breaker; returns false when it was not paused. */

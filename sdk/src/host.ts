@@ -129,6 +129,11 @@ export interface CliInput {
   options: Record<string, string | boolean | undefined>;
   /** True when no instance is running and the command runs in a host booted for it. */
   offline: boolean;
+  /**
+   * Shows `text` to the user now, before the command finishes: progress of a long
+   * command, a code to scan or type. The returned output still follows at the end.
+   */
+  print(text: string): void;
 }
 
 /** A dashboard panel. */

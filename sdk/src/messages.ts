@@ -81,6 +81,12 @@ export interface InboundMessage {
   chatName?: string;
   /** True for a one-to-one chat with the bot; pairing codes are sent only there or when the bot is addressed. */
   direct?: boolean;
+  /**
+   * Why the message is stored for reference only, e.g. `history from before the account
+   * was linked`. Such a message is never routed and never starts a run; later runs of its
+   * chat and topic see it as context. Absent for ordinary messages.
+   */
+  context?: string;
 }
 
 /** What `ctx.inbound()` resolves to, once the message is committed. */

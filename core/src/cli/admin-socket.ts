@@ -1,26 +1,30 @@
 /**
  * The admin socket: `<data>/admin.sock`, mode 0600, so only the user running arizuko
- * can use it. The CLI sends one JSON line `{ "argv": [...] }` and reads one JSON line
- * back, the `CliResult` of running that command line inside the instance.
+ * can use it. The CLI sends one JSON line `{ "argv": [...] }` and reads JSON lines
+ * back: `{ "progress": text }` for each thing the command prints while it runs, then
+ * the `CliResult` of running that command line inside the instance.
  */
 import { chmodSync, rmSync } from "node:fs";
 import { createConnection, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { errors } from "../errors.js";
-import type { CliResult } from "./program.js";
+import type { CliResult, ProgressSink } from "./program.js";
 
 export const ADMIN_SOCKET = "admin.sock";
 /** Largest request accepted on the socket, in bytes. */
 const MAX_REQUEST_BYTES = 65_536;
-/** How long the CLI waits for an answer; long enough for `group add` on a slow disk. */
-const CLIENT_TIMEOUT_MS = 60_000;
+/**
+ * How long the CLI waits for the next line of an answer; long enough for `group add` on a
+ * slow disk. A long command (a login waiting for a phone) prints progress to keep it alive.
+ */
+const CLIENT_IDLE_TIMEOUT_MS = 60_000;
 
 export function adminSocketPath(dataDir: string): string {
   return join(dataDir, ADMIN_SOCKET);
 }
 
-export type CommandRunner = (argv: string[]) => Promise<CliResult>;
+export type CommandRunner = (argv: string[], print: ProgressSink) => Promise<CliResult>;
 
 export async function listenAdminSocket(dataDir: string, run: CommandRunner, log: Logger): Promise<Server> {
   const path = adminSocketPath(dataDir);
@@ -38,11 +42,14 @@ export async function listenAdminSocket(dataDir: string, run: CommandRunner, log
       }
       const newline = buffer.indexOf("\n");
       if (newline < 0) return;
-      void answer(buffer.slice(0, newline)).then((result) => socket.end(JSON.stringify(result) + "\n"));
+      const print: ProgressSink = (text) => {
+        if (socket.writable) socket.write(JSON.stringify({ progress: text }) + "\n");
+      };
+      void answer(buffer.slice(0, newline), print).then((result) => socket.end(JSON.stringify(result) + "\n"));
     });
   });
 
-  const answer = async (line: string): Promise<CliResult> => {
+  const answer = async (line: string, print: ProgressSink): Promise<CliResult> => {
     let argv: unknown;
     try {
       argv = (JSON.parse(line) as { argv?: unknown }).argv;
@@ -53,7 +60,7 @@ export async function listenAdminSocket(dataDir: string, run: CommandRunner, log
       return { exitCode: 2, stdout: "", stderr: 'expected one JSON line {"argv": ["command", ...]}\n' };
     }
     log.info({ argv }, "admin command");
-    return run(argv as string[]);
+    return run(argv as string[], print);
   };
 
   await new Promise<void>((resolve, reject) => {
@@ -67,29 +74,42 @@ export async function listenAdminSocket(dataDir: string, run: CommandRunner, log
   return server;
 }
 
-/** Sends `argv` to the instance listening in `dataDir` and returns its result. */
-export function sendAdminCommand(dataDir: string, argv: string[]): Promise<CliResult> {
+/**
+ * Sends `argv` to the instance listening in `dataDir` and returns its result; what the
+ * command prints while it runs goes to `print` as it arrives.
+ */
+export function sendAdminCommand(dataDir: string, argv: string[], print: ProgressSink = () => {}): Promise<CliResult> {
   const path = adminSocketPath(dataDir);
   return new Promise((resolve, reject) => {
     const socket = createConnection(path);
     let buffer = "";
-    const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${CLIENT_TIMEOUT_MS} ms`)), CLIENT_TIMEOUT_MS);
+    let result: CliResult | null = null;
+    socket.setTimeout(CLIENT_IDLE_TIMEOUT_MS, () => socket.destroy(new Error(`no answer within ${CLIENT_IDLE_TIMEOUT_MS} ms`)));
     socket.setEncoding("utf8");
     socket.on("connect", () => socket.write(JSON.stringify({ argv }) + "\n"));
     socket.on("data", (chunk: string) => {
       buffer += chunk;
-    });
-    socket.on("error", (error) => {
-      clearTimeout(timer);
-      reject(errors.adminUnavailable(path, error.message));
-    });
-    socket.on("end", () => {
-      clearTimeout(timer);
-      try {
-        resolve(JSON.parse(buffer) as CliResult);
-      } catch {
-        reject(errors.adminUnavailable(path, "the answer was not JSON"));
+      for (let newline = buffer.indexOf("\n"); newline >= 0; newline = buffer.indexOf("\n")) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        const message = parseLine(line);
+        if (message && typeof message.progress === "string") print(message.progress);
+        else if (message && typeof message.exitCode === "number") result = message as unknown as CliResult;
       }
     });
+    socket.on("error", (error) => reject(errors.adminUnavailable(path, error.message)));
+    socket.on("end", () => {
+      if (result) resolve(result);
+      else reject(errors.adminUnavailable(path, "the answer was not JSON"));
+    });
   });
+}
+
+function parseLine(line: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }

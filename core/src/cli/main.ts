@@ -145,13 +145,14 @@ async function dispatch(argv: string[], globals: GlobalOptions): Promise<number>
   const result = await (async () => {
     // A running instance needs only the data folder; the rest of the config (and its secrets) stays with it.
     const dataDir = dataDirOf({ file: globals.config, overrides: { data: globals.data } });
-    if (runningInstance(dataDir) !== null) return sendAdminCommand(dataDir, argv);
+    const print = (text: string) => void process.stdout.write(text);
+    if (runningInstance(dataDir) !== null) return sendAdminCommand(dataDir, argv, print);
 
     const resolved = loadConfig({ file: globals.config, overrides: { data: globals.data } });
     const log = createLogger("warn", pino.destination({ dest: 2, sync: true }));
     const kernel = await Kernel.boot(resolved, "offline", log);
     try {
-      return await kernel.runCli(argv);
+      return await kernel.runCli(argv, print);
     } finally {
       await kernel.stop("command finished");
     }

@@ -16,7 +16,16 @@ export interface CliResult {
 
 export const PROGRAM_NAME = "arizuko";
 
-function addCommand(parent: Command, spec: CliCommand, output: { stdout: string[] }, offline: boolean): void {
+/** Receives what a command prints while it runs; the admin socket streams it to the CLI. */
+export type ProgressSink = (text: string) => void;
+
+interface RunContext {
+  stdout: string[];
+  offline: boolean;
+  print: ProgressSink;
+}
+
+function addCommand(parent: Command, spec: CliCommand, context: RunContext): void {
   const command = parent.command(spec.name).description(spec.description);
   command.exitOverride();
 
@@ -25,7 +34,7 @@ function addCommand(parent: Command, spec: CliCommand, output: { stdout: string[
     command.argument(argument.required === false ? `[${name}]` : `<${name}>`, argument.description);
   }
   for (const option of spec.options ?? []) command.option(option.flags, option.description, option.default);
-  for (const sub of spec.subcommands ?? []) addCommand(command, sub, output, offline);
+  for (const sub of spec.subcommands ?? []) addCommand(command, sub, context);
 
   if (!spec.run) return;
   const run = spec.run;
@@ -34,17 +43,21 @@ function addCommand(parent: Command, spec: CliCommand, output: { stdout: string[
     const input: CliInput = {
       args: values.slice(0, count) as CliInput["args"],
       options: values[count] as CliInput["options"],
-      offline,
+      offline: context.offline,
+      print: (text) => context.print(text.endsWith("\n") ? text : text + "\n"),
     };
     const result = await run(input);
     const text = typeof result === "object" ? result.output : result;
-    if (typeof text === "string" && text.length > 0) output.stdout.push(text.endsWith("\n") ? text : text + "\n");
+    if (typeof text === "string" && text.length > 0) context.stdout.push(text.endsWith("\n") ? text : text + "\n");
     if (typeof result === "object" && result.exitCode !== 0) throw new CommanderError(result.exitCode, "arizuko.exit", "");
   });
 }
 
-/** Parses and runs `argv` (without the program name) against `commands`. */
-export async function runCommandLine(commands: CliCommand[], argv: string[], offline: boolean): Promise<CliResult> {
+/**
+ * Parses and runs `argv` (without the program name) against `commands`. What a command
+ * prints while it runs goes to `print`, or, without one, into the result's stdout in the order printed.
+ */
+export async function runCommandLine(commands: CliCommand[], argv: string[], offline: boolean, print?: ProgressSink): Promise<CliResult> {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const program = new Command(PROGRAM_NAME)
@@ -55,7 +68,8 @@ export async function runCommandLine(commands: CliCommand[], argv: string[], off
     .configureOutput({ writeOut: (text) => stdout.push(text), writeErr: (text) => stderr.push(text) });
   program.showHelpAfterError("(run with --help for usage)");
 
-  for (const spec of [...commands].sort((a, b) => a.name.localeCompare(b.name))) addCommand(program, spec, { stdout }, offline);
+  const context: RunContext = { stdout, offline, print: print ?? ((text) => stdout.push(text)) };
+  for (const spec of [...commands].sort((a, b) => a.name.localeCompare(b.name))) addCommand(program, spec, context);
   // commander stops at the first command without an action; make nested groups print their help.
   for (const command of program.commands) command.configureOutput(program.configureOutput());
 

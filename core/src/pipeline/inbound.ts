@@ -50,6 +50,7 @@ const InboundSchema = {
     },
     ts: { type: "integer", minimum: 0 },
     chatName: { type: "string", maxLength: 256 },
+    context: { type: "string", minLength: 1, maxLength: 256 },
   },
 };
 
@@ -90,7 +91,8 @@ export class Inbound {
 
     this.counters.stored += 1;
     void this.hooks.observe("afterStore", { message: record });
-    this.afterCommit(record, entry);
+    // Context-only rows were settled by the insert; they never enter routing.
+    if (message.context === undefined) this.afterCommit(record, entry);
     return { id, seq, duplicate: false };
   }
 

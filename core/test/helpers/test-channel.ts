@@ -11,6 +11,8 @@ export interface SayOptions {
   replyTo?: string;
   direct?: boolean;
   id?: string;
+  /** Stores the message as context only, with this reason. */
+  context?: string;
 }
 
 export function testChannel(options: { name?: string; platform?: string; account?: string; capabilities?: Partial<ChannelCapabilities>; history?: boolean } = {}) {
@@ -91,6 +93,7 @@ export function testChannel(options: { name?: string; platform?: string; account
         ...(extra.topic !== undefined && { topic: extra.topic }),
         ...(extra.replyTo !== undefined && { replyTo: extra.replyTo }),
         ...(extra.direct !== undefined && { direct: extra.direct }),
+        ...(extra.context !== undefined && { context: extra.context }),
       })
       .then((result) => ({ ...result, platformId }));
   };
