@@ -1,0 +1,36 @@
+/**
+ * What to do when a WhatsApp socket closes, by Baileys' disconnect code
+ * (`lastDisconnect.error.output.statusCode`). Everything reconnects with backoff except
+ * a logout (the phone unlinked us: the session is void), a ban, another client taking
+ * over the same session (two would keep replacing each other), and a multi-device
+ * mismatch. The restart WhatsApp asks for right after linking happens at once.
+ */
+import { DisconnectReason } from "baileys";
+
+export type CloseAction =
+  | { action: "logged-out"; reason: string }
+  | { action: "stop"; reason: string }
+  | { action: "reconnect"; delay: "now" | "backoff"; reason: string };
+
+export function onClose(code: number | null, message: string): CloseAction {
+  switch (code) {
+    case DisconnectReason.loggedOut:
+      return { action: "logged-out", reason: "logged out: the device was removed from the phone's Linked Devices" };
+    case DisconnectReason.forbidden:
+      return { action: "stop", reason: `WhatsApp refused the account (403: ${message}); check the phone for a ban notice` };
+    case DisconnectReason.connectionReplaced:
+      return { action: "stop", reason: "another client connected with the same session (440); stop the other arizuko or link this one again" };
+    case DisconnectReason.multideviceMismatch:
+      return { action: "stop", reason: "WhatsApp requires multi-device for this account (411); link it again" };
+    case DisconnectReason.restartRequired:
+      return { action: "reconnect", delay: "now", reason: "WhatsApp asked for a restart (515)" };
+    default:
+      return { action: "reconnect", delay: "backoff", reason: `connection closed${code === null ? "" : ` (${code})`}: ${message}` };
+  }
+}
+
+/** Milliseconds before reconnect attempt `attempt` (0-based): doubling from `minMs` up to `maxMs`, with up to 20 % jitter. */
+export function backoffMs(attempt: number, minMs: number, maxMs: number, random = Math.random): number {
+  const base = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
+  return Math.round(base * (1 - 0.2 * random()));
+}
