@@ -284,9 +284,11 @@ export class WhatsAppAccount {
       this.stopWith(`${decision.reason}; the session was deleted. Link again with \`arizuko whatsapp login ${this.phone}\``);
       return;
     }
-    if (decision.action === "stop") return this.stopWith(decision.reason);
 
-    const delay = decision.delay === "now" ? 0 : backoffMs(this.attempts++, this.options.reconnectMinMs, this.options.reconnectMaxMs);
+    const { reconnectMinMs, reconnectMaxMs } = this.options;
+    let delay = 0;
+    if (decision.delay === "backoff") delay = backoffMs(this.attempts++, reconnectMinMs, reconnectMaxMs);
+    if (decision.delay === "longest") delay = reconnectMaxMs;
     this.context?.setStatus("disconnected", `${decision.reason}; reconnecting in ${delay} ms`);
     this.log.warn({ account: this.phone, code, delayMs: delay }, `WhatsApp ${decision.reason}; reconnecting`);
     this.firstOutcome?.();
@@ -475,8 +477,8 @@ export class WhatsAppAccount {
   private async download(ref: string): Promise<{ data: Uint8Array; mime: string }> {
     const message = this.archive.get(ref);
     if (!message) throw new Error(`WhatsApp attachment ${ref} is unknown or was pruned from the archive`);
-    const socket = this.require();
-    const data = await downloadMediaMessage(message, "buffer", {}, { logger: baileysLogger(this.log), reuploadRequest: (stale) => socket.updateMediaMessage(stale) });
+    // Only a file WhatsApp's servers no longer have needs the connection: the phone uploads it again.
+    const data = await downloadMediaMessage(message, "buffer", {}, { logger: baileysLogger(this.log), reuploadRequest: (stale) => this.require().updateMediaMessage(stale) });
     const content = normalizeMessageContent(message.message)!;
     const media = content[getContentType(content)!] as { mimetype?: string | null };
     return { data, mime: media.mimetype ?? "application/octet-stream" };

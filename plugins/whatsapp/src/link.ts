@@ -94,6 +94,8 @@ export function linkAccount(account: WhatsAppAccount, connect: SocketFactory, op
         }
         return;
       }
+      // The payload carries public keys and the pairing's ADV secret; it links nothing
+      // without this process's private noise key, which never leaves the store.
       log.info({ qr }, "WhatsApp QR code ready: scan it with the phone (Linked devices → Link a device)");
       options.print(`Scan with the phone of +${phone}: WhatsApp → Settings → Linked devices → Link a device. A new code follows when this one expires.\n\n${await qrText(qr)}\n(QR payload: ${qr})`);
     };

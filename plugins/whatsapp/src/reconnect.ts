@@ -1,27 +1,25 @@
 /**
  * What to do when a WhatsApp socket closes, by Baileys' disconnect code
- * (`lastDisconnect.error.output.statusCode`). Everything reconnects with backoff except
- * a logout (the phone unlinked us: the session is void), a ban, another client taking
- * over the same session (two would keep replacing each other), and a multi-device
- * mismatch. The restart WhatsApp asks for right after linking happens at once.
+ * (`lastDisconnect.error.output.statusCode`). Everything reconnects except a logout:
+ * the phone unlinked us, so the session is void. A ban, another client taking over the
+ * same session and a multi-device mismatch rarely pass by themselves, so those retry
+ * at the longest wait only (two clients on one session would otherwise keep replacing
+ * each other). The restart WhatsApp asks for right after linking happens at once.
  */
 import { DisconnectReason } from "baileys";
 
-export type CloseAction =
-  | { action: "logged-out"; reason: string }
-  | { action: "stop"; reason: string }
-  | { action: "reconnect"; delay: "now" | "backoff"; reason: string };
+export type CloseAction = { action: "logged-out"; reason: string } | { action: "reconnect"; delay: "now" | "backoff" | "longest"; reason: string };
 
 export function onClose(code: number | null, message: string): CloseAction {
   switch (code) {
     case DisconnectReason.loggedOut:
       return { action: "logged-out", reason: "logged out: the device was removed from the phone's Linked Devices" };
     case DisconnectReason.forbidden:
-      return { action: "stop", reason: `WhatsApp refused the account (403: ${message}); check the phone for a ban notice` };
+      return { action: "reconnect", delay: "longest", reason: `WhatsApp refused the account (403: ${message}); check the phone for a ban notice` };
     case DisconnectReason.connectionReplaced:
-      return { action: "stop", reason: "another client connected with the same session (440); stop the other arizuko or link this one again" };
+      return { action: "reconnect", delay: "longest", reason: "another client connected with the same session (440); stop the other arizuko or link this one again" };
     case DisconnectReason.multideviceMismatch:
-      return { action: "stop", reason: "WhatsApp requires multi-device for this account (411); link it again" };
+      return { action: "reconnect", delay: "longest", reason: "WhatsApp requires multi-device for this account (411); link it again" };
     case DisconnectReason.restartRequired:
       return { action: "reconnect", delay: "now", reason: "WhatsApp asked for a restart (515)" };
     default:

@@ -56,9 +56,9 @@ describe("readMessage", () => {
 });
 
 describe("onClose", () => {
-  it("reconnects on everything but logout, bans, replacement and mismatch; restarts at once after linking", () => {
+  it("reconnects on all but logout", () => {
     expect(onClose(401, "x").action).toBe("logged-out");
-    for (const code of [403, 440, 411]) expect(onClose(code, "x").action).toBe("stop");
+    for (const code of [403, 440, 411]) expect(onClose(code, "x")).toMatchObject({ action: "reconnect", delay: "longest" });
     expect(onClose(515, "x")).toMatchObject({ action: "reconnect", delay: "now" });
     for (const code of [408, 428, 500, 503, null]) expect(onClose(code, "x")).toMatchObject({ action: "reconnect", delay: "backoff" });
   });
