@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 describe("context-only messages", () => {
-  it("are stored as context with their reason, start no run, and reach the next run", async () => {
+  it("stored as context, seen by the next run", async () => {
     const channel = testChannel({ platform: "hist" });
     instance = await startInstance({ config: { runner: { command: fixtureAgent("scripted.mjs") }, admission: { hist: { policy: "open" } } }, plugins: [{ definition: channel.plugin }] });
     await waitFor(() => instance!.kernel.channels.list().some((entry) => entry.name === "hist"));
@@ -42,7 +42,7 @@ describe("context-only messages", () => {
     expect(runs[0]!.context.join("\n")).toContain("said before the link");
   });
 
-  it("are refused with an empty reason", async () => {
+  it("empty reason rejected", async () => {
     const channel = testChannel({ platform: "hist" });
     instance = await startInstance({ plugins: [{ definition: channel.plugin }] });
     await waitFor(() => instance!.kernel.channels.list().some((entry) => entry.name === "hist"));
@@ -51,7 +51,7 @@ describe("context-only messages", () => {
 });
 
 describe("CLI progress", () => {
-  it("streams what a command prints through the admin socket before it finishes", async () => {
+  it("progress through the admin socket", async () => {
     let release: () => void = () => {};
     const released = new Promise<void>((resolve) => (release = resolve));
     const slow = definePlugin({

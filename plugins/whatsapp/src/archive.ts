@@ -2,7 +2,7 @@
  * Recent WhatsApp messages of one account as Baileys gave them, sealed at rest: a quoted
  * reply needs the quoted message's content, a reaction its key, a download its media
  * keys, and a recipient's device may ask for a message again. Also the newest message
- * time per chat, which tells a replayed old message from a new one.
+ * time per chat, which separates a replayed old message from a new one.
  */
 import type { Database } from "better-sqlite3";
 import { BufferJSON, toNumber, type WAMessage } from "baileys";

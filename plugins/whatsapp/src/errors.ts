@@ -1,9 +1,10 @@
 /**
  * Baileys failures as the outbox's send outcomes. Baileys throws Boom errors whose
- * `output.statusCode` says why: 428 and 408 mean the socket was closed or lost before the
- * stanza went out, so nothing was sent; 4xx answers cannot succeed on a retry. WhatsApp
- * gives no wait with its rate limit (429), so the outbox waits a fixed time.
- * A send that resolved can still fail later; that arrives as a status update and is logged.
+ * `output.statusCode` gives the reason. 428 and 408 mean the socket was closed or lost
+ * before the stanza went out, so nothing was sent, and 4xx answers cannot succeed on a
+ * retry. WhatsApp gives no wait with its rate limit (429), so the outbox waits a fixed
+ * time. A send that resolved can still fail later; that arrives as a status update and
+ * is logged.
  */
 import { Permanent, RateLimited, Transient, Unknown } from "@arizuko/sdk";
 

@@ -110,7 +110,7 @@ export function isMe(me: Me, jid: string | null | undefined): boolean {
   return user === me.pn || (me.lid !== null && user === me.lid);
 }
 
-/** The verb of a message: a reply to us, a mention of us (or any message in a direct chat), or plain. */
+/** Returns the verb of a message: a reply to us, a mention of us (or any message in a direct chat), or plain. */
 export function verbOf(me: Me, context: proto.IContextInfo | null, direct: boolean): Verb {
   if (context?.stanzaId && isMe(me, context.participant)) return "reply";
   if (direct || (context?.mentionedJid ?? []).some((jid) => isMe(me, jid))) return "mention";

@@ -21,7 +21,7 @@ export class SessionUnreadable extends Error {
 }
 
 export interface Session {
-  /** True when the store holds a completed link: the account and its signed device identity. */
+  /** True when the store has a completed link: the account and its signed device identity. */
   linked(): boolean;
   /** The stored state, or fresh credentials when the account is not linked. Throws `SessionUnreadable`. */
   state(): AuthenticationState;

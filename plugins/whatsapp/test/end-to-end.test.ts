@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 describe("whatsapp end to end", () => {
-  it("answers a mention in a group and a direct message, and stays quiet on chatter", async () => {
+  it("group mention, direct chat, chatter", async () => {
     fake = await newFake();
     // The rows docs/channels/whatsapp.md gives: groups engage on mentions and replies, direct chats on everything.
     instance = await startWithWhatsApp({

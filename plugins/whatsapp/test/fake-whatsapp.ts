@@ -66,6 +66,13 @@ export interface SendRecord {
 
 type Failure = { status: number; message: string };
 
+/** The outcome the conformance kit reads for a failure Baileys would throw with this status. */
+function outcomeOf(status: number): SendRecord["outcome"] {
+  if (status === 429) return "rate_limited";
+  if (status === 428 || status >= 500) return "transient";
+  return "permanent";
+}
+
 let sequence = 0;
 const newId = () => `3EB0${Date.now().toString(16).toUpperCase()}${(sequence++).toString(16).toUpperCase().padStart(4, "0")}`;
 
@@ -148,7 +155,7 @@ export class FakeWhatsApp {
     return this.device !== null && this.device === Buffer.from(creds.noiseKey.public).toString("base64");
   }
 
-  /** The phone accepts the QR code (or pairing code) shown on the current socket. */
+  /** Accepts the QR code (or pairing code) shown on the current socket, as the phone does. */
   acceptLink(options: { phone?: string; history?: WAMessage[] } = {}): void {
     const socket = this.current;
     if (!socket || socket.closed) throw new Error("no socket is waiting for a link");
@@ -156,13 +163,13 @@ export class FakeWhatsApp {
     this.historyPending = options.history ?? [];
   }
 
-  /** The phone removes the device from Linked Devices: the socket closes with 401. */
+  /** Removes the device from Linked Devices, as the phone does: the socket closes with 401. */
   unlinkFromPhone(): void {
     this.device = null;
     this.current?.close(401, "Connection Failure");
   }
 
-  /** The connection drops (428); with `reachable = false` reconnects fail until it is true again. */
+  /** Drops the connection (428); with `reachable = false` reconnects fail until it is true again. */
   drop(status = 428): void {
     this.current?.close(status, "Connection Closed");
   }
@@ -213,7 +220,7 @@ export class FakeWhatsApp {
     return prepareWAMessageMedia(media, { upload: this.upload }) as Promise<proto.IMessage>;
   }
 
-  /** A person sends a message: live when connected (`notify`), else queued for the next connection (`append`). */
+  /** Sends a person's message: live when connected (`notify`), else queued for the next connection (`append`). */
   async send(incoming: Incoming): Promise<WAMessage> {
     const message = await this.build(incoming);
     this.deliver(message);
@@ -336,7 +343,7 @@ export class FakeSocket implements WaSocket {
     this.fake.sends.push(record);
     const failure = this.isOpen ? this.fake.takeFailure() : { status: 428, message: "Connection Closed" };
     if (failure) {
-      record.outcome = failure.status === 429 ? "rate_limited" : failure.status === 428 || failure.status >= 500 ? "transient" : "permanent";
+      record.outcome = outcomeOf(failure.status);
       throw new Boom(failure.message, { statusCode: failure.status });
     }
     const message = await generateWAMessage(jid, content, { userJid: this.fake.me.id, upload: this.fake.upload, logger: this.options.logger, ...options });

@@ -22,7 +22,7 @@ afterEach(async () => {
   await whatsapp?.stop();
 });
 
-it("keeps Telegram and the web chat answering when WhatsApp has no session (B26)", async () => {
+it("unlinked WhatsApp beside Telegram and web", async () => {
   whatsapp = await newFake();
   telegram = new FakeBotApi();
   telegram.addBot(BOT);

@@ -46,7 +46,7 @@ describe("readMessage", () => {
     expect(readMessage({ key: { id: "S1", remoteJid: "x@g.us" }, messageStubType: 2 } as WAMessage)).toBeNull();
   });
 
-  it("takes mentions of the phone JID or the LID, with or without a device", () => {
+  it("verbs for PN and LID", () => {
     const me = { pn: "491700000001@s.whatsapp.net", lid: "100000000000001@lid" };
     expect(verbOf(me, { mentionedJid: ["100000000000001:7@lid"] }, false)).toBe("mention");
     expect(verbOf(me, { mentionedJid: ["491700000009@s.whatsapp.net"] }, false)).toBe("message");

@@ -42,7 +42,7 @@ const answers = () => fake.sent().filter((send) => "text" in send.content && !("
 const linkedInStore = (target: TestInstance) => openSession(target.kernel.store.db, PHONE, AUTH_KEY).linked();
 
 describe("linking", () => {
-  it("links a phone by QR code from the CLI, then connects and keeps the history as context", async () => {
+  it("QR link, then history as context", async () => {
     fake = await newFake();
     const offline = await offlineHost();
     cleanups.push(() => rmSync(offline.dir, { recursive: true, force: true }));
@@ -76,7 +76,7 @@ describe("linking", () => {
     expect(instance.kernel.store.db.prepare("SELECT count(*) AS n FROM runs").get()).toEqual({ n: 0 });
   });
 
-  it("links with a pairing code typed on the phone", async () => {
+  it("pairing code link", async () => {
     fake = await newFake();
     const offline = await offlineHost();
     cleanups.push(async () => {
@@ -93,7 +93,7 @@ describe("linking", () => {
     expect(openSession(offline.kernel.store.db, PHONE, AUTH_KEY).linked()).toBe(true);
   });
 
-  it("gives up when no phone accepts the code, and when another phone does", async () => {
+  it("link expiry and wrong phone", async () => {
     fake = await newFake();
     fake.qrRefs = 2;
     fake.qrIntervalMs = 50;
@@ -117,7 +117,7 @@ describe("linking", () => {
     expect(openSession(offline.kernel.store.db, PHONE, AUTH_KEY).linked()).toBe(false);
   });
 
-  it("fails the plugin at start without a session or with one sealed under another key, and says what to do", async () => {
+  it("start without a readable session", async () => {
     fake = await newFake();
     instance = await startWithWhatsApp({ linked: false });
     expect(instance.kernel.health().plugins.whatsapp).toMatchObject({ state: "failed", error: expect.stringContaining(`run \`arizuko whatsapp login ${PHONE}\``) });
@@ -132,7 +132,7 @@ describe("linking", () => {
 });
 
 describe("connection", () => {
-  it("stops on a logout from the phone, deletes the session, and links again without a restart", async () => {
+  it("logout from the phone, relink", async () => {
     const running = await linked();
     fake.unlinkFromPhone();
 
@@ -152,7 +152,7 @@ describe("connection", () => {
     await waitConnected(running);
   });
 
-  it("reconnects with backoff and processes the offline queue once, replayed old messages as context", async () => {
+  it("reconnect replays the offline queue once", async () => {
     const running = await linked();
     const before = await fake.send({ chat: GROUP, from: ALICE, text: "seen before the outage" });
     await waitFor(() => rows(running).some((row) => row.platformId === before.key.id), { what: "the first message" });
@@ -179,7 +179,7 @@ describe("connection", () => {
 });
 
 describe("messages", () => {
-  it("never answers its own echo or a message sent from the account's phone", async () => {
+  it("own echo and phone messages ignored", async () => {
     const running = await linked({ routes: [{ match: `chat=whatsapp:${PHONE}/*`, target: "main" }] });
     const question = await fake.send({ chat: GROUP, from: ALICE, text: "hello?" });
     await waitFor(() => answers().length === 1, { timeoutMs: 20_000, what: "the answer" });
@@ -198,7 +198,7 @@ describe("messages", () => {
     expect(answers()).toHaveLength(1);
   });
 
-  it("takes a mention in an image caption, quotes the asker, and follows the reply chain", async () => {
+  it("caption mention and reply chain", async () => {
     const running = await linked();
     const image = await fake.mediaContent({ image: Buffer.from("not really a png"), mimetype: "image/png", caption: `@${PHONE} what is this?`, jpegThumbnail: "" } as never);
     image.imageMessage!.contextInfo = { mentionedJid: [ME] };
@@ -210,7 +210,7 @@ describe("messages", () => {
     expect(answers()[0]!.options?.quoted?.key.id).toBe(asked.key.id);
     expect(answers()[0]!.message!.message?.extendedTextMessage?.contextInfo?.stanzaId).toBe(asked.key.id);
 
-    // Alice quotes the answer: a reply, which the reply chain routes back.
+    // Alice quotes the reply, and the reply chain routes hers back.
     const answer = answers()[0]!.message!;
     const followUp = await fake.send({ chat: GROUP, from: ALICE, text: "and then?", quoted: answer });
     await waitFor(() => answers().length === 2, { timeoutMs: 20_000, what: "the second answer" });
@@ -218,7 +218,7 @@ describe("messages", () => {
     expect(answers()[1]!.options?.quoted?.key.id).toBe(followUp.key.id);
   });
 
-  it("stores a voice note with its mime and size and downloads it through the plugin", async () => {
+  it("voice note in, downloaded", async () => {
     const running = await linked();
     const voice = Buffer.from("OggS fake opus frames for a voice note");
     const content = await fake.mediaContent({ audio: voice, ptt: true, mimetype: "audio/ogg; codecs=opus", seconds: 3, waveform: new Uint8Array(64) } as never);
@@ -231,7 +231,7 @@ describe("messages", () => {
     expect(file.mime).toBe("audio/ogg; codecs=opus");
   });
 
-  it("sends files as documents and Ogg audio as voice notes, really encrypted", async () => {
+  it("files and voice out", async () => {
     const running = await linked();
     const dir = tempDir("arizuko-whatsapp-");
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -254,7 +254,7 @@ describe("messages", () => {
     expect(audio.message?.audioMessage).toMatchObject({ ptt: true, mimetype: "audio/ogg; codecs=opus" });
   });
 
-  it("shows composing while a run works, and maps a LID sender to the phone JID", async () => {
+  it("typing and LID mapping", async () => {
     const running = await linked({ routes: [{ match: `chat=whatsapp:${PHONE}/*`, target: "main" }] });
     fake.lidToPn.set("200000000000002", ALICE);
     await fake.send({ chat: "200000000000002@lid", from: "200000000000002@lid", text: "hi from a LID" });
