@@ -353,10 +353,13 @@ export class Kernel {
     //    channels running (several bots of one platform) stays up, degraded, and the
     //    failed channel stays disconnected with its error.
     // TODO: retry a failed channel start with backoff, so an outage at boot does not last until a restart.
+    const failedPlugins = new Map<string, string[]>();
     for (const { owner, channel, error, siblingsRunning } of await this.channels.startAll()) {
       if (siblingsRunning) this.degradeChannel(owner.name, channel, describe(error));
-      else await this.failPlugin(owner.name, describe(error));
+      else failedPlugins.set(owner.name, [...(failedPlugins.get(owner.name) ?? []), describe(error)]);
     }
+    // A plugin whose every channel failed keeps each channel's error, not only the last.
+    for (const [plugin, failures] of failedPlugins) await this.failPlugin(plugin, [...new Set(failures)].join("; "));
 
     // 5. Work left from before the stop.
     this.breaker.restore();

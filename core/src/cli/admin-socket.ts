@@ -15,7 +15,7 @@ export const ADMIN_SOCKET = "admin.sock";
 /** Largest request accepted on the socket, in bytes. */
 const MAX_REQUEST_BYTES = 65_536;
 /**
- * How long the CLI waits for the next line of an answer; long enough for `group add` on a
+ * How long the CLI waits for the next line of a response; long enough for `group add` on a
  * slow disk. A long command (a login waiting for a phone) prints progress to keep it alive.
  */
 const CLIENT_IDLE_TIMEOUT_MS = 60_000;
@@ -84,7 +84,7 @@ export function sendAdminCommand(dataDir: string, argv: string[], print: Progres
     const socket = createConnection(path);
     let buffer = "";
     let result: CliResult | null = null;
-    socket.setTimeout(CLIENT_IDLE_TIMEOUT_MS, () => socket.destroy(new Error(`no answer within ${CLIENT_IDLE_TIMEOUT_MS} ms`)));
+    socket.setTimeout(CLIENT_IDLE_TIMEOUT_MS, () => socket.destroy(new Error(`no response within ${CLIENT_IDLE_TIMEOUT_MS} ms`)));
     socket.setEncoding("utf8");
     socket.on("connect", () => socket.write(JSON.stringify({ argv }) + "\n"));
     socket.on("data", (chunk: string) => {

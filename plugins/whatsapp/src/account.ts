@@ -21,6 +21,7 @@ import {
   jidDecode,
   jidNormalizedUser,
   normalizeMessageContent,
+  proto,
   type AnyMessageContent,
   type GroupMetadata,
   type WAMessage,
@@ -59,7 +60,7 @@ export interface AccountOptions {
   startTimeoutMs: number;
 }
 
-/** Longest text sent as one WhatsApp message; WhatsApp takes more, but long walls of text read badly on a phone. */
+/** Maximum text length of one sent message; WhatsApp accepts more, but long walls of text read badly on a phone. */
 const MAX_TEXT = 4096;
 /** Ids of our own sends remembered, so their echo is recognised. */
 const REMEMBERED_SENDS = 5000;
@@ -181,8 +182,12 @@ export class WhatsAppAccount {
     if (this.running && !this.socket) this.context?.setStatus("connecting", detail);
   }
 
-  /** Unlinks the account: logs out on WhatsApp when connected, and deletes the stored session. */
-  async logout(): Promise<void> {
+  /**
+   * Unlinks the account: logs the device out on WhatsApp (over the open connection, or
+   * one made for it) and deletes the stored session. Resolves with null once WhatsApp
+   * took the logout, or with why it could not be reached; the session is deleted either way.
+   */
+  async logout(): Promise<string | null> {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
     const socket = this.socket;
@@ -190,10 +195,48 @@ export class WhatsAppAccount {
     // Detached first, so the close the logout causes is not taken for a lost connection.
     this.socket = null;
     this.open = false;
-    if (socket && open) await socket.logout().catch((error: unknown) => this.log.warn({ account: this.phone, err: error }, "WhatsApp logout request failed; deleting the session anyway"));
+
+    let failure: string | null = null;
+    if (socket && open) failure = await socket.logout().then(() => null, (error: unknown) => (error as Error).message);
+    else failure = await this.logoutOnce();
     socket?.end(undefined);
     this.session.clear();
+    if (failure) this.log.warn({ account: this.phone, reason: failure }, "WhatsApp logout did not reach WhatsApp; the stored session was deleted anyway");
     if (this.running) this.context?.setStatus("disconnected", `logged out; link again with \`arizuko whatsapp login ${this.phone}\``);
+    return failure;
+  }
+
+  /** Connects only to log out, for an account with no open connection (arizuko stopped, or reconnecting). */
+  private logoutOnce(): Promise<string | null> {
+    const socket = this.options.connect({
+      auth: this.session.state(),
+      logger: baileysLogger(this.log),
+      getMessage: async () => undefined,
+      cachedGroupMetadata: async () => undefined,
+      shouldSyncHistoryMessage: () => false,
+    });
+
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (failure: string | null) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        socket.end(undefined);
+        resolve(failure);
+      };
+      const timer = setTimeout(() => finish(`WhatsApp did not answer within ${this.options.startTimeoutMs} ms`), this.options.startTimeoutMs);
+
+      socket.ev.on("creds.update", () => this.session.saveCreds());
+      socket.ev.on("connection.update", (update) => {
+        // A QR request means WhatsApp has no record of this device, so nothing is left to log out.
+        if (update.qr) return finish(null);
+        if (update.connection === "open") socket.logout().then(() => finish(null), (error: unknown) => finish((error as Error).message));
+        if (update.connection !== "close") return;
+        const code = statusOf(update.lastDisconnect?.error);
+        finish(code === 401 ? null : `connection closed (${code ?? "no code"}: ${update.lastDisconnect?.error?.message ?? "closed"})`);
+      });
+    });
   }
 
   /** Starts the channel's socket again after a link made while arizuko runs. */
@@ -242,9 +285,14 @@ export class WhatsAppAccount {
     socket.ev.on("messaging-history.set", ({ messages }) => this.enqueue(messages, "history"));
     socket.ev.on("messages.update", (updates) => {
       for (const { key, update } of updates) {
-        if (update.status === 0) this.log.error({ account: this.phone, chat: key.remoteJid, id: key.id, error: update.messageStubParameters?.[0] }, "WhatsApp rejected a message after accepting it");
+        if (update.status === proto.WebMessageInfo.Status.ERROR) this.rejected(key, update.messageStubParameters?.[0]);
       }
     });
+  }
+
+  /** Logs a send WhatsApp rejected after taking it; the outbox already counted it delivered. */
+  private rejected(key: WAMessageKey, error: string | null | undefined): void {
+    this.log.error({ account: this.phone, chat: key.remoteJid, id: key.id, error }, "WhatsApp rejected a sent message after accepting it");
   }
 
   private opened(socket: WaSocket): void {
@@ -260,10 +308,11 @@ export class WhatsAppAccount {
     this.firstOutcome?.();
   }
 
-  /** Stops the channel on a QR request: a linked session never gets one, so WhatsApp no longer accepts it. */
+  /** Stops the channel on a QR request: a linked session never gets one, so WhatsApp no longer accepts it and it is deleted. */
   private unexpectedQr(socket: WaSocket): void {
     if (this.socket !== socket) return;
-    this.stopWith(`WhatsApp asks to link ${this.phone} again; run \`arizuko whatsapp login ${this.phone}\``);
+    this.session.clear();
+    this.stopWith(`WhatsApp no longer accepts the session of ${this.phone} and offers a new link; the session was deleted. Link again with \`arizuko whatsapp login ${this.phone}\``);
   }
 
   private stopWith(reason: string): void {
@@ -308,14 +357,18 @@ export class WhatsAppAccount {
   private async handle(message: WAMessage, source: Source): Promise<void> {
     const { key } = message;
     if (!key.id || !key.remoteJid || isJidBroadcast(key.remoteJid) || isJidNewsletter(key.remoteJid)) return;
-    this.archive.put(message);
-    // Our own send coming back: already stored as the reply it is.
-    if (key.fromMe && this.sent.has(key.id)) return;
+    // Our own send coming back: stored and archived as the reply it is. A rejection that
+    // arrived within Baileys' event buffer is merged into the echo, so it is read here.
+    if (key.fromMe && this.sent.has(key.id)) {
+      if (message.status === proto.WebMessageInfo.Status.ERROR) this.rejected(key, message.messageStubParameters?.[0]);
+      return;
+    }
 
     const content = readMessage(message);
     if (!content) return;
     const chat = await this.canonical(key.remoteJid, key.remoteJidAlt);
     if (!this.takes(chat)) return;
+    this.archive.put(message);
 
     const group = isJidGroup(chat) ?? false;
     const me = this.me();

@@ -14,7 +14,7 @@ const DEFAULT_LINK_TIMEOUT_S = 180;
 
 const usage = (message: string) => new ArizukoError("ARZ_ERR_WHATSAPP_USAGE", message, { statusCode: 400 });
 
-/** Whether the account has a usable session; an unreadable one counts as none, so a new link can replace it. */
+/** Returns whether the account has a usable session; an unreadable one counts as none, so a new link can replace it. */
 function linked(account: WhatsAppAccount): boolean | "unreadable" {
   try {
     return account.session.linked();
@@ -49,7 +49,7 @@ export function whatsappCommand(accounts: Map<string, WhatsAppAccount>, connect:
           { flags: "--pairing-code", description: "show a code to type on the phone instead of a QR code", default: false },
           { flags: "--timeout <seconds>", description: "how long to wait for the phone", default: String(DEFAULT_LINK_TIMEOUT_S) },
         ],
-        async run({ args, options, print }) {
+        async run({ args, options, print, offline }) {
           const account = pick(accounts, args[0] as string | undefined);
           if (linked(account) === true) {
             throw usage(`WhatsApp account ${account.phone} is already linked; run \`arizuko whatsapp logout ${account.phone}\` first to link another phone`);
@@ -60,7 +60,9 @@ export function whatsappCommand(accounts: Map<string, WhatsAppAccount>, connect:
           account.linking("waiting for a phone to link (arizuko whatsapp login)");
           const device = await linkAccount(account, connect, { pairingCode: options.pairingCode === true, print, timeoutMs: seconds * 1000, log });
           account.resume();
-          const next = account.running ? "connecting now" : "start arizuko to connect";
+          // A channel that failed at start does not start again in this process.
+          let next = "connecting now";
+          if (!account.running) next = offline ? "start arizuko to connect" : "restart arizuko to connect this account";
           return `linked ${account.phone} (${device}); ${next}`;
         },
       },
@@ -71,8 +73,9 @@ export function whatsappCommand(accounts: Map<string, WhatsAppAccount>, connect:
         async run({ args }) {
           const account = pick(accounts, args[0] as string | undefined);
           if (linked(account) === false) return `WhatsApp account ${account.phone} is not linked; nothing to do`;
-          await account.logout();
-          return `WhatsApp account ${account.phone} logged out and its session deleted`;
+          const failure = await account.logout();
+          if (failure === null) return `WhatsApp account ${account.phone} logged out on WhatsApp and its session deleted`;
+          return `WhatsApp account ${account.phone}: its session is deleted here, but WhatsApp could not be reached (${failure}); remove the device on the phone under Linked devices`;
         },
       },
       {

@@ -17,9 +17,9 @@ export function onClose(code: number | null, message: string): CloseAction {
     case DisconnectReason.forbidden:
       return { action: "reconnect", delay: "longest", reason: `WhatsApp refused the account (403: ${message}); check the phone for a ban notice` };
     case DisconnectReason.connectionReplaced:
-      return { action: "reconnect", delay: "longest", reason: "another client connected with the same session (440); stop the other arizuko or link this one again" };
+      return { action: "reconnect", delay: "longest", reason: "another client connected with the same session (440); stop the other client, or run `arizuko whatsapp logout` and `arizuko whatsapp login` to link this one again" };
     case DisconnectReason.multideviceMismatch:
-      return { action: "reconnect", delay: "longest", reason: "WhatsApp requires multi-device for this account (411); link it again" };
+      return { action: "reconnect", delay: "longest", reason: "WhatsApp requires multi-device for this account (411); run `arizuko whatsapp logout` and `arizuko whatsapp login` to link it again" };
     case DisconnectReason.restartRequired:
       return { action: "reconnect", delay: "now", reason: "WhatsApp asked for a restart (515)" };
     default:

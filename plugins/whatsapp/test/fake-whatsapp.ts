@@ -151,6 +151,11 @@ export class FakeWhatsApp {
     if (phone === this.phone) this.device = Buffer.from(creds.noiseKey.public).toString("base64");
   }
 
+  /** True while a device is linked to the account. */
+  get linked(): boolean {
+    return this.device !== null;
+  }
+
   isDevice(creds: AuthenticationCreds): boolean {
     return this.device !== null && this.device === Buffer.from(creds.noiseKey.public).toString("base64");
   }

@@ -117,6 +117,14 @@ describe("linking", () => {
     expect(openSession(offline.kernel.store.db, PHONE, AUTH_KEY).linked()).toBe(false);
   });
 
+  it("every account's start error", async () => {
+    fake = await newFake();
+    instance = await startWithWhatsApp({ linked: false, config: { accounts: [{ phone: PHONE }, { phone: "491700000009" }] } });
+    const error = instance.kernel.health().plugins.whatsapp!.error!;
+    expect(error).toContain(`WhatsApp account ${PHONE} is not linked`);
+    expect(error).toContain("WhatsApp account 491700000009 is not linked");
+  });
+
   it("start without a readable session", async () => {
     fake = await newFake();
     instance = await startWithWhatsApp({ linked: false });
@@ -128,6 +136,40 @@ describe("linking", () => {
 
     instance = await startWithWhatsApp({ dir, config: { authKey: "another-key-0123456789abcdefghijklmnop" } });
     expect(instance.kernel.health().plugins.whatsapp).toMatchObject({ state: "failed", error: expect.stringContaining("cannot be read (it was sealed under another authKey)") });
+  });
+});
+
+describe("commands", () => {
+  it("status, login refusal, offline logout", async () => {
+    const running = await linked();
+    expect((await running.kernel.runCli(["whatsapp", "status"])).stdout).toBe(`${PHONE}  linked, connected\n`);
+    expect((await running.kernel.runCli(["whatsapp", "login"])).stderr).toContain(`WhatsApp account ${PHONE} is already linked; run \`arizuko whatsapp logout ${PHONE}\` first`);
+    const dir = running.dir;
+    await running.stop();
+    instance = undefined;
+
+    const offline = await offlineHost(dir);
+    cleanups.push(async () => {
+      await offline.kernel.stop("test");
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const logout = await offline.kernel.runCli(["whatsapp", "logout"]);
+    expect(logout.stdout).toBe(`WhatsApp account ${PHONE} logged out on WhatsApp and its session deleted\n`);
+    expect(fake.linked).toBe(false);
+    expect((await offline.kernel.runCli(["whatsapp", "status"])).stdout).toBe(`${PHONE}  not linked (arizuko whatsapp login ${PHONE})\n`);
+    expect((await offline.kernel.runCli(["whatsapp", "logout"])).stdout).toBe(`WhatsApp account ${PHONE} is not linked; nothing to do\n`);
+  });
+
+  it("logout when WhatsApp is unreachable", async () => {
+    const running = await linked();
+    fake.reachable = false;
+    fake.drop();
+    await waitFor(() => channelOf(running).state === "disconnected", { what: "the channel to notice" });
+
+    const logout = await running.kernel.runCli(["whatsapp", "logout"]);
+    expect(logout.stdout).toContain("its session is deleted here, but WhatsApp could not be reached (connection closed (408: WebSocket Error (ECONNREFUSED))); remove the device on the phone under Linked devices");
+    expect(linkedInStore(running)).toBe(false);
+    expect(channelOf(running).detail).toContain("logged out; link again");
   });
 });
 
@@ -216,6 +258,18 @@ describe("messages", () => {
     await waitFor(() => answers().length === 2, { timeoutMs: 20_000, what: "the second answer" });
     expect(rows(running).find((candidate) => candidate.platformId === followUp.key.id)).toMatchObject({ verb: "reply", replyTo: answer.key.id });
     expect(answers()[1]!.options?.quoted?.key.id).toBe(followUp.key.id);
+  });
+
+  it("denied chat neither stored nor archived", async () => {
+    const running = await linked({ config: { accounts: [{ phone: PHONE, denyChats: [GROUP] }] } });
+    const denied = await fake.send({ chat: GROUP, from: ALICE, text: "in a denied group" });
+    const direct = await fake.send({ chat: ALICE, from: ALICE, text: "in a direct chat" });
+
+    await waitFor(() => rows(running, `whatsapp:${PHONE}/${ALICE}`).some((row) => row.platformId === direct.key.id), { what: "the direct message" });
+    expect(rows(running)).toEqual([]);
+    const archived = (id: string) => running.kernel.store.db.prepare("SELECT count(*) AS n FROM whatsapp_messages WHERE id = ?").get(id);
+    expect(archived(denied.key.id!)).toEqual({ n: 0 });
+    expect(archived(direct.key.id!)).toEqual({ n: 1 });
   });
 
   it("voice note in, downloaded", async () => {
