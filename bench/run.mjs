@@ -10,9 +10,10 @@ import { latency } from "./latency.mjs";
 import { memory } from "./memory.mjs";
 import { median, runners } from "./runners.mjs";
 import { startup } from "./startup.mjs";
+import { auth } from "./auth.mjs";
 import { printTable, round } from "./lib/stats.mjs";
 
-const BENCHMARKS = ["ingest", "latency", "memory", "startup", "runners"];
+const BENCHMARKS = ["ingest", "latency", "memory", "startup", "runners", "auth"];
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const onlyIndex = args.indexOf("--only");
@@ -30,8 +31,8 @@ if (unknown.length > 0) {
 const wanted = (name) => only === null || only.has(name);
 
 const settings = quick
-  ? { seconds: 3, connections: 32, rates: [{ rate: 1, seconds: 3 }, { rate: 100, seconds: 2 }, { rate: 1000, seconds: 2 }], chats: 1000, messages: 10_000, soakMessages: 50_000, soakSteps: 5, warmRuns: 2, runnerSamples: 3 }
-  : { seconds: 10, connections: 32, rates: [{ rate: 1, seconds: 10 }, { rate: 100, seconds: 10 }, { rate: 1000, seconds: 10 }], chats: 10_000, messages: 100_000, soakMessages: 1_000_000, soakSteps: 10, warmRuns: 5, runnerSamples: 10 };
+  ? { seconds: 3, connections: 32, rates: [{ rate: 1, seconds: 3 }, { rate: 100, seconds: 2 }, { rate: 1000, seconds: 2 }], chats: 1000, messages: 10_000, soakMessages: 50_000, soakSteps: 5, warmRuns: 2, runnerSamples: 3, authSamples: 5 }
+  : { seconds: 10, connections: 32, rates: [{ rate: 1, seconds: 10 }, { rate: 100, seconds: 10 }, { rate: 1000, seconds: 10 }], chats: 10_000, messages: 100_000, soakMessages: 1_000_000, soakSteps: 10, warmRuns: 5, runnerSamples: 10, authSamples: 20 };
 
 const figures = {};
 const goals = [];
@@ -105,6 +106,18 @@ if (wanted("startup")) {
     ["existing data folder, median (ms)", figures.startup_warm_ms, "≤ 500"],
   ]);
   goal("start-up ≤ 500 ms", figures.startup_warm_ms <= 500, `${figures.startup_warm_ms} ms`);
+}
+
+if (wanted("auth")) {
+  const result = await auth(settings);
+  Object.assign(figures, { auth_verify_p50_ms: round(result.p50, 1), auth_verify_p99_ms: round(result.p99, 1), auth_verify_burst8_ms: round(result.burstMs, 0) });
+  const { memoryCost, timeCost, parallelism } = result.options;
+  printTable(`Password verification: argon2id m=${memoryCost} KiB, t=${timeCost}, p=${parallelism}`, [
+    ["figure", "value", "goal"],
+    ["one verification, p50 / p99 (ms)", `${figures.auth_verify_p50_ms} / ${figures.auth_verify_p99_ms}`, "≥ 10 and ≤ 500"],
+    [`${result.burst} at once (ms)`, figures.auth_verify_burst8_ms, "(no goal)"],
+  ]);
+  goal("argon2id verify 10-500 ms", figures.auth_verify_p50_ms >= 10 && figures.auth_verify_p50_ms <= 500, `${figures.auth_verify_p50_ms} ms`);
 }
 
 if (wanted("runners")) {

@@ -52,6 +52,11 @@ import { ToolEndpoints } from "./tools/endpoint.js";
 import { Store } from "./store/index.js";
 import { migrate } from "./store/migrate.js";
 import { registerHealthRoutes } from "./http/health.js";
+import { operatorRefusal } from "./auth/operator.js";
+import { registerAuthRoutes } from "./auth/routes.js";
+import { AuthService } from "./auth/service.js";
+import { signingKey } from "./auth/signing-key.js";
+import { userCommand } from "./auth/user-commands.js";
 
 /** Resolves a plugin's `migrations` (a path or a `file:` URL, possibly from another realm) to a folder path. */
 function migrationsDir(migrations: string | URL): string {
@@ -82,6 +87,8 @@ const SHUTDOWN_RUN_WAIT_MS = 10_000;
 export class Kernel {
   readonly hooks: Hooks;
   readonly statuses: PluginStatuses;
+  /** Users, sign-in and tokens. */
+  readonly auth: AuthService;
   readonly registries = new Registries();
   readonly groups: GroupService;
   readonly server: FastifyInstance;
@@ -139,7 +146,9 @@ export class Kernel {
     );
     this.groups = new GroupService(store, resolved.dataDir);
     this.server = createServer(root);
-    this.http = new HttpRoutes(this.server, () => adminToken(resolved.dataDir));
+    const admin = () => adminToken(resolved.dataDir);
+    this.auth = new AuthService(store.db, signingKey(resolved.dataDir), config.auth);
+    this.http = new HttpRoutes(this.server, (request) => operatorRefusal(request, this.auth, admin));
 
     this.channels = new ChannelRegistry(store, this.hooks, root, (entry, message) => this.inbound.accept(entry, message), scrub);
     this.delivery = new Delivery(store, this.channels, this.hooks, root);
@@ -242,7 +251,8 @@ export class Kernel {
     };
     for (const tool of builtinTools(kit, this.resolved.config.grants.operatorGroup)) this.registries.tools.claim(tool.name, CORE_OWNER, tool);
     registerHealthRoutes(this.http, CORE_OWNER, () => this.health(), () => this.ready);
-    for (const command of coreCommands(this)) this.registries.cli.claim(command.name, CORE_OWNER, command);
+    registerAuthRoutes(this.http, CORE_OWNER, this.auth, () => adminToken(this.resolved.dataDir));
+    for (const command of [...coreCommands(this), userCommand(this.auth)]) this.registries.cli.claim(command.name, CORE_OWNER, command);
   }
 
   private async loadPlugins(embedded: EmbeddedPlugin[]): Promise<void> {

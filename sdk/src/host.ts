@@ -82,7 +82,8 @@ export interface HttpRoute extends RouteShorthandOptions {
   url: string;
   /**
    * `operator`: the request needs `Authorization: Bearer <token>` with the instance's
-   * admin token (`<data>/admin.token`); anything else gets 401.
+   * admin token (`<data>/admin.token`) or an operator user's access token (or that
+   * user's session cookie, with the CSRF check for writes); anything else gets 401 or 403.
    */
   auth?: "operator";
   handler(request: FastifyRequest, reply: FastifyReply): unknown;

@@ -113,6 +113,15 @@ export interface Config {
     operatorGroup: string | null;
   };
   model: ModelSettings;
+  auth: {
+    /** Seconds an access token is valid; browsers refresh it with their refresh cookie. */
+    accessTokenTtlS: number;
+    /** Days a refresh token (a sign-in) lasts without being used. */
+    refreshTokenTtlDays: number;
+    /** Failed sign-ins per address or account within `failureWindowS` before further attempts wait. */
+    maxFailures: number;
+    failureWindowS: number;
+  };
   tools: {
     /** Deadline of an agent's tool call, unless the tool or `timeoutsMs` sets another. */
     timeoutMs: number;
@@ -267,6 +276,12 @@ export const ConfigSchema = {
       operatorGroup: { type: ["string", "null"], default: null },
     }),
     model: section(MODEL_PROPERTIES),
+    auth: section({
+      accessTokenTtlS: integer(30, 900, 86_400),
+      refreshTokenTtlDays: integer(1, 30, 365),
+      maxFailures: integer(1, 5, 1000),
+      failureWindowS: integer(1, 900, 86_400),
+    }),
     tools: section({
       timeoutMs: integer(100, 30_000, 600_000),
       timeoutsMs: { type: "object", additionalProperties: { type: "integer", minimum: 100, maximum: 600_000 }, default: {} },

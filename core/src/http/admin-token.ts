@@ -1,7 +1,8 @@
 /**
- * The interim operator credential: a random token in `<data>/admin.token` (mode 0600),
- * created at the first start. HTTP routes registered with `auth: "operator"` need
- * `Authorization: Bearer <token>`. Accounts with an operator role replace it later.
+ * The instance's own operator credential: a random token in `<data>/admin.token` (mode
+ * 0600), created at the first start. HTTP routes registered with `auth: "operator"`
+ * take it as `Authorization: Bearer <token>`, as they take an operator user's access
+ * token (auth/operator.ts).
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";

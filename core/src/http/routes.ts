@@ -8,16 +8,18 @@ import type { Disposer, HttpRoute } from "@arizuko/sdk";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { errors } from "../errors.js";
 import { NameRegistry, type Owner } from "../plugins/registry.js";
-import { bearerMatches } from "./admin-token.js";
+
+/** Whether a request may use an operator route: null when it may, else the status and reason. */
+export type OperatorCheck = (request: FastifyRequest) => Promise<{ status: number; reason: string } | null>;
 
 export class HttpRoutes {
   private readonly registry = new NameRegistry<true>("HTTP route");
   private closed = false;
 
-  /** @param operatorToken returns the admin token routes with `auth: "operator"` require */
+  /** @param operatorCheck decides who may use routes registered with `auth: "operator"` */
   constructor(
     private readonly server: FastifyInstance,
-    private readonly operatorToken: () => string,
+    private readonly operatorCheck: OperatorCheck,
   ) {}
 
   register(route: HttpRoute, owner: Owner): Disposer {
@@ -34,20 +36,20 @@ export class HttpRoutes {
     let live = true;
     const handler = route.handler;
     const operatorOnly = route.auth === "operator";
-    const token = this.operatorToken;
+    const check = this.operatorCheck;
     try {
       const { auth: _auth, ...options } = route;
     this.server.route({
         ...options,
-        handler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+        async handler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
           if (!live) {
             return reply.code(503).send({ error: { code: "ARZ_ERR_PLUGIN_STOPPED", message: `plugin ${owner.name} is not running; see /health` } });
           }
-          if (operatorOnly && !bearerMatches(request.headers.authorization, token())) {
-            return reply
-              .code(401)
-              .header("www-authenticate", "Bearer")
-              .send({ error: { code: "ARZ_ERR_UNAUTHORIZED", message: "this endpoint needs Authorization: Bearer <token> with the operator token from <data>/admin.token" } });
+          const refusal = operatorOnly ? await check(request) : null;
+          if (refusal) {
+            if (refusal.status === 401) reply.header("www-authenticate", "Bearer");
+            const code = refusal.status === 401 ? "ARZ_ERR_UNAUTHORIZED" : "ARZ_ERR_FORBIDDEN";
+            return reply.code(refusal.status).send({ error: { code, message: refusal.reason } });
           }
           return handler.call(this, request, reply);
         },

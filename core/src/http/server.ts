@@ -3,6 +3,7 @@
  * `{ error: { code, message } }` with the right status: a bad request says what was
  * wrong with it, an internal failure says only that it happened (the log has the rest).
  */
+import fastifyCookie from "@fastify/cookie";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import type { Logger } from "pino";
 import { isArizukoError } from "@arizuko/sdk";
@@ -94,5 +95,7 @@ export function createServer(log: Logger): FastifyInstance {
     sendError(reply, 404, "ARZ_ERR_NOT_FOUND", `no route for ${request.method} ${request.url.split("?")[0]}`),
   );
 
+  // Parses the Cookie header into request.cookies and adds reply.setCookie for every route.
+  void server.register(fastifyCookie);
   return server;
 }

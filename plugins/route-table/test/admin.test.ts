@@ -30,16 +30,15 @@ async function admin(method: string, path: string, body?: unknown, auth: string 
 
 describe("admin routes API", () => {
   it.each([
-    ["no Authorization header", null],
-    ["a wrong token", "Bearer not-the-token"],
-    ["another scheme", "Basic YWRtaW46YWRtaW4="],
-  ])("refuses a request with %s", async (_name, auth) => {
+    ["no Authorization header", null, "no credentials"],
+    ["a wrong token", "Bearer not-the-token", "the token is not a valid arizuko access token"],
+    ["another scheme", "Basic YWRtaW46YWRtaW4=", "the Authorization header must be `Bearer <token>`"],
+  ])("refuses a request with %s", async (_name, auth, problem) => {
     const response = await admin("GET", "/admin/routes", undefined, auth);
     expect(response.status).toBe(401);
-    expect(response.body.error).toEqual({
-      code: "ARZ_ERR_UNAUTHORIZED",
-      message: "this endpoint needs Authorization: Bearer <token> with the operator token from <data>/admin.token",
-    });
+    expect(response.body.error.code).toBe("ARZ_ERR_UNAUTHORIZED");
+    expect(response.body.error.message).toContain(problem);
+    expect(response.body.error.message).toContain("the admin token from <data>/admin.token");
   });
 
   it("adds, lists, moves and removes rows", async () => {

@@ -1,0 +1,166 @@
+/**
+ * The sign-in API.
+ *
+ *   POST /auth/login    { username, password }  browsers: sets the access, refresh and
+ *                       CSRF cookies; answers { user, csrf_token }
+ *   POST /auth/token    { username, password }  API clients: { access_token, refresh_token, … }
+ *   POST /auth/refresh  the refresh cookie (with the CSRF check) or { refresh_token }
+ *   POST /auth/logout   revokes the sign-in of the refresh cookie or { refresh_token }
+ *   GET  /auth/me       the signed-in user
+ */
+import { randomBytes } from "node:crypto";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Owner } from "../plugins/registry.js";
+import type { HttpRoutes } from "../http/routes.js";
+import { ACCESS_COOKIE, csrfProblem, CSRF_COOKIE, identify, REFRESH_COOKIE } from "./request-auth.js";
+import type { AuthService } from "./service.js";
+import type { User } from "./users.js";
+
+const CREDENTIALS = {
+  type: "object",
+  required: ["username", "password"],
+  additionalProperties: false,
+  properties: { username: { type: "string", minLength: 1, maxLength: 64 }, password: { type: "string", minLength: 1, maxLength: 1024 } },
+};
+const REFRESH_BODY = { type: "object", additionalProperties: false, properties: { refresh_token: { type: "string", minLength: 1, maxLength: 256 } } };
+
+type Reply = FastifyReply & { setCookie(name: string, value: string, options: Record<string, unknown>): FastifyReply; clearCookie(name: string, options: Record<string, unknown>): FastifyReply };
+type CookieRequest = FastifyRequest & { cookies: Record<string, string | undefined> };
+
+const refused = (reply: FastifyReply, status: number, code: string, message: string) => reply.code(status).send({ error: { code, message } });
+
+const publicUser = (user: User) => ({ id: user.id, username: user.username, role: user.role });
+
+export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthService, adminToken: () => string): void {
+  const { accessTokenTtlS, refreshTokenTtlDays } = auth.settings;
+
+  function setSessionCookies(request: FastifyRequest, reply: Reply, accessToken: string, refreshToken: string): string {
+    const secure = request.protocol === "https";
+    const csrf = randomBytes(24).toString("base64url");
+    reply.setCookie(ACCESS_COOKIE, accessToken, { path: "/", httpOnly: true, sameSite: "lax", secure, maxAge: accessTokenTtlS });
+    reply.setCookie(REFRESH_COOKIE, refreshToken, { path: "/auth", httpOnly: true, sameSite: "lax", secure, maxAge: refreshTokenTtlDays * 86_400 });
+    // Readable by the page, which echoes it in X-CSRF-Token; another site can neither read nor set it.
+    reply.setCookie(CSRF_COOKIE, csrf, { path: "/", httpOnly: false, sameSite: "lax", secure, maxAge: refreshTokenTtlDays * 86_400 });
+    return csrf;
+  }
+
+  function clearSessionCookies(reply: Reply): void {
+    reply.clearCookie(ACCESS_COOKIE, { path: "/" });
+    reply.clearCookie(REFRESH_COOKIE, { path: "/auth" });
+    reply.clearCookie(CSRF_COOKIE, { path: "/" });
+  }
+
+  async function signIn(request: FastifyRequest, reply: FastifyReply) {
+    const { username, password } = request.body as { username: string; password: string };
+    const result = await auth.signIn(username, password, request.ip);
+    if (result.ok) return result;
+    if (result.retryAfterS) reply.header("retry-after", String(result.retryAfterS));
+    refused(reply, result.status, result.status === 429 ? "ARZ_ERR_TOO_MANY_SIGN_INS" : "ARZ_ERR_SIGN_IN_FAILED", result.reason);
+    return null;
+  }
+
+  http.register(
+    {
+      method: "POST",
+      url: "/auth/login",
+      schema: { body: CREDENTIALS },
+      async handler(request, reply) {
+        // A sign-in posted from another site would sign the browser in as someone else.
+        if (request.headers.origin && csrfOrigin(request)) return refused(reply, 403, "ARZ_ERR_CSRF", csrfOrigin(request)!);
+        const result = await signIn(request, reply);
+        if (!result) return reply;
+        const csrf = setSessionCookies(request, reply as Reply, result.accessToken, result.refreshToken);
+        return { user: publicUser(result.user), csrf_token: csrf, expires_in: accessTokenTtlS };
+      },
+    },
+    owner,
+  );
+
+  http.register(
+    {
+      method: "POST",
+      url: "/auth/token",
+      schema: { body: CREDENTIALS },
+      async handler(request, reply) {
+        const result = await signIn(request, reply);
+        if (!result) return reply;
+        return { user: publicUser(result.user), access_token: result.accessToken, token_type: "Bearer", expires_in: accessTokenTtlS, refresh_token: result.refreshToken };
+      },
+    },
+    owner,
+  );
+
+  http.register(
+    {
+      method: "POST",
+      url: "/auth/refresh",
+      schema: { body: REFRESH_BODY },
+      async handler(request, reply) {
+        const fromBody = (request.body as { refresh_token?: string } | undefined)?.refresh_token;
+        const fromCookie = (request as CookieRequest).cookies[REFRESH_COOKIE];
+        if (!fromBody && fromCookie) {
+          const problem = csrfProblem(request);
+          if (problem) return refused(reply, 403, "ARZ_ERR_CSRF", problem);
+        }
+        const token = fromBody ?? fromCookie;
+        if (!token) return refused(reply, 401, "ARZ_ERR_UNAUTHORIZED", "no refresh token: send the refresh cookie, or { refresh_token } from /auth/token");
+
+        const result = await auth.refresh(token);
+        if (!result.ok) {
+          if (!fromBody) clearSessionCookies(reply as Reply);
+          return refused(reply, 401, "ARZ_ERR_UNAUTHORIZED", result.reason);
+        }
+        if (fromBody) return { access_token: result.accessToken, token_type: "Bearer", expires_in: accessTokenTtlS, refresh_token: result.refreshToken };
+        const csrf = setSessionCookies(request, reply as Reply, result.accessToken, result.refreshToken);
+        return { user: publicUser(result.user), csrf_token: csrf, expires_in: accessTokenTtlS };
+      },
+    },
+    owner,
+  );
+
+  http.register(
+    {
+      method: "POST",
+      url: "/auth/logout",
+      schema: { body: REFRESH_BODY },
+      async handler(request, reply) {
+        const fromBody = (request.body as { refresh_token?: string } | undefined)?.refresh_token;
+        const fromCookie = (request as CookieRequest).cookies[REFRESH_COOKIE];
+        if (!fromBody && fromCookie) {
+          const problem = csrfProblem(request);
+          if (problem) return refused(reply, 403, "ARZ_ERR_CSRF", problem);
+        }
+        const token = fromBody ?? fromCookie;
+        if (token) auth.refreshTokens.revoke(token);
+        clearSessionCookies(reply as Reply);
+        return reply.code(204).send();
+      },
+    },
+    owner,
+  );
+
+  http.register(
+    {
+      method: "GET",
+      url: "/auth/me",
+      async handler(request, reply) {
+        const who = await identify(request, auth, adminToken);
+        if (!who.caller) return refused(reply.header("www-authenticate", "Bearer"), who.status, "ARZ_ERR_UNAUTHORIZED", who.reason);
+        if (who.caller.kind === "admin-token") return { user: null, role: "operator", via: "admin token" };
+        const { sub, username, role } = who.caller.claims;
+        return { user: { id: sub, username, role } };
+      },
+    },
+    owner,
+  );
+}
+
+/** Returns why the request's Origin is not this host, or null. */
+function csrfOrigin(request: FastifyRequest): string | null {
+  const origin = request.headers.origin!;
+  try {
+    return new URL(origin).host === request.headers.host ? null : `cross-site sign-in from ${origin} refused`;
+  } catch {
+    return `the Origin ${JSON.stringify(origin)} is not a URL`;
+  }
+}

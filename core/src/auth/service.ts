@@ -1,0 +1,81 @@
+/**
+ * The auth service: users, sign-in with rate limiting, access tokens and rotating
+ * refresh tokens. HTTP routes (routes.ts) and the operator check of the admin API use it.
+ */
+import type { Database } from "better-sqlite3";
+import { AccessTokens, type AccessClaims } from "./access-tokens.js";
+import { verifyPassword } from "./passwords.js";
+import { RefreshTokens } from "./refresh-tokens.js";
+import { SignInLimiter } from "./sign-in-limiter.js";
+import { Users, type User } from "./users.js";
+
+export interface AuthSettings {
+  accessTokenTtlS: number;
+  refreshTokenTtlDays: number;
+  maxFailures: number;
+  failureWindowS: number;
+}
+
+export type SignIn =
+  | { ok: true; user: User; accessToken: string; refreshToken: string }
+  | { ok: false; status: 401 | 429; reason: string; retryAfterS?: number };
+
+export class AuthService {
+  readonly users: Users;
+  readonly accessTokens: AccessTokens;
+  readonly refreshTokens: RefreshTokens;
+  private readonly limiter: SignInLimiter;
+
+  constructor(
+    db: Database,
+    key: Uint8Array,
+    readonly settings: AuthSettings,
+  ) {
+    this.users = new Users(db);
+    this.accessTokens = new AccessTokens(key, settings.accessTokenTtlS);
+    this.refreshTokens = new RefreshTokens(db, settings.refreshTokenTtlDays * 86_400_000);
+    this.limiter = new SignInLimiter({ maxFailures: settings.maxFailures, windowMs: settings.failureWindowS * 1000 });
+  }
+
+  /** Checks a password sign-in from `address`; past the failure limit nothing is checked. */
+  async signIn(username: string, password: string, address: string): Promise<SignIn> {
+    const keys = [`address:${address}`, `account:${username.toLowerCase()}`];
+    const waitMs = this.limiter.waitMs(keys);
+    if (waitMs > 0) {
+      const retryAfterS = Math.ceil(waitMs / 1000);
+      return { ok: false, status: 429, reason: `too many failed sign-ins from this address or for this account; try again in ${retryAfterS} s`, retryAfterS };
+    }
+
+    const user = this.users.byName(username);
+    const valid = await verifyPassword(user?.passwordHash ?? null, password);
+    if (!user || !valid) {
+      this.limiter.fail(keys);
+      return { ok: false, status: 401, reason: "wrong username or password" };
+    }
+    this.limiter.succeed(keys[1]!);
+    const { passwordHash: _hash, ...account } = user;
+    return { ok: true, user: account, ...(await this.tokensFor(account)), refreshToken: this.refreshTokens.start(account.id) };
+  }
+
+  /** Trades a refresh token for a new pair; a reused one revokes its whole sign-in. */
+  async refresh(token: string): Promise<{ ok: true; user: User; accessToken: string; refreshToken: string } | { ok: false; reason: string }> {
+    const rotation = this.refreshTokens.rotate(token);
+    if (!rotation.ok) return rotation;
+    const user = this.users.byId(rotation.userId);
+    if (!user) return { ok: false, reason: "the account no longer exists" };
+    return { ok: true, user, ...(await this.tokensFor(user)), refreshToken: rotation.token };
+  }
+
+  private async tokensFor(user: User): Promise<{ accessToken: string }> {
+    return { accessToken: await this.accessTokens.issue({ sub: user.id, username: user.username, role: user.role }) };
+  }
+
+  /** Returns the claims of a valid access token whose user still exists, with the user's current role, or why it is refused. */
+  async authenticate(token: string): Promise<{ claims: AccessClaims } | { claims: null; reason: string }> {
+    const result = await this.accessTokens.verify(token);
+    if (!result.claims) return result;
+    const user = this.users.byId(result.claims.sub);
+    if (!user) return { claims: null, reason: "the account no longer exists" };
+    return { claims: { ...result.claims, role: user.role } };
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * `arizuko user …`: add, list, remove users, give a new password, change a role. New
+ * passwords are generated and shown once, so none passes through a shell's history.
+ */
+import { randomBytes } from "node:crypto";
+import { ArizukoError, formatTable as table, type CliCommand } from "@arizuko/sdk";
+import type { Role } from "./access-tokens.js";
+import { hashPassword } from "./passwords.js";
+import type { AuthService } from "./service.js";
+import { USERNAME_PATTERN, type User } from "./users.js";
+
+const usage = (message: string) => new ArizukoError("ARZ_ERR_USER", message, { statusCode: 400 });
+
+/** A password of 24 characters from 18 random bytes, well above the minimum length. */
+const generatePassword = () => randomBytes(18).toString("base64url");
+
+function existing(auth: AuthService, username: string): User {
+  const user = auth.users.byName(username);
+  if (!user) throw usage(`no user ${username}; see \`arizuko user list\``);
+  return user;
+}
+
+export function userCommand(auth: AuthService): CliCommand {
+  const nameArgument = { name: "username", description: "letters, digits and ._- (case does not matter when signing in)" };
+
+  return {
+    name: "user",
+    description: "manage the users who sign in to the web chat, the dashboard and the API",
+    subcommands: [
+      {
+        name: "add",
+        description: "add a user with a generated password, shown once",
+        arguments: [nameArgument],
+        options: [{ flags: "--operator", description: "make the user an operator (admin API, dashboard)", default: false }],
+        async run({ args, options }) {
+          const username = args[0] as string;
+          if (!USERNAME_PATTERN.test(username)) throw usage(`invalid username ${JSON.stringify(username)}: use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`);
+          const taken = auth.users.byName(username);
+          if (taken) throw usage(`the username ${username} is taken (by ${taken.username}; usernames ignore case)`);
+          const password = generatePassword();
+          const role: Role = options.operator === true ? "operator" : "user";
+          auth.users.add(username, await hashPassword(password), role);
+          return `user ${username} added as ${role}; password (shown once): ${password}`;
+        },
+      },
+      {
+        name: "list",
+        description: "list users and their roles",
+        run() {
+          const users = auth.users.list();
+          if (users.length === 0) return "no users yet; add one with `arizuko user add NAME`";
+          return table([["USERNAME", "ROLE", "CREATED"], ...users.map((user) => [user.username, user.role, new Date(user.createdAt).toISOString()])]);
+        },
+      },
+      {
+        name: "passwd",
+        description: "give a user a new generated password, shown once",
+        arguments: [nameArgument],
+        async run({ args }) {
+          const user = existing(auth, args[0] as string);
+          const password = generatePassword();
+          auth.users.setPassword(user.id, await hashPassword(password));
+          return `new password for ${user.username} (shown once): ${password}`;
+        },
+      },
+      {
+        name: "role",
+        description: "make a user an operator or a plain user",
+        arguments: [nameArgument, { name: "role", description: "operator or user" }],
+        run({ args }) {
+          const user = existing(auth, args[0] as string);
+          const role = args[1] as string;
+          if (role !== "operator" && role !== "user") throw usage(`unknown role ${JSON.stringify(role)}; use operator or user`);
+          auth.users.setRole(user.id, role);
+          return `${user.username} is now ${role === "operator" ? "an operator" : "a user"}`;
+        },
+      },
+      {
+        name: "rm",
+        description: "remove a user and end their sign-ins",
+        arguments: [nameArgument],
+        run({ args }) {
+          const user = existing(auth, args[0] as string);
+          auth.users.remove(user.id);
+          return `user ${user.username} removed`;
+        },
+      },
+    ],
+  };
+}
