@@ -53,6 +53,8 @@ import { Store } from "./store/index.js";
 import { migrate } from "./store/migrate.js";
 import { registerHealthRoutes } from "./http/health.js";
 import { operatorRefusal } from "./auth/operator.js";
+import { builtinProviders } from "./auth/builtin-providers.js";
+import { registerProviderRoutes } from "./auth/provider-routes.js";
 import { registerAuthRoutes } from "./auth/routes.js";
 import { AuthService } from "./auth/service.js";
 import { signingKey } from "./auth/signing-key.js";
@@ -147,7 +149,8 @@ export class Kernel {
     this.groups = new GroupService(store, resolved.dataDir);
     this.server = createServer(root);
     const admin = () => adminToken(resolved.dataDir);
-    this.auth = new AuthService(store.db, signingKey(resolved.dataDir), config.auth);
+    const authenticate = async (user: string, provider: string) => (await this.hooks.gate("onAuthenticate", { user, provider }))?.deny ?? null;
+    this.auth = new AuthService(store.db, signingKey(resolved.dataDir), config.auth, authenticate);
     this.http = new HttpRoutes(this.server, (request) => operatorRefusal(request, this.auth, admin));
 
     this.channels = new ChannelRegistry(store, this.hooks, root, (entry, message) => this.inbound.accept(entry, message), scrub);
@@ -252,6 +255,9 @@ export class Kernel {
     for (const tool of builtinTools(kit, this.resolved.config.grants.operatorGroup)) this.registries.tools.claim(tool.name, CORE_OWNER, tool);
     registerHealthRoutes(this.http, CORE_OWNER, () => this.health(), () => this.ready);
     registerAuthRoutes(this.http, CORE_OWNER, this.auth, () => adminToken(this.resolved.dataDir));
+    for (const provider of builtinProviders(this.resolved.config.auth.providers)) this.registries.auth.claim(provider.id, CORE_OWNER, provider);
+    const providers = () => this.registries.auth.entriesList().map(([, entry]) => entry.value);
+    registerProviderRoutes(this.http, CORE_OWNER, this.auth, providers, () => adminToken(this.resolved.dataDir));
     for (const command of [...coreCommands(this), userCommand(this.auth)]) this.registries.cli.claim(command.name, CORE_OWNER, command);
   }
 

@@ -94,10 +94,12 @@ beforeAll(() => {
   writeLockedManifest(app, packs);
 
   // 3. Install from the npm cache only (npm ci reads no registry metadata with a lock).
-  // better-sqlite3's native build is taken from this checkout's install (same Node,
-  // same machine) instead of compiling it again.
+  // The native builds (better-sqlite3, argon2) are taken from this checkout's install
+  // (same Node, same machine) instead of compiling them again.
   run("npm", ["ci", "--offline", "--ignore-scripts", "--no-audit", "--no-fund"], app);
-  cpSync(join(REPO, "node_modules/better-sqlite3/build"), join(app, "node_modules/better-sqlite3/build"), { recursive: true });
+  for (const native of ["better-sqlite3", "argon2"]) {
+    cpSync(join(REPO, `node_modules/${native}/build`), join(app, `node_modules/${native}/build`), { recursive: true });
+  }
 
   // 4. The template's own test command, with a JSON report to read.
   const result = spawnSync(process.execPath, ["node_modules/vitest/vitest.mjs", "run", "--reporter=json", "--outputFile=report.json"], { cwd: app, env: cleanEnv(), encoding: "utf8", timeout: 180_000 });

@@ -144,10 +144,40 @@ export interface PanelSpec {
   render(): Promise<string> | string;
 }
 
-/** A sign-in provider (password, OAuth). */
+/** Who a sign-in provider says the person is. */
+export interface ProviderIdentity {
+  /** The provider's stable id of the account; never an email or a name, which can change. */
+  subject: string;
+  /** A name to show, e.g. the provider's username. */
+  name?: string;
+}
+
+/** An OAuth 2 authorization-code provider; the host runs the flow with PKCE and a state bound to the browser. */
+export interface OAuthProviderSpec {
+  authorizationUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scopes: string[];
+  /** Reads who signed in with the access token, e.g. from the provider's user endpoint. */
+  identify(accessToken: string): Promise<ProviderIdentity>;
+}
+
+/**
+ * A sign-in provider. It only identifies people: an identity signs in the user it was
+ * linked to, and a signed-in user links a new one by signing in with the provider.
+ * `onAuthenticate` may still deny the sign-in afterwards.
+ */
 export interface AuthProviderSpec {
+  /** `[a-z][a-z0-9-]{0,31}`; the provider's URLs are `/auth/providers/<id>/start` and `/callback`. */
   id: string;
   title: string;
+  oauth?: OAuthProviderSpec;
+  /**
+   * For providers that send signed data to the callback instead (the Telegram login
+   * widget): returns who signed in, or throws an `ArizukoError` saying why not.
+   */
+  verify?(query: Record<string, string>): Promise<ProviderIdentity> | ProviderIdentity;
 }
 
 /** One route row of the `route-table` plugin. */

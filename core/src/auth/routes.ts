@@ -8,11 +8,11 @@
  *   POST /auth/logout   revokes the sign-in of the refresh cookie or { refresh_token }
  *   GET  /auth/me       the signed-in user
  */
-import { randomBytes } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Owner } from "../plugins/registry.js";
 import type { HttpRoutes } from "../http/routes.js";
-import { ACCESS_COOKIE, csrfProblem, CSRF_COOKIE, identify, REFRESH_COOKIE } from "./request-auth.js";
+import { csrfProblem, identify, REFRESH_COOKIE } from "./request-auth.js";
+import { clearSessionCookies, writeSessionCookies, type CookieReply as Reply } from "./session-cookies.js";
 import type { AuthService } from "./service.js";
 import type { User } from "./users.js";
 
@@ -24,7 +24,6 @@ const CREDENTIALS = {
 };
 const REFRESH_BODY = { type: "object", additionalProperties: false, properties: { refresh_token: { type: "string", minLength: 1, maxLength: 256 } } };
 
-type Reply = FastifyReply & { setCookie(name: string, value: string, options: Record<string, unknown>): FastifyReply; clearCookie(name: string, options: Record<string, unknown>): FastifyReply };
 type CookieRequest = FastifyRequest & { cookies: Record<string, string | undefined> };
 
 const refused = (reply: FastifyReply, status: number, code: string, message: string) => reply.code(status).send({ error: { code, message } });
@@ -32,23 +31,10 @@ const refused = (reply: FastifyReply, status: number, code: string, message: str
 const publicUser = (user: User) => ({ id: user.id, username: user.username, role: user.role });
 
 export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthService, adminToken: () => string): void {
-  const { accessTokenTtlS, refreshTokenTtlDays } = auth.settings;
+  const { accessTokenTtlS } = auth.settings;
 
-  function setSessionCookies(request: FastifyRequest, reply: Reply, accessToken: string, refreshToken: string): string {
-    const secure = request.protocol === "https";
-    const csrf = randomBytes(24).toString("base64url");
-    reply.setCookie(ACCESS_COOKIE, accessToken, { path: "/", httpOnly: true, sameSite: "lax", secure, maxAge: accessTokenTtlS });
-    reply.setCookie(REFRESH_COOKIE, refreshToken, { path: "/auth", httpOnly: true, sameSite: "lax", secure, maxAge: refreshTokenTtlDays * 86_400 });
-    // Readable by the page, which echoes it in X-CSRF-Token; another site can neither read nor set it.
-    reply.setCookie(CSRF_COOKIE, csrf, { path: "/", httpOnly: false, sameSite: "lax", secure, maxAge: refreshTokenTtlDays * 86_400 });
-    return csrf;
-  }
-
-  function clearSessionCookies(reply: Reply): void {
-    reply.clearCookie(ACCESS_COOKIE, { path: "/" });
-    reply.clearCookie(REFRESH_COOKIE, { path: "/auth" });
-    reply.clearCookie(CSRF_COOKIE, { path: "/" });
-  }
+  const setSessionCookies = (request: FastifyRequest, reply: Reply, accessToken: string, refreshToken: string) =>
+    writeSessionCookies(request, reply, auth.settings, accessToken, refreshToken);
 
   async function signIn(request: FastifyRequest, reply: FastifyReply) {
     const { username, password } = request.body as { username: string; password: string };

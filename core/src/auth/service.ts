@@ -4,6 +4,7 @@
  */
 import type { Database } from "better-sqlite3";
 import { AccessTokens, type AccessClaims } from "./access-tokens.js";
+import { Identities } from "./identities.js";
 import { verifyPassword } from "./passwords.js";
 import { RefreshTokens } from "./refresh-tokens.js";
 import { SignInLimiter } from "./sign-in-limiter.js";
@@ -18,10 +19,14 @@ export interface AuthSettings {
 
 export type SignIn =
   | { ok: true; user: User; accessToken: string; refreshToken: string }
-  | { ok: false; status: 401 | 429; reason: string; retryAfterS?: number };
+  | { ok: false; status: 401 | 403 | 429; reason: string; retryAfterS?: number };
+
+/** The `onAuthenticate` gate: the reason a sign-in of `username` through `provider` is denied, or null. */
+export type AuthenticateGate = (username: string, provider: string) => Promise<string | null>;
 
 export class AuthService {
   readonly users: Users;
+  readonly identities: Identities;
   readonly accessTokens: AccessTokens;
   readonly refreshTokens: RefreshTokens;
   private readonly limiter: SignInLimiter;
@@ -30,8 +35,10 @@ export class AuthService {
     db: Database,
     key: Uint8Array,
     readonly settings: AuthSettings,
+    private readonly gate: AuthenticateGate = async () => null,
   ) {
     this.users = new Users(db);
+    this.identities = new Identities(db);
     this.accessTokens = new AccessTokens(key, settings.accessTokenTtlS);
     this.refreshTokens = new RefreshTokens(db, settings.refreshTokenTtlDays * 86_400_000);
     this.limiter = new SignInLimiter({ maxFailures: settings.maxFailures, windowMs: settings.failureWindowS * 1000 });
@@ -54,7 +61,14 @@ export class AuthService {
     }
     this.limiter.succeed(keys[1]!);
     const { passwordHash: _hash, ...account } = user;
-    return { ok: true, user: account, ...(await this.tokensFor(account)), refreshToken: this.refreshTokens.start(account.id) };
+    return this.startSession(account, "password");
+  }
+
+  /** Signs in a user a provider identified, unless `onAuthenticate` denies it. */
+  async startSession(user: User, provider: string): Promise<SignIn> {
+    const denial = await this.gate(user.username, provider);
+    if (denial) return { ok: false, status: 403, reason: `sign-in denied: ${denial}` };
+    return { ok: true, user, ...(await this.tokensFor(user)), refreshToken: this.refreshTokens.start(user.id) };
   }
 
   /** Trades a refresh token for a new pair; a reused one revokes its whole sign-in. */

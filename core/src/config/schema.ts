@@ -6,6 +6,7 @@
  * The schema is plain JSON Schema (what ajv checks) and `Config` is its type, written
  * out: keep the two in step.
  */
+import type { ProvidersConfig } from "../auth/builtin-providers.js";
 
 /** The web chat and every routing layer; leaving a layer out of the list switches it off. */
 export const DEFAULT_PLUGINS = ["web", "route-table", "route-sticky", "route-command", "route-reply", "route-prefix"];
@@ -121,6 +122,8 @@ export interface Config {
     /** Failed sign-ins per address or account within `failureWindowS` before further attempts wait. */
     maxFailures: number;
     failureWindowS: number;
+    /** Sign-in providers; each is offered only when its client id and secret (or bot token) are set. */
+    providers: ProvidersConfig;
   };
   tools: {
     /** Deadline of an agent's tool call, unless the tool or `timeoutsMs` sets another. */
@@ -153,6 +156,18 @@ const integer = (minimum: number, defaultValue: number, maximum?: number) => ({
   ...(maximum !== undefined && { maximum }),
   default: defaultValue,
 });
+
+const url = (fallback: string) => ({ type: "string", pattern: "^https?://", default: fallback });
+
+/** An OAuth provider's settings: unset (empty) credentials leave it off; the URLs default to the provider's own. */
+const oauthProvider = (authorizationUrl: string, tokenUrl: string, userUrl: string) =>
+  section({
+    clientId: { type: "string", default: "" },
+    clientSecret: { type: "string", default: "" },
+    authorizationUrl: url(authorizationUrl),
+    tokenUrl: url(tokenUrl),
+    userUrl: url(userUrl),
+  });
 
 const section = (properties: Record<string, unknown>, required: string[] = []) => ({
   type: "object",
@@ -281,6 +296,12 @@ export const ConfigSchema = {
       refreshTokenTtlDays: integer(1, 30, 365),
       maxFailures: integer(1, 5, 1000),
       failureWindowS: integer(1, 900, 86_400),
+      providers: section({
+        github: oauthProvider("https://github.com/login/oauth/authorize", "https://github.com/login/oauth/access_token", "https://api.github.com/user"),
+        google: oauthProvider("https://accounts.google.com/o/oauth2/v2/auth", "https://oauth2.googleapis.com/token", "https://www.googleapis.com/oauth2/v3/userinfo"),
+        discord: oauthProvider("https://discord.com/oauth2/authorize", "https://discord.com/api/oauth2/token", "https://discord.com/api/users/@me"),
+        telegram: section({ botToken: { type: "string", default: "", description: "the token of the bot the Telegram login widget names" } }),
+      }),
     }),
     tools: section({
       timeoutMs: integer(100, 30_000, 600_000),

@@ -1,0 +1,129 @@
+/**
+ * Sign-in through providers.
+ *
+ *   GET /auth/providers                 the configured providers
+ *   GET /auth/providers/:id/start       redirects to an OAuth provider (`?next=/path` to come back to)
+ *   GET /auth/providers/:id/callback    where the provider sends the browser back
+ *
+ * A provider only identifies a person. A browser already signed in links the identity
+ * to its user (how a Telegram or Discord account is claimed); otherwise the identity
+ * signs in the user it is linked to, and an identity no user linked is refused.
+ */
+import { isArizukoError, type AuthProviderSpec, type ProviderIdentity } from "@arizuko/sdk";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { HttpRoutes } from "../http/routes.js";
+import type { Owner } from "../plugins/registry.js";
+import { OAuthFailure, OAuthFlows, PENDING_TTL_MS } from "./oauth-flow.js";
+import { identify } from "./request-auth.js";
+import type { AuthService } from "./service.js";
+import { writeSessionCookies, type CookieReply } from "./session-cookies.js";
+
+const OAUTH_COOKIE = "arizuko_oauth";
+const PROVIDER_PATH = "/auth/providers";
+
+const refused = (reply: FastifyReply, status: number, code: string, message: string) => reply.code(status).send({ error: { code, message } });
+
+/** A path on this site to return to; anything else (another host, `//host`) becomes `/`. */
+function safeNext(value: unknown): string {
+  return typeof value === "string" && /^\/(?![/\\])/.test(value) ? value : "/";
+}
+
+function originOf(request: FastifyRequest): string {
+  return `${request.protocol}://${request.headers.host}`;
+}
+
+export function registerProviderRoutes(http: HttpRoutes, owner: Owner, auth: AuthService, providers: () => AuthProviderSpec[], adminToken: () => string): void {
+  const flows = new OAuthFlows();
+  const find = (id: string) => providers().find((provider) => provider.id === id);
+  const notFound = (reply: FastifyReply, id: string) =>
+    refused(reply, 404, "ARZ_ERR_PROVIDER_NOT_FOUND", `no sign-in provider ${JSON.stringify(id)}; GET ${PROVIDER_PATH} lists the configured ones`);
+
+  /** Links the identity to the signed-in user, or signs in the user it is linked to. */
+  async function complete(request: FastifyRequest, reply: FastifyReply, provider: AuthProviderSpec, identity: ProviderIdentity, next: string) {
+    const linked = auth.identities.find(provider.id, identity.subject);
+    const who = await identify(request, auth, adminToken);
+    const current = who.caller?.kind === "user" ? who.caller.claims : null;
+
+    if (current) {
+      if (linked && linked.userId !== current.sub) {
+        return refused(reply, 409, "ARZ_ERR_IDENTITY_TAKEN", `this ${provider.title} account is linked to another user; sign in as that user, or have it unlinked first`);
+      }
+      if (!linked) auth.identities.link(provider.id, identity.subject, current.sub, identity.name ?? null);
+      return reply.redirect(next, 303);
+    }
+
+    const user = linked ? auth.users.byId(linked.userId) : null;
+    if (!user) {
+      return refused(reply, 403, "ARZ_ERR_IDENTITY_NOT_LINKED", `no user is linked to this ${provider.title} account; sign in with your password first, then sign in with ${provider.title} to link it`);
+    }
+    const session = await auth.startSession(user, provider.id);
+    if (!session.ok) return refused(reply, session.status, "ARZ_ERR_SIGN_IN_FAILED", session.reason);
+    writeSessionCookies(request, reply as CookieReply, auth.settings, session.accessToken, session.refreshToken);
+    return reply.redirect(next, 303);
+  }
+
+  http.register(
+    {
+      method: "GET",
+      url: PROVIDER_PATH,
+      handler: () => ({ providers: providers().map((provider) => ({ id: provider.id, title: provider.title, start: provider.oauth ? `${PROVIDER_PATH}/${provider.id}/start` : null })) }),
+    },
+    owner,
+  );
+
+  http.register(
+    {
+      method: "GET",
+      url: `${PROVIDER_PATH}/:id/start`,
+      async handler(request, reply) {
+        const { id } = request.params as { id: string };
+        const provider = find(id);
+        if (!provider) return notFound(reply, id);
+        if (!provider.oauth) {
+          return refused(reply, 400, "ARZ_ERR_PROVIDER_FLOW", `${provider.title} signs in through its widget; point the widget's data-auth-url at ${PROVIDER_PATH}/${id}/callback`);
+        }
+        const redirectUri = `${originOf(request)}${PROVIDER_PATH}/${id}/callback`;
+        const { url, browser } = await flows.start(id, provider.oauth, redirectUri, safeNext((request.query as { next?: unknown }).next));
+        (reply as CookieReply).setCookie(OAUTH_COOKIE, browser, { path: PROVIDER_PATH, httpOnly: true, sameSite: "lax", secure: request.protocol === "https", maxAge: PENDING_TTL_MS / 1000 });
+        return reply.redirect(url, 302);
+      },
+    },
+    owner,
+  );
+
+  http.register(
+    {
+      method: "GET",
+      url: `${PROVIDER_PATH}/:id/callback`,
+      async handler(request, reply) {
+        const { id } = request.params as { id: string };
+        const provider = find(id);
+        if (!provider) return notFound(reply, id);
+        const query = request.query as Record<string, string>;
+
+        if (provider.verify) {
+          try {
+            const identity = await provider.verify(query);
+            return await complete(request, reply, provider, identity, safeNext(query.next));
+          } catch (error) {
+            if (!isArizukoError(error)) throw error;
+            return refused(reply, error.statusCode, error.code, error.message);
+          }
+        }
+
+        const browser = (request as FastifyRequest & { cookies: Record<string, string | undefined> }).cookies[OAUTH_COOKIE];
+        (reply as CookieReply).clearCookie(OAUTH_COOKIE, { path: PROVIDER_PATH });
+        try {
+          const callback = new URL(request.url, originOf(request));
+          const { identity, next } = await flows.finish(id, provider.oauth!, callback, browser);
+          return await complete(request, reply, provider, identity, next);
+        } catch (error) {
+          if (!(error instanceof OAuthFailure)) throw error;
+          request.log.warn({ provider: id, err: error.message }, "sign-in through a provider failed");
+          return refused(reply, 400, "ARZ_ERR_SIGN_IN_FAILED", `${provider.title} sign-in failed: ${error.message}`);
+        }
+      },
+    },
+    owner,
+  );
+}
