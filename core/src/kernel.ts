@@ -53,7 +53,7 @@ import { Store } from "./store/index.js";
 import { migrate } from "./store/migrate.js";
 import { registerHealthRoutes } from "./http/health.js";
 import { operatorRefusal } from "./auth/operator.js";
-import { builtinProviders } from "./auth/builtin-providers.js";
+import { builtinProviders, providerProblems } from "./auth/builtin-providers.js";
 import { registerProviderRoutes } from "./auth/provider-routes.js";
 import { registerAuthRoutes } from "./auth/routes.js";
 import { AuthService } from "./auth/service.js";
@@ -65,6 +65,9 @@ function migrationsDir(migrations: string | URL): string {
   const text = typeof migrations === "string" ? migrations : migrations.href;
   return text.startsWith("file:") ? fileURLToPath(text) : text;
 }
+
+/** How often expired refresh tokens are deleted. */
+const DAY_MS = 86_400_000;
 
 /** `server` runs the instance; `offline` boots only far enough to run one CLI command. */
 export type KernelMode = "server" | "offline";
@@ -91,6 +94,7 @@ export class Kernel {
   readonly statuses: PluginStatuses;
   /** Users, sign-in and tokens. */
   readonly auth: AuthService;
+  private pruneTimer: NodeJS.Timeout | null = null;
   readonly registries = new Registries();
   readonly groups: GroupService;
   readonly server: FastifyInstance;
@@ -147,10 +151,11 @@ export class Kernel {
       config.hooks.timeoutsMs,
     );
     this.groups = new GroupService(store, resolved.dataDir);
-    this.server = createServer(root);
+    this.server = createServer(root, config.http.trustProxy);
     const admin = () => adminToken(resolved.dataDir);
     const authenticate = async (user: string, provider: string) => (await this.hooks.gate("onAuthenticate", { user, provider }))?.deny ?? null;
-    this.auth = new AuthService(store.db, signingKey(resolved.dataDir), config.auth, authenticate);
+    const created = (user: string) => void this.hooks.observe("onUserCreated", { user });
+    this.auth = new AuthService(store.db, signingKey(resolved.dataDir), config.auth, log.child({ component: "auth" }), authenticate, created);
     this.http = new HttpRoutes(this.server, (request) => operatorRefusal(request, this.auth, admin));
 
     this.channels = new ChannelRegistry(store, this.hooks, root, (entry, message) => this.inbound.accept(entry, message), scrub);
@@ -255,6 +260,8 @@ export class Kernel {
     for (const tool of builtinTools(kit, this.resolved.config.grants.operatorGroup)) this.registries.tools.claim(tool.name, CORE_OWNER, tool);
     registerHealthRoutes(this.http, CORE_OWNER, () => this.health(), () => this.ready);
     registerAuthRoutes(this.http, CORE_OWNER, this.auth, () => adminToken(this.resolved.dataDir));
+    const problems = providerProblems(this.resolved.config.auth.providers);
+    if (problems.length > 0) throw errors.configInvalid(this.resolved.file ?? "the built-in defaults", problems);
     for (const provider of builtinProviders(this.resolved.config.auth.providers)) this.registries.auth.claim(provider.id, CORE_OWNER, provider);
     const providers = () => this.registries.auth.entriesList().map(([, entry]) => entry.value);
     registerProviderRoutes(this.http, CORE_OWNER, this.auth, providers, () => adminToken(this.resolved.dataDir));
@@ -379,6 +386,9 @@ export class Kernel {
 
     // 5. Work left from before the stop.
     this.breaker.restore();
+    // Expired refresh tokens are of no use; without this the table grows by one row per refresh.
+    this.auth.refreshTokens.prune();
+    this.pruneTimer = setInterval(() => this.auth.refreshTokens.prune(), DAY_MS).unref();
     recoverUnrouted(this.store, this.channels, this.intake, this.log);
     this.queue.notifyAll();
     this.delivery.kickAll();
@@ -473,6 +483,7 @@ export class Kernel {
     await this.models.closeAll();
     this.delivery.stop();
     this.breaker.stop();
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
 
     for (const scope of [...this.scopes.values()].reverse()) await scope.dispose();
     for (const [name, status] of this.statuses.all()) if (status.state !== "failed" && name !== "core") this.statuses.setState(name, "stopped");

@@ -162,7 +162,15 @@ describe("refresh tokens", () => {
     const second = await call("POST", "/auth/refresh", { body: { refresh_token: first.refresh_token } });
     expect(second.status).toBe(200);
     expect(second.body.refresh_token).not.toBe(first.refresh_token);
+    expect(second.body.user.username).toBe("ada");
 
+    // A second tab refreshing at the same moment is refused without revoking anything.
+    const tab = await call("POST", "/auth/refresh", { body: { refresh_token: first.refresh_token } });
+    expect(tab.status).toBe(401);
+    expect(tab.body.error.message).toBe("this refresh token was used a moment ago (another tab?); retry with the new one");
+
+    // Past the grace window, the same replay means a copy.
+    instance.kernel.store.db.prepare("UPDATE refresh_tokens SET used_at = used_at - 11000 WHERE used_at IS NOT NULL").run();
     const replay = await call("POST", "/auth/refresh", { body: { refresh_token: first.refresh_token } });
     expect(replay.status).toBe(401);
     expect(replay.body.error.message).toContain("already used, so every session of its sign-in is revoked");
@@ -176,6 +184,15 @@ describe("refresh tokens", () => {
     const password = await addUser("ada");
     const { refresh_token } = await tokens("ada", password);
     expect((await call("POST", "/auth/logout", { body: { refresh_token } })).status).toBe(204);
+    const after = await call("POST", "/auth/refresh", { body: { refresh_token } });
+    expect(after.status).toBe(401);
+    expect(after.body.error.message).toBe("this sign-in has ended (signed out, or revoked); sign in again");
+  });
+
+  it("end with a new password", async () => {
+    const password = await addUser("ada");
+    const { refresh_token } = await tokens("ada", password);
+    expect((await instance.kernel.runCli(["user", "passwd", "ada"])).stdout).toContain("their sign-ins have ended");
     expect((await call("POST", "/auth/refresh", { body: { refresh_token } })).status).toBe(401);
   });
 });
@@ -235,7 +252,7 @@ describe("cookie sessions", () => {
     expect(noToken.body.error.message).toContain("missing or wrong x-csrf-token header");
     const evil = await post({ origin: "https://evil.example", "x-csrf-token": session.csrf });
     expect(evil.status).toBe(403);
-    expect(evil.body.error.message).toContain("cross-site request from https://evil.example refused");
+    expect(evil.body.error).toEqual({ code: "ARZ_ERR_CSRF", message: `cross-site request from https://evil.example refused; this server is ${instance.url}` });
     expect(calls).toBe(0);
     expect((await post({ origin: session.origin, "x-csrf-token": session.csrf })).status).toBe(200);
     expect(calls).toBe(1);
@@ -251,9 +268,26 @@ describe("cookie sessions", () => {
   it("refresh with the cookie and CSRF token", async () => {
     const session = await browserSignIn("ada", await addUser("ada"));
     expect((await call("POST", "/auth/refresh", { body: {}, headers: { cookie: session.cookies, origin: session.origin } })).status).toBe(403);
-    const refreshed = await call("POST", "/auth/refresh", { body: {}, headers: { cookie: session.cookies, origin: session.origin, "x-csrf-token": session.csrf } });
+    // A browser's fetch sends no body at all.
+    const refreshed = await call("POST", "/auth/refresh", { headers: { cookie: session.cookies, origin: session.origin, "x-csrf-token": session.csrf } });
     expect(refreshed.status).toBe(200);
     expect(refreshed.body.user.username).toBe("ada");
     expect(refreshed.headers.getSetCookie().some((header) => header.startsWith("arizuko_refresh="))).toBe(true);
+  });
+});
+
+describe("behind a reverse proxy", () => {
+  it("limit and secure by forwarded headers", async () => {
+    await instance.dispose();
+    instance = await startInstance({ config: { http: { trustProxy: "127.0.0.1" } }, plugins: [{ definition: probe }] });
+    const password = await addUser("ada");
+    const from = (address: string, body: object) => call("POST", "/auth/token", { body, headers: { "x-forwarded-for": address } });
+
+    for (let attempt = 0; attempt < 5; attempt += 1) await from("203.0.113.7", { username: "nobody", password: "x" });
+    expect((await from("203.0.113.7", { username: "ada", password })).status).toBe(429);
+    expect((await from("203.0.113.8", { username: "ada", password })).status).toBe(200);
+
+    const login = await call("POST", "/auth/login", { body: { username: "ada", password }, headers: { "x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.9" } });
+    expect(login.headers.getSetCookie().every((header) => /; Secure/.test(header))).toBe(true);
   });
 });

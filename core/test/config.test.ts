@@ -38,7 +38,7 @@ describe("config defaults", () => {
     expect(resolved.file).toBeNull();
     expect(resolved.baseDir).toBe(dir);
     expect(resolved.dataDir).toBe(join(dir, "data"));
-    expect(resolved.config.http).toEqual({ host: "127.0.0.1", port: 8080 });
+    expect(resolved.config.http).toEqual({ host: "127.0.0.1", port: 8080, trustProxy: false });
     expect(resolved.config.plugins).toEqual(DEFAULT_PLUGINS);
     expect(resolved.config.runner.kind).toBe("process");
     expect(resolved.config.agent.harness).toBe("demo");
@@ -48,7 +48,7 @@ describe("config defaults", () => {
     const file = write("arizuko.yaml", "http:\n  port: 9000\n");
     const { config } = loadConfig({ file, cwd: dir, env: {} });
 
-    expect(config.http).toEqual({ host: "127.0.0.1", port: 9000 });
+    expect(config.http).toEqual({ host: "127.0.0.1", port: 9000, trustProxy: false });
     expect(config.data).toBe("./data");
     expect(config.plugins).toEqual(DEFAULT_PLUGINS);
   });
@@ -231,7 +231,7 @@ describe("config paths and overrides", () => {
     const file = write("conf/arizuko.yaml", "data: ./state\nhttp:\n  host: 127.0.0.1\n  port: 9000\n");
     const resolved = loadConfig({ file, cwd: dir, env: {}, overrides: { host: "localhost", port: 9500, data: "flag-data" } });
 
-    expect(resolved.config.http).toEqual({ host: "localhost", port: 9500 });
+    expect(resolved.config.http).toEqual({ host: "localhost", port: 9500, trustProxy: false });
     expect(resolved.dataDir).toBe(join(dir, "flag-data"));
   });
 

@@ -6,6 +6,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { definePlugin } from "@arizuko/sdk";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { safeNext } from "../src/auth/provider-routes.js";
 import { FakeOAuth } from "./helpers/fake-oauth.js";
 import { startInstance, type TestInstance } from "./helpers/instance.js";
 
@@ -181,13 +182,15 @@ describe("OAuth providers", () => {
 });
 
 describe("Telegram login widget", () => {
-  const widget = (fields: Record<string, string>, token = BOT_TOKEN) => {
+  /** Starts a widget sign-in in `browser` and returns the callback the widget would call with `fields`. */
+  const widget = async (browser: Browser, fields: Record<string, string>, token = BOT_TOKEN) => {
+    const started = await browser.get(`${instance.url}/auth/providers/telegram/start?next=/chat`);
     const check = Object.keys(fields)
       .sort()
       .map((key) => `${key}=${fields[key]}`)
       .join("\n");
     const hash = createHmac("sha256", createHash("sha256").update(token).digest()).update(check).digest("hex");
-    return `${instance.url}/auth/providers/telegram/callback?${new URLSearchParams({ ...fields, hash })}`;
+    return `${instance.url}${started.body.callback}&${new URLSearchParams({ ...fields, hash })}`;
   };
   const now = () => String(Math.floor(Date.now() / 1000));
 
@@ -195,19 +198,62 @@ describe("Telegram login widget", () => {
     const password = await addUser("ada");
     const linking = new Browser();
     await linking.passwordSignIn("ada", password);
-    expect((await linking.visit(widget({ id: "111", first_name: "Ada", username: "ada_tg", auth_date: now() }))).landed).toBe(`${instance.url}/`);
+    expect((await linking.visit(await widget(linking, { id: "111", first_name: "Ada", username: "ada_tg", auth_date: now() }))).landed).toBe(`${instance.url}/chat`);
     expect(instance.kernel.auth.identities.find("telegram", "111")).toMatchObject({ name: "ada_tg" });
+    expect((await instance.kernel.runCli(["user", "identities", "ada"])).stdout).toMatch(/telegram\s+111\s+ada_tg/);
 
     const fresh = new Browser();
-    await fresh.visit(widget({ id: "111", first_name: "Ada", auth_date: now() }));
+    await fresh.visit(await widget(fresh, { id: "111", first_name: "Ada", auth_date: now() }));
     expect((await me(fresh)).user.username).toBe("ada");
 
-    const forged = await new Browser().get(widget({ id: "111", auth_date: now() }, "600000001:another-bot-token"));
+    const forger = new Browser();
+    const forged = await forger.get(await widget(forger, { id: "111", auth_date: now() }, "600000001:another-bot-token"));
     expect(forged.status).toBe(401);
     expect(forged.body.error.message).toBe("Telegram sign-in refused: the data's hash does not match the bot token");
-    const old = await new Browser().get(widget({ id: "111", auth_date: String(Math.floor(Date.now() / 1000) - 600) }));
+    const late = new Browser();
+    const old = await late.get(await widget(late, { id: "111", auth_date: String(Math.floor(Date.now() / 1000) - 600) }));
     expect(old.status).toBe(401);
     expect(old.body.error.message).toMatch(/^Telegram sign-in refused: the login is 60\d s old; sign in again \(at most 300 s\)$/);
+  });
+
+  it("refuse data the browser did not ask for", async () => {
+    const password = await addUser("ada");
+    const attacker = new Browser();
+    const link = await widget(attacker, { id: "666", first_name: "Eve", auth_date: now() });
+
+    // The victim, signed in, is made to open the attacker's callback.
+    const victim = new Browser();
+    await victim.passwordSignIn("ada", password);
+    const forced = await victim.get(link);
+    expect(forced.status).toBe(400);
+    expect(forced.body.error.message).toContain("the sign-in's state does not match one this browser started");
+    expect(instance.kernel.auth.identities.find("telegram", "666")).toBeNull();
+  });
+
+  it("unlink through the CLI", async () => {
+    await addUser("ada");
+    instance.kernel.auth.identities.link("telegram", "111", instance.kernel.auth.users.byName("ada")!.id, "ada_tg");
+    expect((await instance.kernel.runCli(["user", "unlink", "ada", "telegram"])).stdout).toBe("ada's telegram account is unlinked\n");
+    expect(instance.kernel.auth.identities.find("telegram", "111")).toBeNull();
+  });
+});
+
+describe("settings", () => {
+  it("refuse a client id without its secret", async () => {
+    await expect(startInstance({ config: { auth: { providers: { google: { clientId: "only-the-id" } } } } })).rejects.toThrow(
+      "auth.providers.google.clientSecret is empty while the other credential is set; set both to offer google sign-in, or neither",
+    );
+  });
+
+  it.each([
+    ["/chat", "/chat"],
+    ["//evil.example", "/"],
+    ["/\t/evil.example", "/"],
+    ["/\\evil.example", "/"],
+    ["https://evil.example", "/"],
+    ["/a/b?c=d", "/a/b?c=d"],
+  ])("next %j becomes %j", (next, expected) => {
+    expect(safeNext(next)).toBe(expected);
   });
 });
 

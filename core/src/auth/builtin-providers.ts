@@ -79,6 +79,16 @@ export function verifyTelegramLogin(botToken: string, query: Record<string, stri
   return { subject: fields.id, name: fields.username ?? fields.first_name ?? fields.id };
 }
 
+/** Returns what is wrong with the providers' settings: a client id without its secret, or the reverse. */
+export function providerProblems(config: ProvidersConfig): string[] {
+  return (["github", "google", "discord"] as const).flatMap((id) => {
+    const { clientId, clientSecret } = config[id];
+    if ((clientId === "") === (clientSecret === "")) return [];
+    const missing = clientId === "" ? "clientId" : "clientSecret";
+    return [`auth.providers.${id}.${missing} is empty while the other credential is set; set both to offer ${id} sign-in, or neither`];
+  });
+}
+
 /** Returns the configured built-in providers: those whose credentials are set. */
 export function builtinProviders(config: ProvidersConfig): AuthProviderSpec[] {
   const providers: AuthProviderSpec[] = [];

@@ -60,14 +60,33 @@ export class OAuthFlows {
     return { url: url.href, browser };
   }
 
-  /** Completes a sign-in from the callback URL; throws `OAuthFailure` with what went wrong. */
-  async finish(provider: string, spec: OAuthProviderSpec, callback: URL, browser: string | undefined): Promise<{ identity: ProviderIdentity; next: string }> {
-    const state = callback.searchParams.get("state") ?? "";
+  /**
+   * Starts a sign-in whose provider calls back with signed data of its own (the Telegram
+   * widget): returns the state to add to the widget's callback URL, and the browser nonce.
+   */
+  startSigned(provider: string, next: string): { state: string; browser: string } {
+    this.forgetOld();
+    const state = oauth.generateRandomState();
+    const browser = randomBytes(24).toString("base64url");
+    this.pending.set(state, { provider, verifier: "", browser, redirectUri: "", next, at: Date.now() });
+    if (this.pending.size > MAX_PENDING) this.pending.delete(this.pending.keys().next().value!);
+    return { state, browser };
+  }
+
+  /** Takes the pending sign-in of `state` if this browser started it for `provider`; throws `OAuthFailure` otherwise. */
+  take(provider: string, state: string, browser: string | undefined): Pending {
     const pending = this.pending.get(state);
     if (!pending || pending.provider !== provider || !browser || pending.browser !== browser || Date.now() - pending.at > PENDING_TTL_MS) {
       throw new OAuthFailure("the sign-in's state does not match one this browser started (or it is older than 10 minutes); start the sign-in again");
     }
     this.pending.delete(state);
+    return pending;
+  }
+
+  /** Completes a sign-in from the callback URL; throws `OAuthFailure` with what went wrong. */
+  async finish(provider: string, spec: OAuthProviderSpec, callback: URL, browser: string | undefined): Promise<{ identity: ProviderIdentity; next: string }> {
+    const state = callback.searchParams.get("state") ?? "";
+    const pending = this.take(provider, state, browser);
 
     const server = serverOf(spec);
     const client: oauth.Client = { client_id: spec.clientId };

@@ -23,9 +23,18 @@ const PROVIDER_PATH = "/auth/providers";
 
 const refused = (reply: FastifyReply, status: number, code: string, message: string) => reply.code(status).send({ error: { code, message } });
 
-/** A path on this site to return to; anything else (another host, `//host`) becomes `/`. */
-function safeNext(value: unknown): string {
-  return typeof value === "string" && /^\/(?![/\\])/.test(value) ? value : "/";
+/**
+ * Returns a path on this site to come back to; anything else becomes `/`. Only visible
+ * ASCII without backslashes passes, because browsers drop tabs and newlines and treat
+ * `\\` as `/`, which would turn `/\t/evil.example` into another host.
+ */
+export function safeNext(value: unknown): string {
+  if (typeof value !== "string" || !/^\/(?!\/)[\x21-\x7e]*$/.test(value) || value.includes("\\")) return "/";
+  return value;
+}
+
+function log(request: FastifyRequest, provider: string, reason: string): void {
+  request.log.warn({ provider, ip: request.ip, reason }, "sign-in through a provider failed");
 }
 
 function originOf(request: FastifyRequest): string {
@@ -46,9 +55,12 @@ export function registerProviderRoutes(http: HttpRoutes, owner: Owner, auth: Aut
 
     if (current) {
       if (linked && linked.userId !== current.sub) {
-        return refused(reply, 409, "ARZ_ERR_IDENTITY_TAKEN", `this ${provider.title} account is linked to another user; sign in as that user, or have it unlinked first`);
+        return refused(reply, 409, "ARZ_ERR_IDENTITY_TAKEN", `this ${provider.title} account is linked to another user; sign in as that user, or have an operator run \`arizuko user unlink <user> ${provider.id}\` first`);
       }
-      if (!linked) auth.identities.link(provider.id, identity.subject, current.sub, identity.name ?? null);
+      if (!linked) {
+        auth.identities.link(provider.id, identity.subject, current.sub, identity.name ?? null);
+        request.log.info({ provider: provider.id, user: current.username, subject: identity.subject }, "sign-in identity linked to a user");
+      }
       return reply.redirect(next, 303);
     }
 
@@ -79,12 +91,17 @@ export function registerProviderRoutes(http: HttpRoutes, owner: Owner, auth: Aut
         const { id } = request.params as { id: string };
         const provider = find(id);
         if (!provider) return notFound(reply, id);
+        const secure = request.protocol === "https";
+        const next = safeNext((request.query as { next?: unknown }).next);
         if (!provider.oauth) {
-          return refused(reply, 400, "ARZ_ERR_PROVIDER_FLOW", `${provider.title} signs in through its widget; point the widget's data-auth-url at ${PROVIDER_PATH}/${id}/callback`);
+          // The widget's data is signed by the provider, but the callback must still be one this browser asked for.
+          const { state, browser } = flows.startSigned(id, next);
+          (reply as CookieReply).setCookie(OAUTH_COOKIE, browser, { path: PROVIDER_PATH, httpOnly: true, sameSite: "lax", secure, maxAge: PENDING_TTL_MS / 1000 });
+          return { callback: `${PROVIDER_PATH}/${id}/callback?state=${state}`, note: `use this as the ${provider.title} widget's data-auth-url` };
         }
         const redirectUri = `${originOf(request)}${PROVIDER_PATH}/${id}/callback`;
-        const { url, browser } = await flows.start(id, provider.oauth, redirectUri, safeNext((request.query as { next?: unknown }).next));
-        (reply as CookieReply).setCookie(OAUTH_COOKIE, browser, { path: PROVIDER_PATH, httpOnly: true, sameSite: "lax", secure: request.protocol === "https", maxAge: PENDING_TTL_MS / 1000 });
+        const { url, browser } = await flows.start(id, provider.oauth, redirectUri, next);
+        (reply as CookieReply).setCookie(OAUTH_COOKIE, browser, { path: PROVIDER_PATH, httpOnly: true, sameSite: "lax", secure, maxAge: PENDING_TTL_MS / 1000 });
         return reply.redirect(url, 302);
       },
     },
@@ -99,27 +116,30 @@ export function registerProviderRoutes(http: HttpRoutes, owner: Owner, auth: Aut
         const { id } = request.params as { id: string };
         const provider = find(id);
         if (!provider) return notFound(reply, id);
-        const query = request.query as Record<string, string>;
+        const { state, ...query } = request.query as Record<string, string>;
+        const browser = (request as FastifyRequest & { cookies: Record<string, string | undefined> }).cookies[OAUTH_COOKIE];
+        (reply as CookieReply).clearCookie(OAUTH_COOKIE, { path: PROVIDER_PATH, httpOnly: true, sameSite: "lax" });
 
         if (provider.verify) {
           try {
+            const pending = flows.take(id, state ?? "", browser);
             const identity = await provider.verify(query);
-            return await complete(request, reply, provider, identity, safeNext(query.next));
+            return await complete(request, reply, provider, identity, pending.next);
           } catch (error) {
+            if (error instanceof OAuthFailure) return refused(reply, 400, "ARZ_ERR_SIGN_IN_FAILED", `${provider.title} sign-in failed: ${error.message}`);
             if (!isArizukoError(error)) throw error;
+            log(request, id, error.message);
             return refused(reply, error.statusCode, error.code, error.message);
           }
         }
 
-        const browser = (request as FastifyRequest & { cookies: Record<string, string | undefined> }).cookies[OAUTH_COOKIE];
-        (reply as CookieReply).clearCookie(OAUTH_COOKIE, { path: PROVIDER_PATH });
         try {
           const callback = new URL(request.url, originOf(request));
           const { identity, next } = await flows.finish(id, provider.oauth!, callback, browser);
           return await complete(request, reply, provider, identity, next);
         } catch (error) {
           if (!(error instanceof OAuthFailure)) throw error;
-          request.log.warn({ provider: id, err: error.message }, "sign-in through a provider failed");
+          log(request, id, error.message);
           return refused(reply, 400, "ARZ_ERR_SIGN_IN_FAILED", `${provider.title} sign-in failed: ${error.message}`);
         }
       },

@@ -18,7 +18,13 @@ interface TokenRow {
   revoked_at: number | null;
 }
 
-export type Rotation = { ok: true; userId: string; token: string } | { ok: false; reason: string };
+export type Rotation = { ok: true; userId: string; token: string } | { ok: false; reason: string; reused?: { userId: string; family: string } };
+
+/**
+ * A used token presented again this soon is taken for a second tab refreshing at the
+ * same moment, not for a copy: it is refused without revoking the sign-in.
+ */
+export const REUSE_GRACE_MS = 10_000;
 
 export class RefreshTokens {
   constructor(
@@ -44,9 +50,13 @@ export class RefreshTokens {
       const row = this.db.prepare("SELECT * FROM refresh_tokens WHERE digest = ?").get(digestOf(token)) as TokenRow | undefined;
       const now = Date.now();
       if (!row) return { ok: false, reason: "unknown refresh token; sign in again" };
-      if (row.used_at !== null || row.revoked_at !== null) {
+      if (row.revoked_at !== null) return { ok: false, reason: "this sign-in has ended (signed out, or revoked); sign in again" };
+      if (row.used_at !== null && now - row.used_at < REUSE_GRACE_MS) {
+        return { ok: false, reason: "this refresh token was used a moment ago (another tab?); retry with the new one" };
+      }
+      if (row.used_at !== null) {
         this.revokeFamily(row.family, now);
-        return { ok: false, reason: "this refresh token was already used, so every session of its sign-in is revoked; sign in again" };
+        return { ok: false, reason: "this refresh token was already used, so every session of its sign-in is revoked; sign in again", reused: { userId: row.user_id, family: row.family } };
       }
       if (row.expires_at <= now) return { ok: false, reason: "the refresh token has expired; sign in again" };
 
@@ -61,6 +71,11 @@ export class RefreshTokens {
     if (!row) return false;
     this.revokeFamily(row.family, Date.now());
     return true;
+  }
+
+  /** Ends every sign-in of a user, e.g. after a password change; returns how many tokens it revoked. */
+  revokeUser(userId: string): number {
+    return this.db.prepare("UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL").run(Date.now(), userId).changes;
   }
 
   private revokeFamily(family: string, now: number): void {

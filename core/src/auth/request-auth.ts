@@ -36,7 +36,7 @@ export function csrfProblem(request: FastifyRequest): string | null {
   } catch {
     return `the Origin ${JSON.stringify(origin)} is not a URL`;
   }
-  if (host !== request.headers.host) return `cross-site request from ${origin} refused`;
+  if (host !== request.headers.host) return `cross-site request from ${origin} refused; this server is ${request.protocol}://${request.headers.host}`;
   const cookie = cookieOf(request, CSRF_COOKIE);
   const header = request.headers[CSRF_HEADER];
   if (!cookie || typeof header !== "string" || !equal(cookie, header)) return `missing or wrong ${CSRF_HEADER} header; send the csrf_token that sign-in returned`;

@@ -2,7 +2,7 @@
  * The sign-in API.
  *
  *   POST /auth/login    { username, password }  browsers: sets the access, refresh and
- *                       CSRF cookies; answers { user, csrf_token }
+ *                       CSRF cookies; returns { user, csrf_token }
  *   POST /auth/token    { username, password }  API clients: { access_token, refresh_token, … }
  *   POST /auth/refresh  the refresh cookie (with the CSRF check) or { refresh_token }
  *   POST /auth/logout   revokes the sign-in of the refresh cookie or { refresh_token }
@@ -22,7 +22,15 @@ const CREDENTIALS = {
   additionalProperties: false,
   properties: { username: { type: "string", minLength: 1, maxLength: 64 }, password: { type: "string", minLength: 1, maxLength: 1024 } },
 };
-const REFRESH_BODY = { type: "object", additionalProperties: false, properties: { refresh_token: { type: "string", minLength: 1, maxLength: 256 } } };
+/** Returns the refresh token of a JSON body `{ "refresh_token" }`: undefined without one (a browser uses its cookie), null for a malformed body. */
+function bodyToken(request: FastifyRequest): string | undefined | null {
+  const body = request.body as { refresh_token?: unknown } | undefined | null;
+  if (body === undefined || body === null) return undefined;
+  if (typeof body !== "object" || Array.isArray(body)) return null;
+  const token = body.refresh_token;
+  if (token === undefined) return undefined;
+  return typeof token === "string" && token.length > 0 && token.length <= 256 ? token : null;
+}
 
 type CookieRequest = FastifyRequest & { cookies: Record<string, string | undefined> };
 
@@ -80,9 +88,9 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
     {
       method: "POST",
       url: "/auth/refresh",
-      schema: { body: REFRESH_BODY },
       async handler(request, reply) {
-        const fromBody = (request.body as { refresh_token?: string } | undefined)?.refresh_token;
+        const fromBody = bodyToken(request);
+        if (fromBody === null) return refused(reply, 400, "ARZ_ERR_BAD_REQUEST", 'the body must be empty or { "refresh_token": "<token>" }');
         const fromCookie = (request as CookieRequest).cookies[REFRESH_COOKIE];
         if (!fromBody && fromCookie) {
           const problem = csrfProblem(request);
@@ -96,7 +104,7 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
           if (!fromBody) clearSessionCookies(reply as Reply);
           return refused(reply, 401, "ARZ_ERR_UNAUTHORIZED", result.reason);
         }
-        if (fromBody) return { access_token: result.accessToken, token_type: "Bearer", expires_in: accessTokenTtlS, refresh_token: result.refreshToken };
+        if (fromBody) return { user: publicUser(result.user), access_token: result.accessToken, token_type: "Bearer", expires_in: accessTokenTtlS, refresh_token: result.refreshToken };
         const csrf = setSessionCookies(request, reply as Reply, result.accessToken, result.refreshToken);
         return { user: publicUser(result.user), csrf_token: csrf, expires_in: accessTokenTtlS };
       },
@@ -108,9 +116,9 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
     {
       method: "POST",
       url: "/auth/logout",
-      schema: { body: REFRESH_BODY },
       async handler(request, reply) {
-        const fromBody = (request.body as { refresh_token?: string } | undefined)?.refresh_token;
+        const fromBody = bodyToken(request);
+        if (fromBody === null) return refused(reply, 400, "ARZ_ERR_BAD_REQUEST", 'the body must be empty or { "refresh_token": "<token>" }');
         const fromCookie = (request as CookieRequest).cookies[REFRESH_COOKIE];
         if (!fromBody && fromCookie) {
           const problem = csrfProblem(request);

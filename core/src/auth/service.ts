@@ -3,6 +3,7 @@
  * refresh tokens. HTTP routes (routes.ts) and the operator check of the admin API use it.
  */
 import type { Database } from "better-sqlite3";
+import type { Logger } from "pino";
 import { AccessTokens, type AccessClaims } from "./access-tokens.js";
 import { Identities } from "./identities.js";
 import { verifyPassword } from "./passwords.js";
@@ -35,7 +36,9 @@ export class AuthService {
     db: Database,
     key: Uint8Array,
     readonly settings: AuthSettings,
+    private readonly log: Logger,
     private readonly gate: AuthenticateGate = async () => null,
+    private readonly created: (username: string) => void = () => {},
   ) {
     this.users = new Users(db);
     this.identities = new Identities(db);
@@ -44,22 +47,33 @@ export class AuthService {
     this.limiter = new SignInLimiter({ maxFailures: settings.maxFailures, windowMs: settings.failureWindowS * 1000 });
   }
 
+  /** Adds a user and tells `onUserCreated` observers. */
+  addUser(username: string, passwordHash: string, role: User["role"]): User {
+    const user = this.users.add(username, passwordHash, role);
+    this.log.info({ user: username, role }, "user added");
+    this.created(username);
+    return user;
+  }
+
   /** Checks a password sign-in from `address`; past the failure limit nothing is checked. */
   async signIn(username: string, password: string, address: string): Promise<SignIn> {
     const keys = [`address:${address}`, `account:${username.toLowerCase()}`];
     const waitMs = this.limiter.waitMs(keys);
     if (waitMs > 0) {
       const retryAfterS = Math.ceil(waitMs / 1000);
+      this.log.warn({ username, ip: address, retryAfterS }, "sign-in refused: too many failed attempts");
       return { ok: false, status: 429, reason: `too many failed sign-ins from this address or for this account; try again in ${retryAfterS} s`, retryAfterS };
     }
 
+    const at = Date.now();
+    this.limiter.attempt(keys, at);
     const user = this.users.byName(username);
     const valid = await verifyPassword(user?.passwordHash ?? null, password);
     if (!user || !valid) {
-      this.limiter.fail(keys);
+      this.log.warn({ username, ip: address }, "sign-in failed: wrong username or password");
       return { ok: false, status: 401, reason: "wrong username or password" };
     }
-    this.limiter.succeed(keys[1]!);
+    this.limiter.forgive(keys, at);
     const { passwordHash: _hash, ...account } = user;
     return this.startSession(account, "password");
   }
@@ -67,14 +81,20 @@ export class AuthService {
   /** Signs in a user a provider identified, unless `onAuthenticate` denies it. */
   async startSession(user: User, provider: string): Promise<SignIn> {
     const denial = await this.gate(user.username, provider);
-    if (denial) return { ok: false, status: 403, reason: `sign-in denied: ${denial}` };
+    if (denial) {
+      this.log.warn({ user: user.username, provider }, `sign-in denied by onAuthenticate: ${denial}`);
+      return { ok: false, status: 403, reason: `sign-in denied: ${denial}` };
+    }
     return { ok: true, user, ...(await this.tokensFor(user)), refreshToken: this.refreshTokens.start(user.id) };
   }
 
   /** Trades a refresh token for a new pair; a reused one revokes its whole sign-in. */
   async refresh(token: string): Promise<{ ok: true; user: User; accessToken: string; refreshToken: string } | { ok: false; reason: string }> {
     const rotation = this.refreshTokens.rotate(token);
-    if (!rotation.ok) return rotation;
+    if (!rotation.ok) {
+      if (rotation.reused) this.log.warn({ user: rotation.reused.userId, family: rotation.reused.family }, "a used refresh token came back; its sign-in is revoked");
+      return { ok: false, reason: rotation.reason };
+    }
     const user = this.users.byId(rotation.userId);
     if (!user) return { ok: false, reason: "the account no longer exists" };
     return { ok: true, user, ...(await this.tokensFor(user)), refreshToken: rotation.token };

@@ -30,8 +30,9 @@ export function writeSessionCookies(
   return csrf;
 }
 
+/** Clears the session cookies, with the attributes they were set with, so every client drops them. */
 export function clearSessionCookies(reply: CookieReply): void {
-  reply.clearCookie(ACCESS_COOKIE, { path: "/" });
-  reply.clearCookie(REFRESH_COOKIE, { path: "/auth" });
-  reply.clearCookie(CSRF_COOKIE, { path: "/" });
+  reply.clearCookie(ACCESS_COOKIE, { path: "/", httpOnly: true, sameSite: "lax" });
+  reply.clearCookie(REFRESH_COOKIE, { path: "/auth", httpOnly: true, sameSite: "lax" });
+  reply.clearCookie(CSRF_COOKIE, { path: "/", sameSite: "lax" });
 }

@@ -26,7 +26,8 @@ export class SignInLimiter {
     return wait;
   }
 
-  fail(keys: string[], now = Date.now()): void {
+  /** Counts an attempt for each key; forgive it if it succeeds. */
+  attempt(keys: string[], now = Date.now()): void {
     for (const key of keys) {
       const recent = this.recent(key, now);
       recent.push(now);
@@ -36,9 +37,17 @@ export class SignInLimiter {
     }
   }
 
-  /** Forgets the account's failures after a successful sign-in; the address's stay. */
-  succeed(key: string): void {
-    this.failures.delete(key);
+  /**
+   * Forgets the attempt counted at `at` for `keys` after it succeeded (attempts are
+   * counted before the password is checked, so that parallel attempts cannot all pass).
+   */
+  forgive(keys: string[], at: number): void {
+    for (const key of keys) {
+      const recent = this.failures.get(key);
+      const index = recent?.lastIndexOf(at) ?? -1;
+      if (index >= 0) recent!.splice(index, 1);
+      if (recent?.length === 0) this.failures.delete(key);
+    }
   }
 
   private recent(key: string, now: number): number[] {

@@ -25,7 +25,7 @@ export function userCommand(auth: AuthService): CliCommand {
 
   return {
     name: "user",
-    description: "manage the users who sign in to the web chat, the dashboard and the API",
+    description: "manage the users who sign in (today: the HTTP API and the admin routes)",
     subcommands: [
       {
         name: "add",
@@ -39,7 +39,7 @@ export function userCommand(auth: AuthService): CliCommand {
           if (taken) throw usage(`the username ${username} is taken (by ${taken.username}; usernames ignore case)`);
           const password = generatePassword();
           const role: Role = options.operator === true ? "operator" : "user";
-          auth.users.add(username, await hashPassword(password), role);
+          auth.addUser(username, await hashPassword(password), role);
           return `user ${username} added as ${role}; password (shown once): ${password}`;
         },
       },
@@ -60,7 +60,9 @@ export function userCommand(auth: AuthService): CliCommand {
           const user = existing(auth, args[0] as string);
           const password = generatePassword();
           auth.users.setPassword(user.id, await hashPassword(password));
-          return `new password for ${user.username} (shown once): ${password}`;
+          // Whoever knew the old password may have signed in with it.
+          auth.refreshTokens.revokeUser(user.id);
+          return `new password for ${user.username} (shown once): ${password}; their sign-ins have ended`;
         },
       },
       {
@@ -73,6 +75,28 @@ export function userCommand(auth: AuthService): CliCommand {
           if (role !== "operator" && role !== "user") throw usage(`unknown role ${JSON.stringify(role)}; use operator or user`);
           auth.users.setRole(user.id, role);
           return `${user.username} is now ${role === "operator" ? "an operator" : "a user"}`;
+        },
+      },
+      {
+        name: "identities",
+        description: "list the sign-in provider accounts linked to a user",
+        arguments: [nameArgument],
+        run({ args }) {
+          const user = existing(auth, args[0] as string);
+          const linked = auth.identities.ofUser(user.id);
+          if (linked.length === 0) return `${user.username} has no linked provider accounts`;
+          return table([["PROVIDER", "ACCOUNT ID", "NAME"], ...linked.map((identity) => [identity.provider, identity.subject, identity.name ?? ""])]);
+        },
+      },
+      {
+        name: "unlink",
+        description: "unlink a user's account at a sign-in provider",
+        arguments: [nameArgument, { name: "provider", description: "github, google, discord, telegram or a plugin's provider id" }],
+        run({ args }) {
+          const user = existing(auth, args[0] as string);
+          const provider = args[1] as string;
+          if (!auth.identities.unlink(provider, user.id)) return `${user.username} has no ${provider} account linked; nothing to do`;
+          return `${user.username}'s ${provider} account is unlinked`;
         },
       },
       {

@@ -27,7 +27,17 @@ export interface AdmissionConfig {
 export interface Config {
   /** Data folder: database, group folders, admin socket. Relative to the config file. */
   data: string;
-  http: { host: string; port: number };
+  http: {
+    host: string;
+    port: number;
+    /**
+     * Behind a reverse proxy: `true` trusts every proxy's X-Forwarded-* headers, a string
+     * lists the proxies' addresses or CIDRs (comma-separated). Client addresses
+     * (the sign-in limit), https (Secure cookies) and the host (OAuth callbacks, CSRF)
+     * then come from those headers.
+     */
+    trustProxy: boolean | string;
+  };
   /** Allows listening on a non-loopback address without authentication. */
   insecure: boolean;
   plugins: PluginEntryConfig[];
@@ -214,6 +224,7 @@ export const ConfigSchema = {
     http: section({
       host: { type: "string", minLength: 1, default: "127.0.0.1" },
       port: integer(0, 8080, 65535),
+      trustProxy: { type: ["boolean", "string"], default: false },
     }),
     insecure: { type: "boolean", default: false },
     plugins: { type: "array", items: PLUGIN_ENTRY, default: DEFAULT_PLUGINS },

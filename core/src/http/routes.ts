@@ -10,7 +10,7 @@ import { errors } from "../errors.js";
 import { NameRegistry, type Owner } from "../plugins/registry.js";
 
 /** Whether a request may use an operator route: null when it may, else the status and reason. */
-export type OperatorCheck = (request: FastifyRequest) => Promise<{ status: number; reason: string } | null>;
+export type OperatorCheck = (request: FastifyRequest) => Promise<{ status: number; code: string; reason: string } | null>;
 
 export class HttpRoutes {
   private readonly registry = new NameRegistry<true>("HTTP route");
@@ -48,8 +48,7 @@ export class HttpRoutes {
           const refusal = operatorOnly ? await check(request) : null;
           if (refusal) {
             if (refusal.status === 401) reply.header("www-authenticate", "Bearer");
-            const code = refusal.status === 401 ? "ARZ_ERR_UNAUTHORIZED" : "ARZ_ERR_FORBIDDEN";
-            return reply.code(refusal.status).send({ error: { code, message: refusal.reason } });
+            return reply.code(refusal.status).send({ error: { code: refusal.code, message: refusal.reason } });
           }
           return handler.call(this, request, reply);
         },

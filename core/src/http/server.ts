@@ -36,8 +36,9 @@ function sendError(reply: { code(status: number): { send(body: unknown): unknown
   return reply.code(status).send({ error: { code, message } });
 }
 
-export function createServer(log: Logger): FastifyInstance {
+export function createServer(log: Logger, trustProxy: boolean | string = false): FastifyInstance {
   const server = Fastify({
+    trustProxy,
     loggerInstance: log.child({ plugin: "http" }) as FastifyBaseLogger,
     // Request lines would flood the log; errors are logged by the error handler below.
     logController: new LogController({ disableRequestLogging: true }),
