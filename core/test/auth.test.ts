@@ -3,7 +3,7 @@
  * must refuse: fault case B20), rotating refresh tokens with reuse detection, the
  * sign-in rate limit, cookie sessions with their CSRF check, and operator routes.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { definePlugin } from "@arizuko/sdk";
 import { SignJWT } from "jose";
@@ -75,6 +75,7 @@ describe("users", () => {
     await addUser("ada");
     const { password_hash: hash } = instance.kernel.store.db.prepare("SELECT password_hash FROM users").get() as { password_hash: string };
     expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect(statSync(join(instance.dataDir, "arizuko.db")).mode & 0o777).toBe(0o600);
   });
 
   it("names ignore case", async () => {

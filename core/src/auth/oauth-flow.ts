@@ -13,6 +13,7 @@ import { isLoopback } from "../http/server.js";
 /** How long a started sign-in may take before its state is forgotten. */
 export const PENDING_TTL_MS = 10 * 60_000;
 /** Most sign-ins pending at once; the oldest go first, so a flood of starts cannot grow memory without bound. */
+// TODO: limit starts per client address, so that a flood cannot push out sign-ins in progress either.
 const MAX_PENDING = 10_000;
 
 interface Pending {

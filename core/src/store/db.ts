@@ -3,7 +3,7 @@
  * every one waits for a lock instead of failing at once (`busy_timeout`).
  */
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 
 export type Db = Database.Database;
@@ -20,6 +20,9 @@ export const DATABASE_FILE = "arizuko.db";
 export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
   if (!options.readonly) mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file, { readonly: options.readonly ?? false });
+  // The store holds password hashes and sealed sessions: owner only. SQLite gives its
+  // -wal and -shm files the database file's mode.
+  if (!options.readonly && file !== ":memory:") chmodSync(file, 0o600);
 
   // WAL lets readers run beside the writer; NORMAL is durable across application
   // crashes (a power cut can lose the last transactions, never corrupt the file).
