@@ -277,6 +277,46 @@ describe("cookie sessions", () => {
   });
 });
 
+describe("invitations", () => {
+  async function invite(operator = false): Promise<string> {
+    const result = await instance.kernel.runCli(["user", "invite", ...(operator ? ["--operator"] : [])]);
+    expect(result.exitCode).toBe(0);
+    return /(\/auth\/invitations\/inv_\S+)/.exec(result.stdout)![1]!;
+  }
+
+  it("create an account once", async () => {
+    const path = await invite(true);
+    expect((await call("GET", path)).body).toMatchObject({ role: "operator" });
+    const created = await call("POST", path, { body: { username: "carol", password: "a long enough passphrase" } });
+    expect(created.status).toBe(201);
+    expect(created.body.user).toMatchObject({ username: "carol", role: "operator" });
+    expect((await tokens("carol", "a long enough passphrase")).access_token).toBeTruthy();
+
+    const again = await call("POST", path, { body: { username: "dave", password: "another long passphrase" } });
+    expect(again.status).toBe(410);
+    expect(again.body.error.message).toBe("this invitation was already used; ask an operator for a new one");
+  });
+
+  it("refuse bad choices and keep the invitation", async () => {
+    await addUser("ada");
+    const path = await invite();
+    expect((await call("POST", path, { body: { username: "ADA", password: "a long enough passphrase" } })).status).toBe(409);
+    const short = await call("POST", path, { body: { username: "erin", password: "short" } });
+    expect(short.status).toBe(400);
+    expect(short.body.error.message).toBe("choose a password of at least 12 characters");
+    expect((await call("POST", path, { body: { username: "erin", password: "a long enough passphrase" } })).status).toBe(201);
+  });
+
+  it("refuse unknown and expired ones", async () => {
+    expect((await call("GET", "/auth/invitations/inv_nothing")).status).toBe(404);
+    const path = await invite();
+    instance.kernel.store.db.prepare("UPDATE invitations SET expires_at = ?").run(Date.now() - 1);
+    const expired = await call("POST", path, { body: { username: "frank", password: "a long enough passphrase" } });
+    expect(expired.status).toBe(410);
+    expect(expired.body.error.message).toBe("this invitation has expired; ask an operator for a new one");
+  });
+});
+
 describe("behind a reverse proxy", () => {
   it("limit and secure by forwarded headers", async () => {
     await instance.dispose();

@@ -8,6 +8,9 @@ import argon2 from "argon2";
 
 export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
+/** Shortest password a person may choose (generated ones are longer). */
+export const MIN_PASSWORD_LENGTH = 12;
+
 export function hashPassword(password: string): Promise<string> {
   return argon2.hash(password, ARGON2_OPTIONS);
 }

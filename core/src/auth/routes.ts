@@ -7,6 +7,8 @@
  *   POST /auth/refresh  the refresh cookie (with the CSRF check) or { refresh_token }
  *   POST /auth/logout   revokes the sign-in of the refresh cookie or { refresh_token }
  *   GET  /auth/me       the signed-in user
+ *   GET  /auth/invitations/:token   whether an invitation can be used
+ *   POST /auth/invitations/:token   { username, password }: creates the invited account
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Owner } from "../plugins/registry.js";
@@ -128,6 +130,34 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
         if (token) auth.refreshTokens.revoke(token);
         clearSessionCookies(reply as Reply);
         return reply.code(204).send();
+      },
+    },
+    owner,
+  );
+
+  http.register(
+    {
+      method: "GET",
+      url: "/auth/invitations/:token",
+      handler(request, reply) {
+        const invitation = auth.invitations.check((request.params as { token: string }).token);
+        if (!invitation.ok) return refused(reply, invitation.status, "ARZ_ERR_INVITATION", invitation.reason);
+        return { role: invitation.role, expires_at: new Date(invitation.expiresAt).toISOString() };
+      },
+    },
+    owner,
+  );
+
+  http.register(
+    {
+      method: "POST",
+      url: "/auth/invitations/:token",
+      schema: { body: CREDENTIALS },
+      async handler(request, reply) {
+        const { username, password } = request.body as { username: string; password: string };
+        const result = await auth.acceptInvitation((request.params as { token: string }).token, username, password);
+        if (!result.ok) return refused(reply, result.status, result.status === 400 ? "ARZ_ERR_BAD_REQUEST" : "ARZ_ERR_INVITATION", result.reason);
+        return reply.code(201).send({ user: publicUser(result.user), next: "sign in with POST /auth/login or /auth/token" });
       },
     },
     owner,

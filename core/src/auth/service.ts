@@ -6,10 +6,12 @@ import type { Database } from "better-sqlite3";
 import type { Logger } from "pino";
 import { AccessTokens, type AccessClaims } from "./access-tokens.js";
 import { Identities } from "./identities.js";
+import { Invitations } from "./invitations.js";
+import { hashPassword, MIN_PASSWORD_LENGTH } from "./passwords.js";
 import { verifyPassword } from "./passwords.js";
 import { RefreshTokens } from "./refresh-tokens.js";
 import { SignInLimiter } from "./sign-in-limiter.js";
-import { Users, type User } from "./users.js";
+import { USERNAME_PATTERN, Users, type User } from "./users.js";
 
 export interface AuthSettings {
   accessTokenTtlS: number;
@@ -28,12 +30,13 @@ export type AuthenticateGate = (username: string, provider: string) => Promise<s
 export class AuthService {
   readonly users: Users;
   readonly identities: Identities;
+  readonly invitations: Invitations;
   readonly accessTokens: AccessTokens;
   readonly refreshTokens: RefreshTokens;
   private readonly limiter: SignInLimiter;
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     key: Uint8Array,
     readonly settings: AuthSettings,
     private readonly log: Logger,
@@ -42,6 +45,7 @@ export class AuthService {
   ) {
     this.users = new Users(db);
     this.identities = new Identities(db);
+    this.invitations = new Invitations(db);
     this.accessTokens = new AccessTokens(key, settings.accessTokenTtlS);
     this.refreshTokens = new RefreshTokens(db, settings.refreshTokenTtlDays * 86_400_000);
     this.limiter = new SignInLimiter({ maxFailures: settings.maxFailures, windowMs: settings.failureWindowS * 1000 });
@@ -53,6 +57,34 @@ export class AuthService {
     this.log.info({ user: username, role }, "user added");
     this.created(username);
     return user;
+  }
+
+  /** Creates the account an invitation offers, with the username and password its holder chose. */
+  async acceptInvitation(token: string, username: string, password: string): Promise<{ ok: true; user: User } | { ok: false; status: 400 | 404 | 409 | 410; reason: string }> {
+    const invitation = this.invitations.check(token);
+    if (!invitation.ok) return invitation;
+    if (!USERNAME_PATTERN.test(username)) return { ok: false, status: 400, reason: `invalid username ${JSON.stringify(username)}: use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit` };
+    if (password.length < MIN_PASSWORD_LENGTH) return { ok: false, status: 400, reason: `choose a password of at least ${MIN_PASSWORD_LENGTH} characters` };
+    if (this.users.byName(username)) return { ok: false, status: 409, reason: `the username ${username} is taken; choose another` };
+
+    const hash = await hashPassword(password);
+    const user = this.db.transaction((): User | null => {
+      // Checked again inside the transaction: two people may have raced for the invitation or the name.
+      if (this.users.byName(username)) return null;
+      const added = this.users.add(username, hash, invitation.role);
+      if (!this.invitations.use(token, added.id)) throw new Error("invitation used meanwhile");
+      return added;
+    });
+    let created: User | null;
+    try {
+      created = user();
+    } catch {
+      return { ok: false, status: 410, reason: "this invitation was already used; ask an operator for a new one" };
+    }
+    if (!created) return { ok: false, status: 409, reason: `the username ${username} is taken; choose another` };
+    this.log.info({ user: username, role: created.role }, "user added through an invitation");
+    this.created(username);
+    return { ok: true, user: created };
   }
 
   /** Checks a password sign-in from `address`; past the failure limit nothing is checked. */

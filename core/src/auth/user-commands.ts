@@ -78,6 +78,25 @@ export function userCommand(auth: AuthService): CliCommand {
         },
       },
       {
+        name: "invite",
+        description: "make a one-time invitation link: its holder picks a username and password",
+        options: [
+          { flags: "--operator", description: "the new account is an operator", default: false },
+          { flags: "--days <days>", description: "days the invitation stays valid", default: "7" },
+        ],
+        run({ options }) {
+          const days = Number(options.days);
+          if (!Number.isInteger(days) || days < 1 || days > 90) throw usage(`--days must be a whole number from 1 to 90, not ${String(options.days)}`);
+          const role: Role = options.operator === true ? "operator" : "user";
+          const { token, expiresAt } = auth.invitations.create(role, days);
+          return [
+            `invitation for a new ${role}, valid until ${new Date(expiresAt).toISOString()} (shown once):`,
+            `  /auth/invitations/${token}`,
+            `the holder posts { "username", "password" } to that path on this server (password of 12 or more characters)`,
+          ].join("\n");
+        },
+      },
+      {
         name: "identities",
         description: "list the sign-in provider accounts linked to a user",
         arguments: [nameArgument],
