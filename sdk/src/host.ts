@@ -144,7 +144,7 @@ export interface PanelSpec {
   render(): Promise<string> | string;
 }
 
-/** Who a sign-in provider says the person is. */
+/** The account a sign-in provider identified. */
 export interface ProviderIdentity {
   /** The provider's stable id of the account; never an email or a name, which can change. */
   subject: string;

@@ -60,9 +60,9 @@ const text = (value: unknown) => (typeof value === "string" || typeof value === 
 
 /** Checks the Telegram login widget's data: its hash under the bot token, and its age. */
 export function verifyTelegramLogin(botToken: string, query: Record<string, string>, nowS = Math.floor(Date.now() / 1000)): ProviderIdentity {
-  const refuse = (reason: string) => new ArizukoError("ARZ_ERR_SIGN_IN_FAILED", `Telegram sign-in refused: ${reason}`, { statusCode: 401 });
+  const rejected = (reason: string) => new ArizukoError("ARZ_ERR_SIGN_IN_FAILED", `Telegram sign-in refused: ${reason}`, { statusCode: 401 });
   const { hash, ...fields } = query;
-  if (!hash || !fields.id || !fields.auth_date) throw refuse("the widget's data lacks id, auth_date or hash");
+  if (!hash || !fields.id || !fields.auth_date) throw rejected("the widget's data lacks id, auth_date or hash");
 
   // Telegram's check string: every field but hash, sorted by name, as key=value lines.
   const check = Object.keys(fields)
@@ -71,11 +71,11 @@ export function verifyTelegramLogin(botToken: string, query: Record<string, stri
     .join("\n");
   const secret = createHash("sha256").update(botToken).digest();
   const expected = createHmac("sha256", secret).update(check).digest();
-  const given = Buffer.from(hash, "hex");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw refuse("the data's hash does not match the bot token");
+  const presented = Buffer.from(hash, "hex");
+  if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) throw rejected("the data's hash does not match the bot token");
 
   const age = nowS - Number(fields.auth_date);
-  if (!Number.isFinite(age) || age > TELEGRAM_MAX_AGE_S || age < -CLOCK_SKEW_S) throw refuse(`the login is ${age} s old; sign in again (at most ${TELEGRAM_MAX_AGE_S} s)`);
+  if (!Number.isFinite(age) || age > TELEGRAM_MAX_AGE_S || age < -CLOCK_SKEW_S) throw rejected(`the login is ${age} s old; sign in again (at most ${TELEGRAM_MAX_AGE_S} s)`);
   return { subject: fields.id, name: fields.username ?? fields.first_name ?? fields.id };
 }
 

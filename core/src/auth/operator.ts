@@ -1,7 +1,7 @@
 /**
- * Who may use routes registered with `auth: "operator"`: the admin token from
- * `<data>/admin.token`, or a signed-in user with the operator role (bearer token, or
- * the session cookie with the CSRF check for requests that change state).
+ * The access rule of routes registered with `auth: "operator"`: the admin token from
+ * `<data>/admin.token` passes, and so does a signed-in user with the operator role
+ * (bearer token, or the session cookie with the CSRF check for requests that change state).
  */
 import type { FastifyRequest } from "fastify";
 import { identify } from "./request-auth.js";

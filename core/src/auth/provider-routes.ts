@@ -12,6 +12,7 @@
 import { isArizukoError, type AuthProviderSpec, type ProviderIdentity } from "@arizuko/sdk";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { HttpRoutes } from "../http/routes.js";
+import { sendError } from "../http/server.js";
 import type { Owner } from "../plugins/registry.js";
 import { OAuthFailure, OAuthFlows, PENDING_TTL_MS } from "./oauth-flow.js";
 import { identify } from "./request-auth.js";
@@ -20,8 +21,6 @@ import { writeSessionCookies, type CookieReply } from "./session-cookies.js";
 
 const OAUTH_COOKIE = "arizuko_oauth";
 const PROVIDER_PATH = "/auth/providers";
-
-const refused = (reply: FastifyReply, status: number, code: string, message: string) => reply.code(status).send({ error: { code, message } });
 
 /**
  * Returns a path on this site to come back to; anything else becomes `/`. Only visible
@@ -45,7 +44,7 @@ export function registerProviderRoutes(http: HttpRoutes, owner: Owner, auth: Aut
   const flows = new OAuthFlows();
   const find = (id: string) => providers().find((provider) => provider.id === id);
   const notFound = (reply: FastifyReply, id: string) =>
-    refused(reply, 404, "ARZ_ERR_PROVIDER_NOT_FOUND", `no sign-in provider ${JSON.stringify(id)}; GET ${PROVIDER_PATH} lists the configured ones`);
+    sendError(reply, 404, "ARZ_ERR_PROVIDER_NOT_FOUND", `no sign-in provider ${JSON.stringify(id)}; GET ${PROVIDER_PATH} lists the configured ones`);
 
   /** Links the identity to the signed-in user, or signs in the user it is linked to. */
   async function complete(request: FastifyRequest, reply: FastifyReply, provider: AuthProviderSpec, identity: ProviderIdentity, next: string) {
@@ -55,7 +54,7 @@ export function registerProviderRoutes(http: HttpRoutes, owner: Owner, auth: Aut
 
     if (current) {
       if (linked && linked.userId !== current.sub) {
-        return refused(reply, 409, "ARZ_ERR_IDENTITY_TAKEN", `this ${provider.title} account is linked to another user; sign in as that user, or have an operator run \`arizuko user unlink <user> ${provider.id}\` first`);
+        return sendError(reply, 409, "ARZ_ERR_IDENTITY_TAKEN", `this ${provider.title} account is linked to another user; sign in as that user, or have an operator run \`arizuko user unlink <user> ${provider.id}\` first`);
       }
       if (!linked) {
         auth.identities.link(provider.id, identity.subject, current.sub, identity.name ?? null);
@@ -66,10 +65,10 @@ export function registerProviderRoutes(http: HttpRoutes, owner: Owner, auth: Aut
 
     const user = linked ? auth.users.byId(linked.userId) : null;
     if (!user) {
-      return refused(reply, 403, "ARZ_ERR_IDENTITY_NOT_LINKED", `no user is linked to this ${provider.title} account; sign in with your password first, then sign in with ${provider.title} to link it`);
+      return sendError(reply, 403, "ARZ_ERR_IDENTITY_NOT_LINKED", `no user is linked to this ${provider.title} account; sign in with your password first, then sign in with ${provider.title} to link it`);
     }
     const session = await auth.startSession(user, provider.id);
-    if (!session.ok) return refused(reply, session.status, "ARZ_ERR_SIGN_IN_FAILED", session.reason);
+    if (!session.ok) return sendError(reply, session.status, "ARZ_ERR_SIGN_IN_FAILED", session.reason);
     writeSessionCookies(request, reply as CookieReply, auth.settings, session.accessToken, session.refreshToken);
     return reply.redirect(next, 303);
   }
@@ -126,10 +125,10 @@ export function registerProviderRoutes(http: HttpRoutes, owner: Owner, auth: Aut
             const identity = await provider.verify(query);
             return await complete(request, reply, provider, identity, pending.next);
           } catch (error) {
-            if (error instanceof OAuthFailure) return refused(reply, 400, "ARZ_ERR_SIGN_IN_FAILED", `${provider.title} sign-in failed: ${error.message}`);
+            if (error instanceof OAuthFailure) return sendError(reply, 400, "ARZ_ERR_SIGN_IN_FAILED", `${provider.title} sign-in failed: ${error.message}`);
             if (!isArizukoError(error)) throw error;
             log(request, id, error.message);
-            return refused(reply, error.statusCode, error.code, error.message);
+            return sendError(reply, error.statusCode, error.code, error.message);
           }
         }
 
@@ -140,7 +139,7 @@ export function registerProviderRoutes(http: HttpRoutes, owner: Owner, auth: Aut
         } catch (error) {
           if (!(error instanceof OAuthFailure)) throw error;
           log(request, id, error.message);
-          return refused(reply, 400, "ARZ_ERR_SIGN_IN_FAILED", `${provider.title} sign-in failed: ${error.message}`);
+          return sendError(reply, 400, "ARZ_ERR_SIGN_IN_FAILED", `${provider.title} sign-in failed: ${error.message}`);
         }
       },
     },

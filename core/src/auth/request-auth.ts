@@ -1,5 +1,5 @@
 /**
- * Who is calling: the operator's admin token, or a user's access token as a bearer
+ * Caller identification: the operator's admin token, or a user's access token as a bearer
  * header (API clients) or in the `arizuko_access` cookie (browsers). A request that a
  * cookie authenticates and that changes state must also pass the CSRF check: an
  * Origin of this host and the `X-CSRF-Token` header equal to the `arizuko_csrf` cookie.
@@ -26,17 +26,25 @@ function cookieOf(request: FastifyRequest, name: string): string | undefined {
 
 const equal = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
-/** Returns why a cookie-authenticated request that changes state looks forged, or null when it passes. */
-export function csrfProblem(request: FastifyRequest): string | null {
-  const origin = request.headers.origin ?? request.headers.referer;
-  if (!origin) return "the request has no Origin header; browsers send one, so send it from API clients too or use a bearer token";
+/** Returns why `origin` (an Origin or Referer header) is not this server, or null when it is. */
+export function foreignOrigin(request: FastifyRequest, origin: string): string | null {
   let host: string;
   try {
     host = new URL(origin).host;
   } catch {
     return `the Origin ${JSON.stringify(origin)} is not a URL`;
   }
-  if (host !== request.headers.host) return `cross-site request from ${origin} refused; this server is ${request.protocol}://${request.headers.host}`;
+  if (host === request.headers.host) return null;
+  return `cross-site request from ${origin} refused; this server is ${request.protocol}://${request.headers.host}`;
+}
+
+/** Returns why a cookie-authenticated request that changes state looks forged, or null when it passes. */
+export function csrfProblem(request: FastifyRequest): string | null {
+  const origin = request.headers.origin ?? request.headers.referer;
+  if (!origin) return "the request has no Origin header; browsers send one, so send it from API clients too or use a bearer token";
+  const foreign = foreignOrigin(request, origin);
+  if (foreign) return foreign;
+
   const cookie = cookieOf(request, CSRF_COOKIE);
   const header = request.headers[CSRF_HEADER];
   if (!cookie || typeof header !== "string" || !equal(cookie, header)) return `missing or wrong ${CSRF_HEADER} header; send the csrf_token that sign-in returned`;

@@ -13,7 +13,8 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Owner } from "../plugins/registry.js";
 import type { HttpRoutes } from "../http/routes.js";
-import { csrfProblem, identify, REFRESH_COOKIE } from "./request-auth.js";
+import { sendError } from "../http/server.js";
+import { csrfProblem, foreignOrigin, identify, REFRESH_COOKIE } from "./request-auth.js";
 import { clearSessionCookies, writeSessionCookies, type CookieReply as Reply } from "./session-cookies.js";
 import type { AuthService } from "./service.js";
 import type { User } from "./users.js";
@@ -36,8 +37,6 @@ function bodyToken(request: FastifyRequest): string | undefined | null {
 
 type CookieRequest = FastifyRequest & { cookies: Record<string, string | undefined> };
 
-const refused = (reply: FastifyReply, status: number, code: string, message: string) => reply.code(status).send({ error: { code, message } });
-
 const publicUser = (user: User) => ({ id: user.id, username: user.username, role: user.role });
 
 export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthService, adminToken: () => string): void {
@@ -46,12 +45,42 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
   const setSessionCookies = (request: FastifyRequest, reply: Reply, accessToken: string, refreshToken: string) =>
     writeSessionCookies(request, reply, auth.settings, accessToken, refreshToken);
 
+  /** The body API clients get: the new token pair. */
+  const tokenBody = (result: { user: User; accessToken: string; refreshToken: string }) => ({
+    user: publicUser(result.user),
+    access_token: result.accessToken,
+    token_type: "Bearer",
+    expires_in: accessTokenTtlS,
+    refresh_token: result.refreshToken,
+  });
+
+  /**
+   * Returns the refresh token a request presents: from the body (API clients) or from the
+   * cookie, which needs the CSRF check. Returns null after answering a bad request.
+   */
+  function presentedRefreshToken(request: FastifyRequest, reply: FastifyReply): { token: string | undefined; fromBody: boolean } | null {
+    const fromBody = bodyToken(request);
+    if (fromBody === null) {
+      sendError(reply, 400, "ARZ_ERR_BAD_REQUEST", 'the body must be empty or { "refresh_token": "<token>" }');
+      return null;
+    }
+    if (fromBody) return { token: fromBody, fromBody: true };
+
+    const fromCookie = (request as CookieRequest).cookies[REFRESH_COOKIE];
+    const problem = fromCookie ? csrfProblem(request) : null;
+    if (problem) {
+      sendError(reply, 403, "ARZ_ERR_CSRF", problem);
+      return null;
+    }
+    return { token: fromCookie, fromBody: false };
+  }
+
   async function signIn(request: FastifyRequest, reply: FastifyReply) {
     const { username, password } = request.body as { username: string; password: string };
     const result = await auth.signIn(username, password, request.ip);
     if (result.ok) return result;
     if (result.retryAfterS) reply.header("retry-after", String(result.retryAfterS));
-    refused(reply, result.status, result.status === 429 ? "ARZ_ERR_TOO_MANY_SIGN_INS" : "ARZ_ERR_SIGN_IN_FAILED", result.reason);
+    sendError(reply, result.status, result.status === 429 ? "ARZ_ERR_TOO_MANY_SIGN_INS" : "ARZ_ERR_SIGN_IN_FAILED", result.reason);
     return null;
   }
 
@@ -62,7 +91,8 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
       schema: { body: CREDENTIALS },
       async handler(request, reply) {
         // A sign-in posted from another site would sign the browser in as someone else.
-        if (request.headers.origin && csrfOrigin(request)) return refused(reply, 403, "ARZ_ERR_CSRF", csrfOrigin(request)!);
+        const foreign = request.headers.origin ? foreignOrigin(request, request.headers.origin) : null;
+        if (foreign) return sendError(reply, 403, "ARZ_ERR_CSRF", foreign);
         const result = await signIn(request, reply);
         if (!result) return reply;
         const csrf = setSessionCookies(request, reply as Reply, result.accessToken, result.refreshToken);
@@ -80,7 +110,7 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
       async handler(request, reply) {
         const result = await signIn(request, reply);
         if (!result) return reply;
-        return { user: publicUser(result.user), access_token: result.accessToken, token_type: "Bearer", expires_in: accessTokenTtlS, refresh_token: result.refreshToken };
+        return tokenBody(result);
       },
     },
     owner,
@@ -91,22 +121,17 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
       method: "POST",
       url: "/auth/refresh",
       async handler(request, reply) {
-        const fromBody = bodyToken(request);
-        if (fromBody === null) return refused(reply, 400, "ARZ_ERR_BAD_REQUEST", 'the body must be empty or { "refresh_token": "<token>" }');
-        const fromCookie = (request as CookieRequest).cookies[REFRESH_COOKIE];
-        if (!fromBody && fromCookie) {
-          const problem = csrfProblem(request);
-          if (problem) return refused(reply, 403, "ARZ_ERR_CSRF", problem);
-        }
-        const token = fromBody ?? fromCookie;
-        if (!token) return refused(reply, 401, "ARZ_ERR_UNAUTHORIZED", "no refresh token: send the refresh cookie, or { refresh_token } from /auth/token");
+        const presented = presentedRefreshToken(request, reply);
+        if (!presented) return reply;
+        const { token, fromBody } = presented;
+        if (!token) return sendError(reply, 401, "ARZ_ERR_UNAUTHORIZED", "no refresh token: send the refresh cookie, or { refresh_token } from /auth/token");
 
         const result = await auth.refresh(token);
         if (!result.ok) {
           if (!fromBody) clearSessionCookies(reply as Reply);
-          return refused(reply, 401, "ARZ_ERR_UNAUTHORIZED", result.reason);
+          return sendError(reply, 401, "ARZ_ERR_UNAUTHORIZED", result.reason);
         }
-        if (fromBody) return { user: publicUser(result.user), access_token: result.accessToken, token_type: "Bearer", expires_in: accessTokenTtlS, refresh_token: result.refreshToken };
+        if (fromBody) return tokenBody(result);
         const csrf = setSessionCookies(request, reply as Reply, result.accessToken, result.refreshToken);
         return { user: publicUser(result.user), csrf_token: csrf, expires_in: accessTokenTtlS };
       },
@@ -119,15 +144,9 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
       method: "POST",
       url: "/auth/logout",
       async handler(request, reply) {
-        const fromBody = bodyToken(request);
-        if (fromBody === null) return refused(reply, 400, "ARZ_ERR_BAD_REQUEST", 'the body must be empty or { "refresh_token": "<token>" }');
-        const fromCookie = (request as CookieRequest).cookies[REFRESH_COOKIE];
-        if (!fromBody && fromCookie) {
-          const problem = csrfProblem(request);
-          if (problem) return refused(reply, 403, "ARZ_ERR_CSRF", problem);
-        }
-        const token = fromBody ?? fromCookie;
-        if (token) auth.refreshTokens.revoke(token);
+        const presented = presentedRefreshToken(request, reply);
+        if (!presented) return reply;
+        if (presented.token) auth.refreshTokens.revoke(presented.token);
         clearSessionCookies(reply as Reply);
         return reply.code(204).send();
       },
@@ -141,7 +160,7 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
       url: "/auth/invitations/:token",
       handler(request, reply) {
         const invitation = auth.invitations.check((request.params as { token: string }).token);
-        if (!invitation.ok) return refused(reply, invitation.status, "ARZ_ERR_INVITATION", invitation.reason);
+        if (!invitation.ok) return sendError(reply, invitation.status, "ARZ_ERR_INVITATION", invitation.reason);
         return { role: invitation.role, expires_at: new Date(invitation.expiresAt).toISOString() };
       },
     },
@@ -156,7 +175,7 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
       async handler(request, reply) {
         const { username, password } = request.body as { username: string; password: string };
         const result = await auth.acceptInvitation((request.params as { token: string }).token, username, password);
-        if (!result.ok) return refused(reply, result.status, result.status === 400 ? "ARZ_ERR_BAD_REQUEST" : "ARZ_ERR_INVITATION", result.reason);
+        if (!result.ok) return sendError(reply, result.status, result.status === 400 ? "ARZ_ERR_BAD_REQUEST" : "ARZ_ERR_INVITATION", result.reason);
         return reply.code(201).send({ user: publicUser(result.user), next: "sign in with POST /auth/login or /auth/token" });
       },
     },
@@ -169,7 +188,7 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
       url: "/auth/me",
       async handler(request, reply) {
         const who = await identify(request, auth, adminToken);
-        if (!who.caller) return refused(reply.header("www-authenticate", "Bearer"), who.status, "ARZ_ERR_UNAUTHORIZED", who.reason);
+        if (!who.caller) return sendError(reply.header("www-authenticate", "Bearer"), who.status, "ARZ_ERR_UNAUTHORIZED", who.reason);
         if (who.caller.kind === "admin-token") return { user: null, role: "operator", via: "admin token" };
         const { sub, username, role } = who.caller.claims;
         return { user: { id: sub, username, role } };
@@ -177,14 +196,4 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
     },
     owner,
   );
-}
-
-/** Returns why the request's Origin is not this host, or null. */
-function csrfOrigin(request: FastifyRequest): string | null {
-  const origin = request.headers.origin!;
-  try {
-    return new URL(origin).host === request.headers.host ? null : `cross-site sign-in from ${origin} refused`;
-  } catch {
-    return `the Origin ${JSON.stringify(origin)} is not a URL`;
-  }
 }

@@ -93,7 +93,7 @@ export class AuthService {
     const waitMs = this.limiter.waitMs(keys);
     if (waitMs > 0) {
       const retryAfterS = Math.ceil(waitMs / 1000);
-      this.log.warn({ username, ip: address, retryAfterS }, "sign-in refused: too many failed attempts");
+      this.log.warn({ username, ip: address, retryAfterS }, "sign-in rejected: too many failed attempts");
       return { ok: false, status: 429, reason: `too many failed sign-ins from this address or for this account; try again in ${retryAfterS} s`, retryAfterS };
     }
 

@@ -60,7 +60,7 @@ export function userCommand(auth: AuthService): CliCommand {
           const user = existing(auth, args[0] as string);
           const password = generatePassword();
           auth.users.setPassword(user.id, await hashPassword(password));
-          // Whoever knew the old password may have signed in with it.
+          // A person who knew the old password may have signed in with it.
           auth.refreshTokens.revokeUser(user.id);
           return `new password for ${user.username} (shown once): ${password}; their sign-ins have ended`;
         },

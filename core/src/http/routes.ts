@@ -41,16 +41,17 @@ export class HttpRoutes {
       const { auth: _auth, ...options } = route;
     this.server.route({
         ...options,
-        async handler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+        handler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
           if (!live) {
             return reply.code(503).send({ error: { code: "ARZ_ERR_PLUGIN_STOPPED", message: `plugin ${owner.name} is not running; see /health` } });
           }
-          const refusal = operatorOnly ? await check(request) : null;
-          if (refusal) {
+          // Only operator routes wait for the credential check; the others (chat posts) stay synchronous here.
+          if (!operatorOnly) return handler.call(this, request, reply);
+          return check(request).then((refusal) => {
+            if (!refusal) return handler.call(this, request, reply);
             if (refusal.status === 401) reply.header("www-authenticate", "Bearer");
             return reply.code(refusal.status).send({ error: { code: refusal.code, message: refusal.reason } });
-          }
-          return handler.call(this, request, reply);
+          });
         },
       });
     } catch (error) {

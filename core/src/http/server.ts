@@ -32,7 +32,8 @@ const FRAMEWORK_ERRORS: Record<string, { code: string; message: (contentType: st
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: "ARZ_ERR_BAD_REQUEST", message: () => "Content-Length does not match the body" },
 };
 
-function sendError(reply: { code(status: number): { send(body: unknown): unknown } }, status: number, code: string, message: string) {
+/** Sends the error body every arizuko endpoint uses, `{ error: { code, message } }`. */
+export function sendError(reply: { code(status: number): { send(body: unknown): unknown } }, status: number, code: string, message: string) {
   return reply.code(status).send({ error: { code, message } });
 }
 

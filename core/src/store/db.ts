@@ -20,7 +20,7 @@ export const DATABASE_FILE = "arizuko.db";
 export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
   if (!options.readonly) mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file, { readonly: options.readonly ?? false });
-  // The store holds password hashes and sealed sessions: owner only. SQLite gives its
+  // The store contains password hashes and sealed sessions, so only its owner may read it. SQLite gives its
   // -wal and -shm files the database file's mode.
   if (!options.readonly && file !== ":memory:") chmodSync(file, 0o600);
 

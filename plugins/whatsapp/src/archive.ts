@@ -20,7 +20,7 @@ export interface Archive {
   prune(ms: number): number;
 }
 
-/** A message's platform time in ms since the epoch (WhatsApp keeps seconds). */
+/** Returns a message's platform time in ms since the epoch (WhatsApp keeps seconds). */
 export function timestampOf(message: WAMessage): number {
   return toNumber(message.messageTimestamp ?? 0) * 1000;
 }

@@ -1,7 +1,7 @@
 /**
  * Baileys failures as the outbox's send outcomes. Baileys throws Boom errors whose
  * `output.statusCode` gives the reason. 428 and 408 mean the socket was closed or lost
- * before the stanza went out, so nothing was sent, and 4xx answers cannot succeed on a
+ * before the stanza went out, so nothing was sent, and 4xx responses cannot succeed on a
  * retry. WhatsApp gives no wait with its rate limit (429), so the outbox waits a fixed
  * time. A send that resolved can still fail later; that arrives as a status update and
  * is logged.
@@ -11,7 +11,7 @@ import { Permanent, RateLimited, Transient, Unknown } from "@arizuko/sdk";
 /** How long to wait after WhatsApp's rate limit, which names no time of its own. */
 export const RATE_LIMIT_WAIT_MS = 5000;
 
-/** The HTTP-like status of a Baileys error, or null. */
+/** Returns the HTTP-like status of a Baileys error, or null. */
 export function statusOf(error: unknown): number | null {
   const status = (error as { output?: { statusCode?: unknown } } | null)?.output?.statusCode;
   return typeof status === "number" ? status : null;

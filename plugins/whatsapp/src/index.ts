@@ -19,9 +19,9 @@ export interface WhatsAppConfig {
   reconnectMinMs: number;
   reconnectMaxMs: number;
   typingRefreshMs: number;
-  /** Least time between two sends to one chat. */
+  /** Minimum milliseconds between two sends to one chat. */
   sendPaceMs: number;
-  /** Most sends per minute across all chats of an account. */
+  /** Maximum sends per minute across all chats of an account. */
   sendsPerMinute: number;
   startTimeoutMs: number;
   /** Days messages are kept in the plugin's archive for quotes, reactions and downloads. */
@@ -129,12 +129,13 @@ export function whatsappPlugin(options: WhatsAppPluginOptions = {}) {
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 
-/** The dashboard panel: each account's state, and the QR code or pairing code of a link in progress. */
+/** Renders the dashboard panel: each account's state, and the QR code or pairing code of a link in progress. */
 async function panel(accounts: WhatsAppAccount[]): Promise<string> {
   const rows = await Promise.all(
     accounts.map(async (account) => {
       const link = account.pendingLink;
-      const state = link ? "waiting for the phone" : account.connected ? "connected" : "not connected";
+      let state = account.connected ? "connected" : "not connected";
+      if (link) state = "waiting for the phone";
       const code = link?.code ? `<p>Pairing code: <strong>${escape(link.code)}</strong></p>` : "";
       const qr = link?.qr && !link.code ? `<figure>${await qrSvg(link.qr)}<figcaption>Scan with WhatsApp → Linked devices</figcaption></figure>` : "";
       return `<section><h3>+${escape(account.phone)}</h3><p>${escape(state)}</p>${code}${qr}</section>`;

@@ -1,7 +1,7 @@
 /**
  * Linking a phone to an account, as WhatsApp Web does: the socket shows QR codes (or,
  * on request, an 8-character pairing code) until the phone accepts one. WhatsApp then
- * sends the signed device identity and asks for a restart (515): from then on the
+ * sends the signed device identity and requests a restart (515): from then on the
  * session is in the store and the account's channel can connect with it.
  */
 import type { Logger } from "pino";
@@ -21,7 +21,7 @@ export interface LinkOptions {
   log: Logger;
 }
 
-/** What a pending link shows, for the dashboard panel and `/health` detail. */
+/** The codes a pending link shows, for the dashboard panel and `/health` detail. */
 export interface PendingLink {
   qr: string | null;
   code: string | null;

@@ -7,7 +7,7 @@
 import type { Attachment, AttachmentKind, InboundMessage, Verb } from "@arizuko/sdk";
 import { getContentType, jidNormalizedUser, normalizeMessageContent, proto, toNumber, type WAMessage } from "baileys";
 
-/** What one upserted message means, before JIDs are mapped to arizuko's. */
+/** The meaning of one upserted message, before JIDs are mapped to arizuko's. */
 export type WaContent =
   | { kind: "message"; text: string; context: proto.IContextInfo | null; attachments: Attachment[] }
   | { kind: "edit"; target: string; text: string }

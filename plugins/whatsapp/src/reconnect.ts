@@ -4,7 +4,7 @@
  * the phone unlinked us, so the session is void. A ban, another client taking over the
  * same session and a multi-device mismatch rarely pass by themselves, so those retry
  * at the longest wait only (two clients on one session would otherwise keep replacing
- * each other). The restart WhatsApp asks for right after linking happens at once.
+ * each other). The restart WhatsApp requests right after linking happens at once.
  */
 import { DisconnectReason } from "baileys";
 

@@ -19,7 +19,7 @@ import {
 } from "baileys";
 import type { BaileysLogger } from "./logger.js";
 
-/** What the plugin calls on a connected socket; a subset of Baileys' `WASocket`. */
+/** The socket calls the plugin makes: a subset of Baileys' `WASocket`. */
 export interface WaSocket {
   ev: Pick<BaileysEventEmitter, "on" | "off">;
   /** The linked account (`creds.me`): `id` is the phone JID with device, `lid` the LID. */
@@ -41,7 +41,7 @@ export interface WaSocket {
 export interface SocketOptions {
   auth: AuthenticationState;
   logger: BaileysLogger;
-  /** Content of a message we sent, for a recipient's device that asks for it again. */
+  /** Returns the content of a message we sent, for a recipient's device that requests it again. */
   getMessage(key: WAMessageKey): Promise<proto.IMessage | undefined>;
   /** Group metadata from the plugin's cache, so a group send does not query it each time. */
   cachedGroupMetadata(jid: string): Promise<GroupMetadata | undefined>;
@@ -61,6 +61,6 @@ export const baileysSocket: SocketFactory = (options) =>
     browser: ["arizuko", "Chrome", "1.0.0"],
     // An account shown online gets no push notifications on the phone.
     markOnlineOnConnect: false,
-    // Pairing asks the phone for recent history only; it is stored as context.
+    // Pairing requests recent history only from the phone; it is stored as context.
     syncFullHistory: false,
   });

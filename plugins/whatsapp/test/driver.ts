@@ -3,7 +3,7 @@
  * the kit's events posted in a group by two people. WhatsApp message ids are opaque
  * strings, so the kit's ids are used as they are. A reply quotes one of the account's
  * own messages, as the plugin counts replies; a mention names the account's JID.
- * Baileys acknowledges messages before the plugin sees them, so there is no `onAck`.
+ * Baileys acknowledges messages before emitting them to the plugin, so there is no `onAck`.
  */
 import type { PlatformDriver, PlatformEvent, SendAttempt } from "@arizuko/sdk/testing";
 import { proto, type WAMessage } from "baileys";
@@ -82,7 +82,7 @@ export async function whatsappDriver(): Promise<PlatformDriver> {
   };
 }
 
-/** The text messages the channel tried to send, as the kit reads them. */
+/** Returns the text messages the channel tried to send, as the kit reads them. */
 export function textSends(fake: FakeWhatsApp): SendAttempt[] {
   return fake.sends
     .filter((send) => "text" in send.content && !("edit" in send.content))

@@ -66,7 +66,7 @@ export interface SendRecord {
 
 type Failure = { status: number; message: string };
 
-/** The outcome the conformance kit reads for a failure Baileys would throw with this status. */
+/** Returns the outcome the conformance kit reads for a failure Baileys would throw with this status. */
 function outcomeOf(status: number): SendRecord["outcome"] {
   if (status === 429) return "rate_limited";
   if (status === 428 || status >= 500) return "transient";
@@ -314,7 +314,7 @@ export class FakeSocket implements WaSocket {
     this.later(this.fake.qrIntervalMs, () => this.showQr(ref + 1));
   }
 
-  /** The phone accepted: creds gain the account, then WhatsApp asks for a restart. */
+  /** Completes the link as the phone would: creds gain the account, then WhatsApp requests a restart. */
   completeLink(phone: string): void {
     this.fake.linkedCreds(this.creds, phone);
     this.emit("creds.update", { me: this.creds.me, account: this.creds.account, platform: this.creds.platform });

@@ -13,7 +13,7 @@ export const ALICE = "491700000002@s.whatsapp.net";
 export const BOB = "491700000003@s.whatsapp.net";
 export const CHAT = `whatsapp:${PHONE}/${GROUP}`;
 
-/** The plugin's config for one account, with quick reconnects for tests. */
+/** Returns the plugin's config for one account, with quick reconnects for tests. */
 export function pluginConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { authKey: AUTH_KEY, accounts: [{ phone: PHONE }], reconnectMinMs: 50, reconnectMaxMs: 400, sendPaceMs: 0, startTimeoutMs: 5000, ...extra };
 }
