@@ -56,6 +56,8 @@ import { operatorRefusal } from "./auth/operator.js";
 import { builtinProviders, providerProblems } from "./auth/builtin-providers.js";
 import { registerProviderRoutes } from "./auth/provider-routes.js";
 import { registerAuthRoutes } from "./auth/routes.js";
+import { registerPairingRoutes } from "./http/pairing-routes.js";
+import { People } from "./auth/people.js";
 import { AuthService } from "./auth/service.js";
 import { signingKey } from "./auth/signing-key.js";
 import { userCommand } from "./auth/user-commands.js";
@@ -94,6 +96,8 @@ export class Kernel {
   readonly statuses: PluginStatuses;
   /** Users, sign-in and tokens. */
   readonly auth: AuthService;
+  /** Users as plugins, admission and grants see them. */
+  readonly people: People;
   private pruneTimer: NodeJS.Timeout | null = null;
   readonly registries = new Registries();
   readonly groups: GroupService;
@@ -157,6 +161,7 @@ export class Kernel {
     const created = (user: string) => void this.hooks.observe("onUserCreated", { user });
     this.auth = new AuthService(store.db, signingKey(resolved.dataDir), config.auth, log.child({ component: "auth" }), authenticate, created);
     this.http = new HttpRoutes(this.server, (request) => operatorRefusal(request, this.auth, admin));
+    this.people = new People(this.auth, this.groups, admin);
 
     this.channels = new ChannelRegistry(store, this.hooks, root, (entry, message) => this.inbound.accept(entry, message), scrub);
     this.delivery = new Delivery(store, this.channels, this.hooks, root);
@@ -190,7 +195,7 @@ export class Kernel {
     );
     this.queue = new RunQueue(store, this.executor, this.breaker, config.queue.maxConcurrentRuns, log);
     this.breaker.onReopen = (group) => this.queue.notifyGroup(group);
-    this.admission = new Admission(store, config, this.outbound, log);
+    this.admission = new Admission(store, config, this.outbound, log, (sender) => this.people.bySender(sender));
     this.typing = new TypingIndicators(this.channels, root);
     this.intake = new Intake(store, this.hooks, this.groups, this.outbound, this.queue, this.admission, config.routing.maxDelegationDepth, log);
     this.routing = routingService(store, this.intake, this.channels, this.admission);
@@ -260,12 +265,13 @@ export class Kernel {
     for (const tool of builtinTools(kit, this.resolved.config.grants.operatorGroup)) this.registries.tools.claim(tool.name, CORE_OWNER, tool);
     registerHealthRoutes(this.http, CORE_OWNER, () => this.health(), () => this.ready);
     registerAuthRoutes(this.http, CORE_OWNER, this.auth, () => adminToken(this.resolved.dataDir));
+    registerPairingRoutes(this.http, CORE_OWNER, this.admission);
     const problems = providerProblems(this.resolved.config.auth.providers);
     if (problems.length > 0) throw errors.configInvalid(this.resolved.file ?? "the built-in defaults", problems);
     for (const provider of builtinProviders(this.resolved.config.auth.providers)) this.registries.auth.claim(provider.id, CORE_OWNER, provider);
     const providers = () => this.registries.auth.entriesList().map(([, entry]) => entry.value);
     registerProviderRoutes(this.http, CORE_OWNER, this.auth, providers, () => adminToken(this.resolved.dataDir));
-    for (const command of [...coreCommands(this), userCommand(this.auth)]) this.registries.cli.claim(command.name, CORE_OWNER, command);
+    for (const command of [...coreCommands(this), userCommand(this.auth, this.groups)]) this.registries.cli.claim(command.name, CORE_OWNER, command);
   }
 
   private async loadPlugins(embedded: EmbeddedPlugin[]): Promise<void> {
@@ -314,6 +320,7 @@ export class Kernel {
       statuses: this.statuses,
       runs: this.runs,
       routing: this.routing,
+      users: this.people,
       dataDir: this.resolved.dataDir,
       log: this.root,
     };

@@ -326,6 +326,39 @@ export interface ChannelsApi {
   list(): ChannelInfo[];
 }
 
+/** A user account as plugins see it. */
+export interface UserInfo {
+  id: string;
+  username: string;
+  role: "operator" | "user";
+}
+
+/**
+ * User accounts for plugins that serve people on the web (the web chat, the dashboard).
+ * Sign-in itself is the core's: `/auth/login`, `/auth/token` and the providers.
+ */
+export interface UsersApi {
+  /** True once any account exists: the instance has sign-in, and web surfaces ask for it. */
+  enabled(): boolean;
+  /**
+   * The signed-in user behind `request` (an access token as bearer header or in the
+   * session cookie), or null when the request carries no credentials. Throws an
+   * `ArizukoError` with status 401 for an invalid or expired token or the admin token,
+   * and 403 when a cookie-authenticated request that changes state fails the CSRF check.
+   */
+  fromRequest(request: FastifyRequest): Promise<UserInfo | null>;
+  /** Folders `userId` may use: its links in `user_groups`, or every group for an operator. */
+  groupsOf(userId: string): string[];
+  mayUse(userId: string, folder: string): boolean;
+  /**
+   * The user a sender JID belongs to: `web:usr_…` for the web chat, or a chat account
+   * the user linked by signing in with it (`telegram:111`, `discord:222`). Null otherwise.
+   */
+  bySender(sender: string): UserInfo | null;
+  /** The sender JID of `userId` in the web chat. */
+  webSender(userId: string): string;
+}
+
 export interface Registry<T> {
   register(spec: T): Disposer;
   list(): Array<T & { plugin: string }>;
@@ -350,6 +383,7 @@ export interface Host {
   readonly cli: { register(command: CliCommand): Disposer };
   readonly panels: Registry<PanelSpec>;
   readonly auth: Registry<AuthProviderSpec>;
+  readonly users: UsersApi;
   readonly services: {
     provide<K extends keyof ServiceMap>(name: K, service: ServiceMap[K]): Disposer;
     use<K extends keyof ServiceMap>(name: K): ServiceMap[K] | undefined;

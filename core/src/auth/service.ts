@@ -11,6 +11,7 @@ import { hashPassword, MIN_PASSWORD_LENGTH } from "./passwords.js";
 import { verifyPassword } from "./passwords.js";
 import { RefreshTokens } from "./refresh-tokens.js";
 import { SignInLimiter } from "./sign-in-limiter.js";
+import { UserGroups } from "./user-groups.js";
 import { USERNAME_PATTERN, Users, type User } from "./users.js";
 
 export interface AuthSettings {
@@ -30,6 +31,7 @@ export type AuthenticateGate = (username: string, provider: string) => Promise<s
 export class AuthService {
   readonly users: Users;
   readonly identities: Identities;
+  readonly userGroups: UserGroups;
   readonly invitations: Invitations;
   readonly accessTokens: AccessTokens;
   readonly refreshTokens: RefreshTokens;
@@ -45,6 +47,7 @@ export class AuthService {
   ) {
     this.users = new Users(db);
     this.identities = new Identities(db);
+    this.userGroups = new UserGroups(db);
     this.invitations = new Invitations(db);
     this.accessTokens = new AccessTokens(key, settings.accessTokenTtlS);
     this.refreshTokens = new RefreshTokens(db, settings.refreshTokenTtlDays * 86_400_000);

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { ArizukoError, formatTable as table, type CliCommand } from "@arizuko/sdk";
 import type { Role } from "./access-tokens.js";
 import { hashPassword } from "./passwords.js";
+import type { GroupService } from "../groups/groups.js";
 import type { AuthService } from "./service.js";
 import { USERNAME_PATTERN, type User } from "./users.js";
 
@@ -20,12 +21,12 @@ function existing(auth: AuthService, username: string): User {
   return user;
 }
 
-export function userCommand(auth: AuthService): CliCommand {
+export function userCommand(auth: AuthService, groups: Pick<GroupService, "exists">): CliCommand {
   const nameArgument = { name: "username", description: "letters, digits and ._- (case does not matter when signing in)" };
 
   return {
     name: "user",
-    description: "manage the users who sign in (today: the HTTP API and the admin routes)",
+    description: "manage the users who sign in (web chat, HTTP API, admin routes)",
     subcommands: [
       {
         name: "add",
@@ -49,7 +50,8 @@ export function userCommand(auth: AuthService): CliCommand {
         run() {
           const users = auth.users.list();
           if (users.length === 0) return "no users yet; add one with `arizuko user add NAME`";
-          return table([["USERNAME", "ROLE", "CREATED"], ...users.map((user) => [user.username, user.role, new Date(user.createdAt).toISOString()])]);
+          const groupsOf = (user: User) => (user.role === "operator" ? "(all)" : auth.userGroups.ofUser(user.id).join(" ") || "(none)");
+          return table([["USERNAME", "ROLE", "GROUPS", "CREATED"], ...users.map((user) => [user.username, user.role, groupsOf(user), new Date(user.createdAt).toISOString()])]);
         },
       },
       {
@@ -94,6 +96,30 @@ export function userCommand(auth: AuthService): CliCommand {
             `  /auth/invitations/${token}`,
             `the holder posts { "username", "password" } to that path on this server (password of 12 or more characters)`,
           ].join("\n");
+        },
+      },
+      {
+        name: "join",
+        description: "let a user use a group in the web chat (operators may use every group)",
+        arguments: [nameArgument, { name: "folder", description: "a group folder, e.g. main or main/support" }],
+        run({ args }) {
+          const user = existing(auth, args[0] as string);
+          const folder = args[1] as string;
+          if (!groups.exists(folder)) throw usage(`no group ${folder}; see \`arizuko group list\``);
+          if (!auth.userGroups.link(user.id, folder)) return `${user.username} may already use ${folder}; nothing to do`;
+          const note = user.role === "operator" ? " (as an operator they may use every group anyway)" : "";
+          return `${user.username} may now use ${folder}${note}`;
+        },
+      },
+      {
+        name: "leave",
+        description: "stop a user from using a group; their chats with it stay stored but closed to them",
+        arguments: [nameArgument, { name: "folder", description: "a group folder, e.g. main or main/support" }],
+        run({ args }) {
+          const user = existing(auth, args[0] as string);
+          const folder = args[1] as string;
+          if (!auth.userGroups.unlink(user.id, folder)) return `${user.username} was not linked to ${folder}; nothing to do`;
+          return `${user.username} may no longer use ${folder}`;
         },
       },
       {

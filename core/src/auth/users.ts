@@ -47,6 +47,11 @@ export class Users {
     return row ? toUser(row) : null;
   }
 
+  /** True when at least one account exists. */
+  any(): boolean {
+    return this.db.prepare("SELECT 1 FROM users LIMIT 1").get() !== undefined;
+  }
+
   list(): User[] {
     return (this.db.prepare("SELECT * FROM users ORDER BY username").all() as UserRow[]).map(toUser);
   }

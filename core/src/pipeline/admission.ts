@@ -9,10 +9,11 @@
  *              in a direct chat, or addresses the bot, gets a one-time code (at most one
  *              per `pairing.periodMs`), and `arizuko pair approve CODE` admits them
  *
- * Operators (config `operators`, by sender JID) are always admitted.
+ * Operators (config `operators`, by sender JID) are always admitted, and so are users:
+ * a sender JID that belongs to a user account (see auth/people.ts).
  */
 import { randomInt } from "node:crypto";
-import type { Deny, Disposer, SenderRole, StoredMessage } from "@arizuko/sdk";
+import type { Deny, Disposer, SenderRole, StoredMessage, UserInfo } from "@arizuko/sdk";
 import { parseChatJid, parseJid } from "@arizuko/sdk";
 import type { Logger } from "pino";
 import type { AdmissionConfig, Config } from "../config/schema.js";
@@ -75,6 +76,8 @@ export class Admission {
     private readonly config: Pick<Config, "admission" | "operators" | "pairing">,
     private readonly outbound: Outbound,
     private readonly log: Logger,
+    /** The user account a sender JID belongs to, or null. */
+    private readonly userOf: (sender: string) => UserInfo | null = () => null,
   ) {
     const db: Db = store.db;
     this.statements = {
@@ -105,6 +108,8 @@ export class Admission {
   /** The role grants see for whoever sent `message`. */
   roleOf(message: Pick<StoredMessage, "sender" | "chat">): SenderRole {
     if (this.isOperator(message.sender)) return "operator";
+    const user = this.userOf(message.sender);
+    if (user) return user.role === "operator" ? "operator" : "member";
     const policy = this.policyFor(message.chat);
     if (policy && policy.policy !== "open" && this.admits(message, policy)) return "member";
     return this.statements.approved.get(message.sender) ? "member" : "guest";
@@ -129,6 +134,8 @@ export class Admission {
     // Checked first, since an echo must not start a run even from an operator's account.
     if (isOwnEcho(message)) return { deny: `sender ${message.sender} is the bot's own account; an echo of its own reply starts nothing` };
     if (this.isOperator(message.sender)) return undefined;
+    // A sender who is a user (signed in on the web, or a chat account they linked) was let in by an operator.
+    if (this.userOf(message.sender)) return undefined;
     // Messages the host itself writes for a group (delegations) were admitted upstream.
     if (parseJid(message.sender).kind === "local") return undefined;
 

@@ -91,8 +91,8 @@ export class EventHub {
     });
   }
 
-  /** Sends an event without an id (`typing`, `status`) to every stream of `chat`. */
-  signal(chat: string, event: "typing" | "status", data: unknown): void {
+  /** Sends an event without an id (`typing`, `status`, `delta`) to every stream of `chat`. */
+  signal(chat: string, event: "typing" | "status" | "delta", data: unknown): void {
     for (const stream of this.streams.get(chat) ?? []) this.write(stream, `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 

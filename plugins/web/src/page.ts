@@ -17,7 +17,8 @@ const ASSETS: Array<{ url: string; file: string; type: string }> = [
   { url: "/web/chat.css", file: "chat.css", type: "text/css; charset=utf-8" },
 ];
 
-export function registerPage(host: Host): void {
+/** `issueVisitor`: whether the page gives a new browser a visitor cookie (the open mode). */
+export function registerPage(host: Host, issueVisitor: () => boolean): void {
   for (const asset of ASSETS) {
     const body = readFileSync(new URL(asset.file, PUBLIC));
     host.http.register({
@@ -25,7 +26,7 @@ export function registerPage(host: Host): void {
       url: asset.url,
       handler: (request, reply) => {
         // The page issues the visitor cookie, so its first stream and first post share one visitor.
-        if (asset.file === "index.html") visitorOf(request, reply);
+        if (asset.file === "index.html" && issueVisitor()) visitorOf(request, reply);
         return reply.headers({ ...SECURITY_HEADERS, "content-type": asset.type, "cache-control": "no-cache" }).send(body);
       },
     });

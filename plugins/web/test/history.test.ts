@@ -5,7 +5,7 @@ import { startInstance, type TestInstance } from "../../../core/test/helpers/ins
 import { converse, fillChat, scriptedConfig, type WebMessage } from "./helpers/chat.js";
 
 /** Fields of a message object in the web API. */
-const FIELDS = ["chat", "from_agent", "group", "id", "kind", "reply_to", "sender", "sender_name", "seq", "text", "topic", "ts"];
+const FIELDS = ["attachments", "chat", "from_agent", "group", "html", "id", "kind", "reply_to", "sender", "sender_name", "seq", "text", "topic", "ts"];
 
 let instance: TestInstance;
 let visitor: Client;

@@ -114,7 +114,7 @@ async function shownMessages(target: Page): Promise<ShownMessage[]> {
     items.map((item) => ({
       seq: item.getAttribute("data-seq"),
       mine: item.classList.contains("mine"),
-      text: item.lastChild?.textContent ?? "",
+      text: (item.lastChild as HTMLElement | null)?.innerText.trim() ?? "",
     })),
   );
 }
@@ -236,7 +236,7 @@ describe("web chat page in Chromium", () => {
       const other = await stranger.newPage();
       await other.goto(`${instance.url}/#c1`);
       await other.locator("#connection", { hasText: /^disconnected: / }).waitFor({ timeout: SHOW_TIMEOUT_MS });
-      expect(await other.locator("#connection").textContent()).toContain("chat c1 not found for this visitor");
+      expect(await other.locator("#connection").textContent()).toContain("chat c1 not found for this caller");
     } finally {
       await stranger.close();
     }

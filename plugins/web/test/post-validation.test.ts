@@ -37,7 +37,8 @@ const JSON_ERRORS: BadPost[] = [
   { name: "sender_name not a string", body: { text: "hi", sender_name: 7 }, status: 400, code: "ARZ_ERR_INVALID_REQUEST", mentions: "sender_name" },
   { name: "topic not a string", body: { text: "hi", topic: ["a"] }, status: 400, code: "ARZ_ERR_INVALID_REQUEST", mentions: "topic" },
   { name: "empty reply_to", body: { text: "hi", reply_to: "" }, status: 400, code: "ARZ_ERR_INVALID_REQUEST", mentions: "reply_to" },
-  { name: "attachments not empty", body: { text: "hi", attachments: [{ name: "a.png" }] }, status: 400, code: "ARZ_ERR_UNSUPPORTED", mentions: "attachments are not supported" },
+  { name: "attachment not a file id", body: { text: "hi", attachments: [{ name: "a.png" }] }, status: 400, code: "ARZ_ERR_INVALID_REQUEST", mentions: "attachments" },
+  { name: "attachment never uploaded", body: { text: "hi", attachments: ["f_AAAAAAAAAAAAAAAA"] }, status: 400, code: "ARZ_ERR_UNKNOWN_FILE", mentions: "upload it with POST /web/chats/c1/files" },
   { name: "attachments not an array", body: { text: "hi", attachments: "a.png" }, status: 400, code: "ARZ_ERR_INVALID_REQUEST", mentions: "attachments" },
   { name: "chat name with a space", chat: "bad%20name", body: { text: "hi" }, status: 400, code: "ARZ_ERR_INVALID_REQUEST", mentions: "chat" },
   { name: "chat name of 65 characters", chat: "c".repeat(65), body: { text: "hi" }, status: 400, code: "ARZ_ERR_INVALID_REQUEST", mentions: "chat" },
@@ -113,12 +114,12 @@ describe("rejected posts", () => {
     expect(countRows(instance, "messages")).toBe(0);
   });
 
-  it("says attachments are not supported", async () => {
-    const response = await post({ body: { text: "hi", attachments: [{ name: "a.png" }] } });
+  it("says how to attach a file that was never uploaded", async () => {
+    const response = await post({ body: { text: "", attachments: ["f_AAAAAAAAAAAAAAAA"] } });
 
     expect(response.status).toBe(400);
-    expect(response.body.error.code).toBe("ARZ_ERR_UNSUPPORTED");
-    expect(response.body.error.message).toContain("not supported");
+    expect(response.body.error.code).toBe("ARZ_ERR_UNKNOWN_FILE");
+    expect(countRows(instance, "messages")).toBe(0);
   });
 });
 
