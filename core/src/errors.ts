@@ -24,7 +24,7 @@ export const errors = {
     error("ARZ_ERR_CONFIG_ENV", `config file ${file} uses \${${name}} but the environment variable ${name} is not set; set it or remove the reference`),
 
   insecureBind: (host: string) =>
-    error("ARZ_ERR_INSECURE_BIND", `refusing to listen on ${host} without authentication; bind to 127.0.0.1 or start with --insecure if this network is trusted`),
+    error("ARZ_ERR_INSECURE_BIND", `refusing to listen on ${host} without authentication; add an account first (arizuko user add NAME --operator) so the web chat asks for sign-in, bind to 127.0.0.1, or start with --insecure if this network is trusted`),
 
   portInUse: (host: string, port: number) =>
     error("ARZ_ERR_PORT_IN_USE", `${host}:${port} is already in use by another program; stop it or start with --port N (0 picks a free port)`),

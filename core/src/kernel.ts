@@ -352,7 +352,8 @@ export class Kernel {
   /** Recovers from the last stop and starts serving. Server mode only. */
   async start(): Promise<string> {
     const { config } = this.resolved;
-    if (!isLoopback(config.http.host) && !config.insecure) throw errors.insecureBind(config.http.host);
+    // Accounts make the web chat ask for sign-in (and the admin API always needs a credential).
+    if (!isLoopback(config.http.host) && !config.insecure && !this.auth.users.any()) throw errors.insecureBind(config.http.host);
     if (this.runner instanceof ProcessRunner) {
       this.log.warn("process runner: agents run as plain child processes of this host, with no isolation; fine for development, not for untrusted users");
     }

@@ -143,7 +143,14 @@ describe("arizuko start", () => {
   it("refuses a public address without --insecure", () => {
     const result = runArizuko(["start", "--host", "0.0.0.0", "--port", "0"], workspace());
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("refusing to listen on 0.0.0.0 without authentication");
+    expect(result.stderr).toContain("refusing to listen on 0.0.0.0 without authentication; add an account first");
+  });
+
+  it("listens on a public address once an account exists", async () => {
+    const cwd = workspace();
+    expect(runArizuko(["user", "add", "olga", "--operator"], cwd)).toMatchObject({ status: 0 });
+    const started = await start(cwd, ["--host", "0.0.0.0", "--port", "0"]);
+    expect((await fetch(`${started.url}/ready`)).status).toBe(200);
   });
 
   it("names the bad field of an invalid config", () => {

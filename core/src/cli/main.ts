@@ -84,8 +84,7 @@ async function start(argv: string[], globals: GlobalOptions): Promise<number> {
   }
 
   const resolved = loadConfig({ file: globals.config, overrides: { ...options, data: globals.data } });
-  const { host } = resolved.config.http;
-  if (!isLoopback(host) && !resolved.config.insecure) throw errors.insecureBind(host);
+  // A public address needs accounts or --insecure; Kernel.start checks it, since only the store knows the accounts.
 
   const log = createLogger(resolved.config.log.level, undefined, secretValues(resolved.config));
   const release = acquireLock(resolved.dataDir);

@@ -46,7 +46,7 @@
     const headers = { "x-csrf-token": cookie("arizuko_csrf") };
     if (options.body !== undefined) headers["content-type"] = "application/json";
     const response = await fetch(path, { method: options.method || "GET", headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
-    if (response.status === 401 && !retried && state.session && state.session.user && (await refresh())) return api(path, options, true);
+    if (response.status === 401 && !retried && signedInBefore() && (await refresh())) return api(path, options, true);
     const body = response.status === 204 ? {} : await response.json().catch(() => ({}));
     if (!response.ok) {
       const error = new Error(problemOf(response, body));
@@ -54,6 +54,11 @@
       throw error;
     }
     return body;
+  }
+
+  /** The CSRF cookie outlives the short access cookie: its presence means a sign-in that a refresh may renew. */
+  function signedInBefore() {
+    return cookie("arizuko_csrf") !== "";
   }
 
   async function refresh() {
@@ -392,6 +397,10 @@
     } catch (error) {
       connection.textContent = "cannot start: " + error.message;
       return;
+    }
+    // The access cookie expires after minutes; the sign-in lasts as long as the refresh cookie.
+    if (state.session.access === "users" && !state.session.user && signedInBefore() && (await refresh())) {
+      state.session = await api("/web/session").catch(() => state.session);
     }
     const { session } = state;
     const wanted = readHash();

@@ -65,8 +65,8 @@ export class WebAccess {
   }
 
   /**
-   * The caller of `request`. Open mode issues a visitor cookie when there is none;
-   * users mode answers 401 to a caller who is neither signed in nor a visitor.
+   * Returns the caller of `request`. Open mode issues a visitor cookie when there is none.
+   * Users mode rejects a caller who is neither signed in nor a visitor with 401.
    */
   async caller(request: FastifyRequest, reply: FastifyReply): Promise<Caller> {
     const found = await this.callerOrNull(request, reply);
@@ -87,7 +87,7 @@ export class WebAccess {
     return { kind: "visitor", id: visitor };
   }
 
-  /** The caller and `chat`, when the caller may use it; 401, 403 or 404 otherwise. */
+  /** Returns the caller and `chat` when the caller may use it, else throws 401, 403 or 404. */
   async chat(request: FastifyRequest, reply: FastifyReply, name: string): Promise<{ caller: Caller; chat: WebChat }> {
     const caller = await this.caller(request, reply);
     if (!this.usersMode()) {
@@ -102,7 +102,7 @@ export class WebAccess {
     return { caller, chat };
   }
 
-  /** A user unlinked from the chat's group, or a visitor whose link was revoked, loses the chat. */
+  /** Rejects a user unlinked from the chat's group, and a visitor whose share link was revoked. */
   private checkStillAllowed(caller: Caller, chat: WebChat): void {
     if (caller.kind === "user") {
       if (chat.group === null || this.host.users.mayUse(caller.id, chat.group)) return;

@@ -73,7 +73,7 @@ export class WebChats {
     return (this.statements.ofOwner.all(owner) as ChatRow[]).map(toChat);
   }
 
-  /** The chat a visitor opened through a share link, or null. */
+  /** Returns the chat a visitor opened through a share link, or null. */
   ofShare(owner: string, shareLink: string): WebChat | null {
     const row = this.statements.ofShare.get(owner, shareLink) as ChatRow | undefined;
     return row ? toChat(row) : null;

@@ -33,7 +33,7 @@ export function kindOf(mime: string): AttachmentKind {
 
 export const isInline = (mime: string) => INLINE_TYPES.has(mime);
 
-/** A display name without path separators or control characters, at most 200 characters. */
+/** Returns a display name without path separators or control characters, at most 200 characters. */
 export function displayName(name: string): string {
   // eslint-disable-next-line no-control-regex
   const cleaned = name.replace(/[\u0000-\u001f\u007f/\\]+/g, "_").trim().slice(0, 200);
@@ -78,7 +78,7 @@ export class WebFiles {
     return existsSync(join(this.folder, file.id));
   }
 
-  /** The attachment a message carries for `file`; `ref` is the file id. */
+  /** Returns the attachment a message carries for `file`, with the file id as `ref`. */
   attachment(file: WebFile): Attachment {
     return { kind: kindOf(file.mime), mime: file.mime, size: file.size, name: file.name, ref: file.id };
   }

@@ -1,8 +1,8 @@
 /**
  * Message text as HTML for the chat page, rendered on the server so the page only
  * inserts finished, safe markup. Raw HTML in the text (from the user or the agent) is
- * shown as text; links keep only http(s) and mailto URLs and open in a new tab without
- * a referrer; images become links, so a message never loads anything by itself.
+ * shown as text. Links keep only http(s) and mailto URLs and open in a new tab without
+ * a referrer. Images become links, so a message never loads anything by itself.
  */
 import { Marked, type Tokens } from "marked";
 
@@ -12,7 +12,7 @@ export function escapeHtml(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;").replaceAll("'", "&#39;");
 }
 
-/** A link's URL when it is safe to follow, else null; marked has already decoded entities. */
+/** Returns a link's URL when it is safe to follow, else null (marked has already decoded entities). */
 function safeHref(href: string): string | null {
   const trimmed = href.trim();
   return SAFE_LINK.test(trimmed) ? trimmed : null;

@@ -51,7 +51,7 @@ export class ShareLinks {
     return { share: { id, group, note, createdAt: now, revokedAt: null }, token };
   }
 
-  /** The live link a token opens, or null for an unknown or revoked one. */
+  /** Returns the live link a token opens, or null for an unknown or revoked one. */
   open(token: string): ShareLink | null {
     if (!TOKEN_PATTERN.test(token)) return null;
     const row = this.statements.byDigest.get(digestOf(token)) as ShareRow | undefined;

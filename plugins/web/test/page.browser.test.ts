@@ -4,25 +4,14 @@
  * Chromium comes from scripts/provision-browser.sh, which scripts/test-setup.ts runs
  * once per test run.
  */
-import { mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startInstance, type TestInstance } from "../../../core/test/helpers/instance.js";
+import { useChromium } from "./helpers/chromium.js";
 
-/** Folder for screenshots (the chat after a reply and the page of each failed test), outside the repository. */
-const ARTIFACTS = join(tmpdir(), "arizuko-browser-artifacts");
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+/** Screenshots: the chat after a reply and the page of each failed test. */
+const chromium = useChromium("visitor");
 /** Milliseconds to wait for the page to show something, the demo agent's reply included. */
 const SHOW_TIMEOUT_MS = 15_000;
 
@@ -36,52 +25,19 @@ interface ShownMessage {
   text: string;
 }
 
-let browser: Browser | undefined;
-/**
- * Why Chromium could not be provisioned or launched. beforeEach throws it, so every test
- * fails with it. An error thrown in beforeAll would mark the tests skipped in vitest 4.1
- * reports, so a count of failed tests would miss it.
- */
-let browserError: Error | undefined;
 let context: BrowserContext | undefined;
 let page: Page;
 let instance: TestInstance;
 
-beforeAll(async () => {
-  // Screenshots of an earlier run would look like failures of this one.
-  rmSync(ARTIFACTS, { recursive: true, force: true });
-  mkdirSync(ARTIFACTS, { recursive: true });
-
-  const provisioning = inject("browser");
-  if (!provisioning.ok) {
-    browserError = new Error(`Chromium is not available for the browser tests: ${provisioning.reason}`);
-    return;
-  }
-  try {
-    // playwright-core 1.64 gives each launch a fresh temporary profile (--user-data-dir) and deletes it on close.
-    browser = await chromium.launch({ executablePath: provisioning.executablePath, args: CHROMIUM_ARGS, timeout: 60_000 });
-  } catch (error) {
-    browserError = new Error(`Chromium at ${provisioning.executablePath} failed to launch: ${(error as Error).message}`, { cause: error });
-  }
-}, 90_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
-
 beforeEach(async () => {
-  if (browserError) throw browserError;
+  const browser = chromium.browser();
   instance = await startInstance();
-  context = await browser!.newContext();
+  context = await browser.newContext();
   page = await context.newPage();
 });
 
 afterEach(async ({ task }) => {
-  if (task.result?.state === "fail" && context) {
-    const file = join(ARTIFACTS, `failed-${task.name.replace(/[^A-Za-z0-9]+/g, "-")}.png`);
-    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-    console.error(`browser test failed; screenshot of the page: ${file}`);
-  }
+  await chromium.keepFailure(task, context && page);
   await context?.close();
   context = undefined;
   // Undefined until an instance started. A failed beforeEach leaves the previous test's instance, and disposing it again is safe.
@@ -141,7 +97,7 @@ describe("web chat page in Chromium", () => {
     expect(messages.map((m) => m.mine)).toEqual([true, false]);
     expect(await page.locator("#messages > li .meta").first().textContent()).toMatch(/^you · /);
     expect(await page.locator("#messages > li .meta").last().textContent()).toMatch(/^main · /);
-    await page.screenshot({ path: join(ARTIFACTS, "chat.png"), fullPage: true });
+    await page.screenshot({ path: join(chromium.folder(), "chat.png"), fullPage: true });
   });
 
   it("shows a delegation as a hand-off, not as the visitor's", async () => {
