@@ -81,6 +81,11 @@ export class SseStream {
     waiters.forEach((wake) => wake());
   }
 
+  /** True once the server ended the stream (or close() aborted it). */
+  get ended(): boolean {
+    return this.done;
+  }
+
   /** Events named `message`, parsed. */
   messages<T = Record<string, unknown>>(): T[] {
     return this.events.filter((event) => event.event === "message").map((event) => JSON.parse(event.data) as T);

@@ -89,6 +89,7 @@ describe("admin routes API", () => {
     });
     expect(explained.body.stages.map((stage: { plugin: string; stage: number }) => [stage.plugin, stage.stage])).toEqual([
       ["route-table", 100],
+      ["web", 150],
       ["route-sticky", 200],
       ["route-reply", 300],
       ["route-prefix", 400],
@@ -124,6 +125,7 @@ describe("route commands for operators", () => {
       "admission: admitted",
       "control: not a control message",
       "stage 100 route-table: decides main (route #1 (platform=web) → main)",
+      "stage 150 web: passes",
       "stage 200 route-sticky: passes",
       "stage 300 route-reply: passes",
       "stage 400 route-prefix: decides main #ops (#ops prefix)",

@@ -25,7 +25,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export function notFound(chat: string): ArizukoError {
   return new ArizukoError(
     "ARZ_ERR_CHAT_NOT_FOUND",
-    `chat ${chat} not found for this caller; a web chat belongs to whoever created it (a signed-in user, or the browser's visitor cookie: curl -b jar -c jar)`,
+    `chat ${chat} not found for this caller; a web chat belongs to whoever created it (a signed-in user, or the browser's visitor cookie: curl -b jar -c jar), and signed-in users start one with POST /web/chats { "group" }`,
     { statusCode: 404 },
   );
 }
@@ -74,6 +74,16 @@ export class WebAccess {
     return found;
   }
 
+  /** Returns the caller of `request`, or null when there is none or its credentials are no longer valid. */
+  async sessionCaller(request: FastifyRequest, reply: FastifyReply): Promise<Caller | null> {
+    try {
+      return await this.callerOrNull(request, reply);
+    } catch (error) {
+      if (error instanceof ArizukoError && error.statusCode === 401) return null;
+      throw error;
+    }
+  }
+
   async callerOrNull(request: FastifyRequest, reply: FastifyReply): Promise<Caller | null> {
     if (!this.usersMode()) {
       checkOrigin(request);
@@ -85,6 +95,17 @@ export class WebAccess {
     if (!visitor) return null;
     checkOrigin(request);
     return { kind: "visitor", id: visitor };
+  }
+
+  /** True while `caller` may still use `chat`: checked again as its stream goes on. */
+  stillAllowed(caller: Caller, chat: WebChat): boolean {
+    if (!this.usersMode()) return true;
+    try {
+      this.checkStillAllowed(caller, chat);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Returns the caller and `chat` when the caller may use it, else throws 401, 403 or 404. */

@@ -72,7 +72,8 @@ export function registerChatRoutes(context: ChatRoutesContext): void {
     method: "GET",
     url: "/web/session",
     handler: async (request, reply) => {
-      const caller = await access.callerOrNull(request, reply);
+      // An expired or revoked sign-in is a signed-out caller here, so the page offers sign-in.
+      const caller = await access.sessionCaller(request, reply);
       return reply.send({
         access: access.usersMode() ? "users" : "open",
         user: caller?.kind === "user" ? caller.user : null,

@@ -24,6 +24,8 @@ const PAGE = 500;
 interface Stream {
   chat: string;
   name: string;
+  /** Checked before each catch-up: a caller who lost the chat gets no more of it. */
+  allowed: () => boolean;
   lastSeq: number;
   response: ServerResponse;
   heartbeat: NodeJS.Timeout;
@@ -51,7 +53,7 @@ export class EventHub {
    * follows it. With `reset`, the client's resume point was not valid here (another
    * store, say): it gets one `reset` event and the whole history once.
    */
-  open(response: ServerResponse, chat: string, name: string, afterSeq: number, reset: string | null): void {
+  open(response: ServerResponse, chat: string, name: string, afterSeq: number, reset: string | null, allowed: () => boolean = () => true): void {
     response.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache, no-transform",
@@ -64,6 +66,7 @@ export class EventHub {
     const stream: Stream = {
       chat,
       name,
+      allowed,
       lastSeq: reset !== null ? 0 : afterSeq,
       response,
       heartbeat: setInterval(() => this.write(stream, ": ping\n\n"), HEARTBEAT_MS),
@@ -101,6 +104,11 @@ export class EventHub {
   }
 
   private catchUp(stream: Stream): void {
+    // The client reconnects and hears why (403 or 404) from the route.
+    if (!stream.allowed()) {
+      stream.response.end();
+      return;
+    }
     for (;;) {
       const rows = this.messages.list({ chat: stream.chat, afterSeq: stream.lastSeq, limit: PAGE });
       for (const row of rows) {

@@ -3,6 +3,7 @@
  * arizuko chooses, so an uploaded name never becomes a path; the name is only shown.
  * Served back only to the chat's owner, as a download unless the type is a raster
  * image the page shows inline.
+ * TODO: files uploaded and never attached to a message stay until a retention prune removes them.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";

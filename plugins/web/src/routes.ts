@@ -188,7 +188,7 @@ export function registerRoutes(context: WebRoutesContext): void {
       if (!/^[0-9]{1,15}$/.test(resume)) {
         throw badRequest("ARZ_ERR_INVALID_EVENT_ID", `Last-Event-ID must be the seq of an earlier event (1 to 15 digits), got ${JSON.stringify(resume)}`);
       }
-      await access.chat(request, reply, name);
+      const { caller, chat } = await access.chat(request, reply, name);
 
       // An id that is not a message of this chat comes from another store or a reset one.
       const afterSeq = Number(resume);
@@ -197,7 +197,7 @@ export function registerRoutes(context: WebRoutesContext): void {
 
       reply.hijack();
       for (const [header, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(header, value);
-      hub.open(reply.raw, jidOf(name), name, afterSeq, reset);
+      hub.open(reply.raw, jidOf(name), name, afterSeq, reset, () => access.stillAllowed(caller, chat));
     },
   });
 

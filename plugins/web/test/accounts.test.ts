@@ -120,6 +120,18 @@ describe("who may use a chat", () => {
     expect(stored()).toEqual(before);
   });
 
+  it("ends an open stream once its user is unlinked", async () => {
+    const { chat } = await adasChat();
+    const stream = await ada.events(chat);
+    await stream.until((events) => events.messages().length >= 2, 15_000, "the history");
+
+    await instance.kernel.runCli(["user", "leave", "ada", "main"]);
+    instance.kernel.outbound.notice({ chat: `web:local/${chat}`, topic: "", group: null, replyTo: null, text: "after the unlink" });
+
+    await waitFor(() => stream.ended, { what: "the stream to end" });
+    expect(stream.messages().map((message) => message.text)).not.toContain("after the unlink");
+  });
+
   it("refuses a chat with a group the user is not linked to", async () => {
     const response = await ada.post("/web/chats", { group: "sales" });
 
@@ -135,6 +147,14 @@ describe("who may use a chat", () => {
     const response = await bob.post("/web/chats", { group: "main", chat: "team" });
     expect(response.status).toBe(409);
     expect((await bob.say("team", "let me in")).status).toBe(404);
+  });
+
+  it("treats an invalid session cookie as signed out on the session endpoint", async () => {
+    const stale = instance.client();
+    stale.setCookie("arizuko_access", "not-a-token");
+
+    expect((await stale.get("/web/session")).body).toEqual({ access: "users", user: null, visitor: false, groups: [] });
+    expect((await stale.get("/web/chats")).status).toBe(401);
   });
 
   it("asks for sign-in where the open chat used to let visitors in", async () => {
