@@ -62,7 +62,7 @@ async function waitForMessage(text: string): Promise<void> {
   await page.locator("#messages > li", { hasText: text }).last().waitFor({ timeout: SHOW_TIMEOUT_MS });
 }
 
-/** The texts shown in the conversation, without sender and time lines. */
+/** Returns the texts shown in the conversation, without sender and time lines. */
 function shownTexts(): Promise<string[]> {
   return page.locator("#messages > li .body").evaluateAll((items) => items.map((item) => (item as HTMLElement).innerText.trim()));
 }

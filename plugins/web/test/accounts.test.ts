@@ -23,7 +23,7 @@ beforeEach(async () => {
 
 afterEach(() => instance.dispose());
 
-/** Every endpoint of one chat, with a body that would succeed for its owner. */
+/** Lists every endpoint of one chat, with a body that would succeed for its owner. */
 function endpoints(chat: string, file: string) {
   return [
     { method: "POST", path: `/web/chats/${chat}/messages`, body: { text: "hello" } },
@@ -81,7 +81,7 @@ describe("who may use a chat", () => {
     expect(stored()).toEqual(before);
   });
 
-  it("answers 404 on every endpoint to another user, even one who may use the group", async () => {
+  it("hides a chat from another user of its group", async () => {
     const { chat, file } = await adasChat();
     const bob = await person(instance, "bob", { groups: ["main"] });
     const before = stored();
@@ -107,7 +107,7 @@ describe("who may use a chat", () => {
     expect(stored()).toEqual(before);
   });
 
-  it("closes every endpoint of a chat to a user no longer linked to its group", async () => {
+  it("closes a chat to an unlinked user", async () => {
     const { chat, file } = await adasChat();
     expect((await instance.kernel.runCli(["user", "leave", "ada", "main"])).exitCode).toBe(0);
     const before = stored();
@@ -250,7 +250,7 @@ describe("a signed-in user's chat", () => {
 });
 
 describe("files", () => {
-  it("stores an upload, attaches it to a message and serves it to the owner only", async () => {
+  it("stores, attaches and serves an upload", async () => {
     const chat = (await ada.post("/web/chats", { group: "main" })).body.chat;
     const upload = await ada.post(`/web/chats/${chat}/files`, { name: "../../etc/dot.png", mime: "image/png", data: PNG.toString("base64") });
     expect(upload.status).toBe(201);
@@ -278,7 +278,7 @@ describe("files", () => {
     expect(response.headers.get("content-disposition")).toMatch(/^attachment;/);
   });
 
-  it("refuses a file over the limit with 413 and a file of another chat", async () => {
+  it("refuses oversize and foreign files", async () => {
     await instance.dispose();
     instance = await startInstance({ config: { plugins: [{ use: "web", config: { maxUploadBytes: 1024 } }, "route-table", "route-sticky", "route-command", "route-reply", "route-prefix"] } });
     ada = await person(instance, "ada", { groups: ["main"] });

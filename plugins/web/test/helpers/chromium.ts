@@ -49,7 +49,7 @@ export interface ChromiumForTests {
   folder(): string;
   /** The launched browser; throws why Chromium could not start, so every test fails with it. */
   browser(): Browser;
-  /** Saves a screenshot of `page` when the test failed, and says where. */
+  /** Saves a screenshot of `page` when the test failed, and logs its path. */
   keepFailure(task: { name: string; result?: { state?: string } }, page: Page | undefined): Promise<void>;
 }
 
