@@ -12,8 +12,16 @@ import { USERNAME_PATTERN, type User } from "./users.js";
 
 const usage = (message: string) => new ArizukoError("ARZ_ERR_USER", message, { statusCode: 400 });
 
-/** A password of 24 characters from 18 random bytes, well above the minimum length. */
-const generatePassword = () => randomBytes(18).toString("base64url");
+/**
+ * Returns a password of 24 characters from 18 random bytes, well above the minimum
+ * length. It starts with a letter or digit, so pasted into a command it never reads as an option.
+ */
+function generatePassword(): string {
+  for (;;) {
+    const password = randomBytes(18).toString("base64url");
+    if (/^[A-Za-z0-9]/.test(password)) return password;
+  }
+}
 
 function existing(auth: AuthService, username: string): User {
   const user = auth.users.byName(username);

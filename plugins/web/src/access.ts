@@ -35,11 +35,17 @@ const signInNeeded = () =>
     statusCode: 401,
   });
 
-/** Refuses a cookie-authenticated write from a page of another origin. */
-function checkOrigin(request: FastifyRequest): void {
+/**
+ * Rejects a write authenticated by the visitor cookie from a page of another origin. With
+ * `required`, a write without an Origin header is rejected too (browsers always send one).
+ */
+function checkOrigin(request: FastifyRequest, required: boolean): void {
   if (SAFE_METHODS.has(request.method)) return;
   const origin = request.headers.origin;
-  if (origin === undefined) return;
+  if (origin === undefined) {
+    if (!required) return;
+    throw new ArizukoError("ARZ_ERR_CSRF", "the request has no Origin header; browsers send one, so send it from scripts too (-H 'Origin: <this server>')", { statusCode: 403 });
+  }
   let host: string | null = null;
   try {
     host = new URL(origin).host;
@@ -85,15 +91,16 @@ export class WebAccess {
   }
 
   async callerOrNull(request: FastifyRequest, reply: FastifyReply): Promise<Caller | null> {
+    // The open mode has nothing to protect, so scripts may leave out Origin there.
     if (!this.usersMode()) {
-      checkOrigin(request);
+      checkOrigin(request, false);
       return { kind: "visitor", id: visitorOf(request, reply) };
     }
     const user = await this.host.users.fromRequest(request);
     if (user) return { kind: "user", id: user.id, user };
     const visitor = readVisitor(request);
     if (!visitor) return null;
-    checkOrigin(request);
+    checkOrigin(request, true);
     return { kind: "visitor", id: visitor };
   }
 
@@ -133,8 +140,8 @@ export class WebAccess {
         { statusCode: 403 },
       );
     }
-    if (chat.shareLink !== null && this.shares.live(chat.shareLink)) return;
-    // A visitor's open-mode chat, or one whose share link was revoked: not theirs to use any more.
-    throw notFound(chat.chat);
+    if (chat.shareLink === null) throw signInNeeded(); // a visitor's chat from the open mode
+    if (this.shares.live(chat.shareLink)) return;
+    throw new ArizukoError("ARZ_ERR_SHARE_REVOKED", "the share link this chat came from was revoked; ask whoever gave it to you for a new one", { statusCode: 403 });
   }
 }

@@ -110,6 +110,9 @@ export function registerChatRoutes(context: ChatRoutesContext): void {
 
       if (caller.kind !== "user") throw new ArizukoError("ARZ_ERR_FORBIDDEN", "visitors use the chat their share link opened; sign in to start other chats", { statusCode: 403 });
       if (body.group === undefined) throw new ArizukoError("ARZ_ERR_INVALID_REQUEST", "body must have group: one of the folders GET /web/session lists", { statusCode: 400 });
+      if (!host.groups.exists(body.group)) {
+        throw new ArizukoError("ARZ_ERR_GROUP_NOT_FOUND", `no group ${body.group}; GET /web/session lists the groups you may use`, { statusCode: 404 });
+      }
       if (!host.users.mayUse(caller.id, body.group)) {
         throw new ArizukoError("ARZ_ERR_FORBIDDEN", `you may not use group ${body.group}; an operator can allow it with \`arizuko user join ${caller.user.username} ${body.group}\``, { statusCode: 403 });
       }

@@ -69,7 +69,10 @@ export class EventHub {
       allowed,
       lastSeq: reset !== null ? 0 : afterSeq,
       response,
-      heartbeat: setInterval(() => this.write(stream, ": ping\n\n"), HEARTBEAT_MS),
+      // The heartbeat also checks access, so a stream of a caller who lost the chat ends within HEARTBEAT_MS.
+      heartbeat: setInterval(() => {
+        if (this.stillAllowed(stream)) this.write(stream, ": ping\n\n");
+      }, HEARTBEAT_MS),
     };
     // Replay and registration happen in one synchronous step, so no commit falls between them.
     this.catchUp(stream);
@@ -103,12 +106,20 @@ export class EventHub {
     for (const set of this.streams.values()) for (const stream of set) stream.response.end();
   }
 
+  /** Ends every stream whose caller lost its chat, e.g. after a share link was revoked. */
+  recheck(): void {
+    for (const set of this.streams.values()) for (const stream of set) this.stillAllowed(stream);
+  }
+
+  /** Ends the stream when its caller lost the chat; the client reconnects and the route says why. */
+  private stillAllowed(stream: Stream): boolean {
+    if (stream.allowed()) return true;
+    stream.response.end();
+    return false;
+  }
+
   private catchUp(stream: Stream): void {
-    // The client reconnects and hears why (403 or 404) from the route.
-    if (!stream.allowed()) {
-      stream.response.end();
-      return;
-    }
+    if (!this.stillAllowed(stream)) return;
     for (;;) {
       const rows = this.messages.list({ chat: stream.chat, afterSeq: stream.lastSeq, limit: PAGE });
       for (const row of rows) {

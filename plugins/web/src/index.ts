@@ -102,8 +102,8 @@ export default definePlugin<JsonSchema, WebConfig>({
     const visits = new WindowLimiter(config.shareVisitsPerHour, 3_600_000);
     registerRoutes({ host, access, hub, topics, files, visitorPosts, channel: () => context, instance: config.instance, maxUploadBytes: config.maxUploadBytes });
     registerChatRoutes({ host, access, chats, topics, shares });
-    registerShareRoutes({ host, chats, shares, visits });
-    host.cli.register(webCommand(host, shares));
+    registerShareRoutes({ host, chats, shares, visits, revoked: () => hub.recheck() });
+    host.cli.register(webCommand(host, shares, () => hub.recheck()));
     if (config.page) registerPage(host, () => !access.usersMode());
 
     const ours = (chat: string) => chat.startsWith(prefix);

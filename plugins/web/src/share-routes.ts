@@ -20,6 +20,8 @@ export interface ShareRoutesContext {
   shares: ShareLinks;
   /** Openings of share links, per IP address. */
   visits: WindowLimiter;
+  /** Called after a link was revoked, so open streams of its chats end. */
+  revoked: () => void;
 }
 
 const view = (share: ShareLink) => ({
@@ -40,7 +42,7 @@ function create(host: Host, shares: ShareLinks, group: string, note: string | nu
 }
 
 export function registerShareRoutes(context: ShareRoutesContext): void {
-  const { host, chats, shares, visits } = context;
+  const { host, chats, shares, visits, revoked: afterRevoke } = context;
 
   host.http.register({
     method: "GET",
@@ -96,13 +98,16 @@ export function registerShareRoutes(context: ShareRoutesContext): void {
       const { id } = request.params as { id: string };
       if (!shares.get(id)) throw new ArizukoError("ARZ_ERR_SHARE_NOT_FOUND", `no share link ${id}; list them with GET /admin/web/shares`, { statusCode: 404 });
       const revoked = shares.revoke(id);
-      if (revoked) host.log.info({ share: id }, "share link revoked");
+      if (revoked) {
+        host.log.info({ share: id }, "share link revoked");
+        afterRevoke();
+      }
       return reply.send({ id, revoked });
     },
   });
 }
 
-export function webCommand(host: Host, shares: ShareLinks): CliCommand {
+export function webCommand(host: Host, shares: ShareLinks, afterRevoke: () => void): CliCommand {
   return {
     name: "web",
     description: "share links of the web chat",
@@ -132,7 +137,10 @@ export function webCommand(host: Host, shares: ShareLinks): CliCommand {
         run({ args }) {
           const id = args[0] as string;
           if (!shares.get(id)) throw new ArizukoError("ARZ_ERR_SHARE_NOT_FOUND", `no share link ${id}; see \`arizuko web shares\``, { statusCode: 404 });
-          return shares.revoke(id) ? `share link ${id} revoked` : `share link ${id} was already revoked`;
+          if (!shares.revoke(id)) return `share link ${id} was already revoked`;
+          host.log.info({ share: id }, "share link revoked");
+          afterRevoke();
+          return `share link ${id} revoked`;
         },
       },
     ],

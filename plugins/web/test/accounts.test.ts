@@ -8,7 +8,7 @@ import { Client } from "../../../core/test/helpers/client.js";
 import { startInstance, type TestInstance } from "../../../core/test/helpers/instance.js";
 import { waitFor } from "../../../core/test/helpers/wait.js";
 import { countRows } from "./helpers/chat.js";
-import { openShare, person, type Person } from "./helpers/people.js";
+import { openShare, PageClient, person, type Person } from "./helpers/people.js";
 
 const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000", "hex");
 
@@ -97,7 +97,7 @@ describe("who may use a chat", () => {
     const { chat, file } = await adasChat();
     const operator = await person(instance, "olga", { operator: true });
     const link = await operator.post("/admin/web/shares", { group: "main" });
-    const visitor = instance.client();
+    const visitor = new PageClient(instance.url);
     expect((await openShare(visitor, link.body.path)).status).toBe(303);
     const before = stored();
 
@@ -138,6 +138,25 @@ describe("who may use a chat", () => {
     expect(response.status).toBe(403);
     expect(response.body.error.message).toContain("arizuko user join ada sales");
     expect(countRows(instance, "web_chats")).toBe(0);
+  });
+
+  it("says a group does not exist", async () => {
+    const operator = await person(instance, "olga", { operator: true });
+    const response = await operator.post("/web/chats", { group: "nosuch" });
+
+    expect([response.status, response.body.error.code]).toEqual([404, "ARZ_ERR_GROUP_NOT_FOUND"]);
+    expect(response.body.error.message).toContain("GET /web/session lists the groups you may use");
+  });
+
+  it("asks a visitor left from the open mode to sign in", async () => {
+    await instance.dispose();
+    instance = await startInstance();
+    const visitor = new PageClient(instance.url);
+    expect((await visitor.say("old", "hello")).status).toBe(202);
+    ada = await person(instance, "ada", { groups: ["main"] });
+
+    expect((await visitor.get("/web/chats/old/messages")).status).toBe(401);
+    expect((await visitor.say("old", "again")).status).toBe(401);
   });
 
   it("does not let a chat name be reused by someone else", async () => {

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startInstance, type TestInstance } from "../../../core/test/helpers/instance.js";
 import { waitFor } from "../../../core/test/helpers/wait.js";
-import { openShare, person } from "./helpers/people.js";
+import { openShare, PageClient, person } from "./helpers/people.js";
 
 let instance: TestInstance;
 afterEach(() => instance.dispose());
@@ -29,8 +29,8 @@ describe("share links", () => {
   it("gives each visitor a chat of their own with the link's group", async () => {
     await start();
     const { path } = await shareWithCli("support");
-    const first = instance.client();
-    const second = instance.client();
+    const first = new PageClient(instance.url);
+    const second = new PageClient(instance.url);
 
     const opened = await openShare(first, path);
     expect(opened.status).toBe(303);
@@ -63,27 +63,56 @@ describe("share links", () => {
     const made = await operator.post("/admin/web/shares", { group: "support", note: "docs page" });
     expect(made.status).toBe(201);
     expect(made.body).toMatchObject({ group: "support", note: "docs page", revoked_at: null, path: expect.stringMatching(/^\/s\/sl_/) });
-    const visitor = instance.client();
+    const visitor = new PageClient(instance.url);
     const chat = (await openShare(visitor, made.body.path)).location!.slice("/#".length);
     expect((await visitor.say(chat, "hi")).status).toBe(202);
 
     const revoked = await operator.request("DELETE", `/admin/web/shares/${made.body.id}`);
     expect(revoked.body).toEqual({ id: made.body.id, revoked: true });
-    expect((await visitor.say(chat, "still there?")).status).toBe(404);
-    expect((await visitor.get(`/web/chats/${chat}/messages`)).status).toBe(404);
+    const closed = await visitor.say(chat, "still there?");
+    expect([closed.status, closed.body.error.code]).toEqual([403, "ARZ_ERR_SHARE_REVOKED"]);
+    expect(closed.body.error.message).toContain("ask whoever gave it to you for a new one");
+    expect((await visitor.get(`/web/chats/${chat}/messages`)).status).toBe(403);
     expect((await openShare(visitor, made.body.path)).status).toBe(404);
     expect((await operator.get("/admin/web/shares")).body.shares).toEqual([expect.objectContaining({ id: made.body.id, revoked_at: expect.any(Number) })]);
     expect((await instance.kernel.runCli(["web", "unshare", made.body.id])).stdout.trim()).toBe(`share link ${made.body.id} was already revoked`);
   });
 
-  it("limits openings and messages per IP address with a clear 429", async () => {
-    await start({ shareVisitsPerHour: 2, shareMessagesPerMinute: 2 });
+  it("ends an idle stream at once when the link is revoked", async () => {
+    await start();
+    const { id, path } = await shareWithCli("support");
+    const visitor = new PageClient(instance.url);
+    const chat = (await openShare(visitor, path)).location!.slice("/#".length);
+    const stream = await visitor.events(chat);
+    expect(stream.status).toBe(200);
+
+    await instance.kernel.runCli(["web", "unshare", id]);
+
+    await waitFor(() => stream.ended, { what: "the stream to end", timeoutMs: 2_000 });
+    expect((await visitor.events(chat)).status).toBe(403);
+  });
+
+  it("rejects a visitor's write without an Origin", async () => {
+    await start();
     const { path } = await shareWithCli("support");
     const visitor = instance.client();
     const chat = (await openShare(visitor, path)).location!.slice("/#".length);
-    await openShare(instance.client(), path);
 
-    const third = await openShare(instance.client(), path);
+    const response = await visitor.say(chat, "from a script");
+    expect([response.status, response.body.error.code]).toEqual([403, "ARZ_ERR_CSRF"]);
+    const foreign = await visitor.post(`/web/chats/${chat}/messages`, { text: "forged" }, { origin: "https://evil.example" });
+    expect(foreign.status).toBe(403);
+    expect(instance.kernel.store.db.prepare("SELECT count(*) AS n FROM messages").get()).toEqual({ n: 0 });
+  });
+
+  it("limits openings and messages per IP address with a clear 429", async () => {
+    await start({ shareVisitsPerHour: 2, shareMessagesPerMinute: 2 });
+    const { path } = await shareWithCli("support");
+    const visitor = new PageClient(instance.url);
+    const chat = (await openShare(visitor, path)).location!.slice("/#".length);
+    await openShare(new PageClient(instance.url), path);
+
+    const third = await openShare(new PageClient(instance.url), path);
     expect(third.status).toBe(429);
     expect(JSON.parse(third.body).error.message).toMatch(/^too many share link visits from this address; try again in \d+ s$/);
 
@@ -99,7 +128,7 @@ describe("share links", () => {
     await shareWithCli("support");
 
     for (const path of ["/s/sl_" + "A".repeat(43), "/s/nonsense", "/s/%00"]) {
-      const response = await openShare(instance.client(), path);
+      const response = await openShare(new PageClient(instance.url), path);
       expect(response.status, path).toBe(404);
     }
     expect(instance.kernel.store.db.prepare("SELECT count(*) AS n FROM web_chats").get()).toEqual({ n: 0 });
@@ -111,7 +140,7 @@ describe("share links", () => {
 
     expect((await ada.post("/admin/web/shares", { group: "support" })).status).toBe(403);
     expect((await ada.get("/admin/web/shares")).status).toBe(403);
-    expect((await instance.client().post("/admin/web/shares", { group: "support" })).status).toBe(401);
+    expect((await new PageClient(instance.url).post("/admin/web/shares", { group: "support" })).status).toBe(401);
     const unknownGroup = await instance.kernel.runCli(["web", "share", "nowhere"]);
     expect(unknownGroup.exitCode).toBe(1);
     expect(unknownGroup.stderr).toContain("no group nowhere");

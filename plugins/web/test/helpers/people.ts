@@ -3,8 +3,20 @@ import { expect } from "vitest";
 import { Client, type JsonResponse } from "../../../../core/test/helpers/client.js";
 import type { TestInstance } from "../../../../core/test/helpers/instance.js";
 
-/** A browser signed in with the session cookies; its writes send the Origin and the CSRF token. */
-export class Person extends Client {
+/** A browser page of the instance: its writes send the page's Origin, as browsers do. */
+export class PageClient extends Client {
+  protected writeHeaders(): Record<string, string> {
+    return { origin: this.base };
+  }
+
+  override request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
+    const writes = method !== "GET" && method !== "HEAD";
+    return super.request<T>(method, path, body, { ...(writes && this.writeHeaders()), ...headers });
+  }
+}
+
+/** A browser signed in with the session cookies; its writes also send the CSRF token. */
+export class Person extends PageClient {
   csrf = "";
 
   constructor(
@@ -15,9 +27,8 @@ export class Person extends Client {
     super(base);
   }
 
-  override request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
-    const writes = method !== "GET" && method !== "HEAD";
-    return super.request<T>(method, path, body, { ...(writes && { origin: this.base, "x-csrf-token": this.csrf }), ...headers });
+  protected override writeHeaders(): Record<string, string> {
+    return { origin: this.base, "x-csrf-token": this.csrf };
   }
 
   async signIn(): Promise<void> {
