@@ -53,7 +53,7 @@ function checkOrigin(request: FastifyRequest, required: boolean): void {
     // an unparsable Origin is foreign
   }
   if (host !== request.headers.host) {
-    throw new ArizukoError("ARZ_ERR_CSRF", `cross-site request from ${origin} refused; this server is ${request.headers.host}`, { statusCode: 403 });
+    throw new ArizukoError("ARZ_ERR_CSRF", `cross-site request from ${origin} rejected; this server is ${request.headers.host}`, { statusCode: 403 });
   }
 }
 
