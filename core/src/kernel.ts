@@ -10,7 +10,7 @@ import type { Server } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { tablePrefix, type CliCommand, type RoutingApi, type RunsApi } from "@arizuko/sdk";
+import { tablePrefix, type CliCommand, type RoutingApi, type RunsApi, type InstanceApi } from "@arizuko/sdk";
 import { DockerRunner } from "./agent/docker-runner.js";
 import { ModelProxy } from "./agent/model-proxy.js";
 import { agentProfile, configuredHarnesses } from "./agent/profile.js";
@@ -58,6 +58,7 @@ import { registerProviderRoutes } from "./auth/provider-routes.js";
 import { registerAuthRoutes } from "./auth/routes.js";
 import { registerPairingRoutes } from "./http/pairing-routes.js";
 import { People } from "./auth/people.js";
+import { instanceApi } from "./instance.js";
 import { AuthService } from "./auth/service.js";
 import { signingKey } from "./auth/signing-key.js";
 import { userCommand } from "./auth/user-commands.js";
@@ -98,6 +99,9 @@ export class Kernel {
   readonly auth: AuthService;
   /** Users as plugins, admission and grants see them. */
   readonly people: People;
+  /** The instance as the dashboard sees it. */
+  readonly instance: InstanceApi;
+  private startedAt = Date.now();
   private pruneTimer: NodeJS.Timeout | null = null;
   readonly registries = new Registries();
   readonly groups: GroupService;
@@ -196,6 +200,7 @@ export class Kernel {
     this.queue = new RunQueue(store, this.executor, this.breaker, config.queue.maxConcurrentRuns, log);
     this.breaker.onReopen = (group) => this.queue.notifyGroup(group);
     this.admission = new Admission(store, config, this.outbound, log, (sender) => this.people.bySender(sender));
+    this.instance = instanceApi(store.db, CORE_VERSION, () => this.startedAt, this.statuses, this.admission);
     this.typing = new TypingIndicators(this.channels, root);
     this.intake = new Intake(store, this.hooks, this.groups, this.outbound, this.queue, this.admission, config.routing.maxDelegationDepth, log);
     this.routing = routingService(store, this.intake, this.channels, this.admission);
@@ -321,6 +326,7 @@ export class Kernel {
       runs: this.runs,
       routing: this.routing,
       users: this.people,
+      instance: this.instance,
       dataDir: this.resolved.dataDir,
       log: this.root,
     };
@@ -404,6 +410,7 @@ export class Kernel {
     this.adminSocket = await listenAdminSocket(this.resolved.dataDir, (argv, print) => this.runCli(argv, print), this.log);
     adminToken(this.resolved.dataDir); // the operator token exists before any operator request
     this.ready = true;
+    this.startedAt = Date.now();
     void this.hooks.observe("onReady", { url: this.url });
     this.log.info({ url: this.url, dataDir: this.resolved.dataDir }, "arizuko is ready");
     return this.url;

@@ -359,6 +359,59 @@ export interface UsersApi {
   webSender(userId: string): string;
 }
 
+/** A plugin's state as the host reports it. */
+export interface PluginInfo {
+  name: string;
+  state: "loading" | "ok" | "degraded" | "failed" | "stopped";
+  error: string | null;
+  version: string | null;
+  /** Tap failures counted since start. */
+  failures: number;
+}
+
+/** A pairing code sent to a stranger and not yet approved or expired. */
+export interface PairingInfo {
+  code: string;
+  platform: string;
+  sender: string;
+  chat: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** One operator action, for the audit log. */
+export interface AuditEntry {
+  id: number;
+  at: number;
+  /** Who: `user:<username>`, `admin-token` or `cli`. */
+  actor: string;
+  action: string;
+  target: string;
+  detail: string | null;
+}
+
+/** The running instance as operators see it: what a dashboard shows and the few actions it takes. */
+export interface InstanceApi {
+  readonly version: string;
+  /** When this process started serving (ms since the Unix epoch). */
+  readonly startedAt: number;
+  plugins(): PluginInfo[];
+  /** Inbound messages waiting for routing or for their run. */
+  queueDepth(): number;
+  pairings: {
+    pending(): PairingInfo[];
+    /** Admits the sender the code was sent to; throws 404 or 410 for an unknown or expired code. */
+    approve(code: string): PairingInfo;
+    /** Withdraws a code nobody approved; false when there is no such open code. */
+    reject(code: string): boolean;
+  };
+  audit: {
+    record(entry: Omit<AuditEntry, "id" | "at">): void;
+    /** The newest entries first. */
+    list(limit: number): AuditEntry[];
+  };
+}
+
 export interface Registry<T> {
   register(spec: T): Disposer;
   list(): Array<T & { plugin: string }>;
@@ -384,6 +437,7 @@ export interface Host {
   readonly panels: Registry<PanelSpec>;
   readonly auth: Registry<AuthProviderSpec>;
   readonly users: UsersApi;
+  readonly instance: InstanceApi;
   readonly services: {
     provide<K extends keyof ServiceMap>(name: K, service: ServiceMap[K]): Disposer;
     use<K extends keyof ServiceMap>(name: K): ServiceMap[K] | undefined;

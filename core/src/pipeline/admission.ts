@@ -13,7 +13,7 @@
  * a sender JID that belongs to a user account (see auth/people.ts).
  */
 import { randomInt } from "node:crypto";
-import type { Deny, Disposer, SenderRole, StoredMessage, UserInfo } from "@arizuko/sdk";
+import type { Deny, Disposer, PairingInfo, SenderRole, StoredMessage, UserInfo } from "@arizuko/sdk";
 import { parseChatJid, parseJid } from "@arizuko/sdk";
 import type { Logger } from "pino";
 import type { AdmissionConfig, Config } from "../config/schema.js";
@@ -31,13 +31,7 @@ const CLOSED: AdmissionConfig = { policy: "allowlist", allow: [] };
 /** Pairing codes: 8 characters without look-alikes (0/O, 1/I/L), shown as XXXX-XXXX. */
 const CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 
-export interface Pairing {
-  code: string;
-  platform: string;
-  sender: string;
-  chat: string;
-  createdAt: number;
-  expiresAt: number;
+export interface Pairing extends PairingInfo {
   approvedAt: number | null;
 }
 
@@ -92,6 +86,7 @@ export class Admission {
         "INSERT INTO approved_senders (sender, platform, approved_at, source) VALUES (?, ?, ?, ?) ON CONFLICT (sender) DO NOTHING",
       ),
       revoke: db.prepare("DELETE FROM approved_senders WHERE sender = ?"),
+      rejectCode: db.prepare("DELETE FROM pairings WHERE code = ? AND approved_at IS NULL"),
       open: db.prepare("SELECT * FROM pairings WHERE approved_at IS NULL AND expires_at > ? ORDER BY created_at"),
     };
   }
@@ -188,6 +183,11 @@ export class Admission {
     });
     this.log.info({ sender: pairing.sender, code: pairing.code }, "sender approved");
     return { ...pairing, approvedAt: now };
+  }
+
+  /** Withdraws a code nobody approved yet; returns false when there is no such open code. */
+  reject(code: string): boolean {
+    return this.statements.rejectCode.run(code.trim().toUpperCase()).changes > 0;
   }
 
   /** Withdraws an approval; returns false when the sender was not approved. */

@@ -2,7 +2,7 @@
  * Builds the `host` object one plugin receives. Every registration goes through the
  * plugin's scope, so stopping or failing the plugin removes all of it.
  */
-import type { Disposer, Host, HostHooks, HookName, Registry, RoutingApi, RunsApi, ServiceMap, TapFunction, TapOptions, UsersApi } from "@arizuko/sdk";
+import type { Disposer, Host, HostHooks, HookName, Registry, RoutingApi, RunsApi, ServiceMap, TapFunction, TapOptions, UsersApi, InstanceApi } from "@arizuko/sdk";
 import { HOST_API_VERSION } from "@arizuko/sdk";
 import type { Logger } from "pino";
 import { errors } from "../errors.js";
@@ -28,6 +28,7 @@ export interface HostContext {
   runs: RunsApi;
   routing: RoutingApi;
   users: UsersApi;
+  instance: InstanceApi;
   dataDir: string;
   log: Logger;
 }
@@ -95,6 +96,7 @@ export function createHost(context: HostContext, owner: Owner, scope: PluginScop
     panels: namedRegistry(registries.panels, owner, scope, PANEL_ID, "dashboard panel"),
     auth: namedRegistry(registries.auth, owner, scope, PANEL_ID, "sign-in provider"),
     users: context.users,
+    instance: context.instance,
     services: {
       provide<K extends keyof ServiceMap>(name: K, service: ServiceMap[K]): Disposer {
         if (!SERVICE_NAME.test(name)) throw errors.invalidName("service", name, SERVICE_NAME);

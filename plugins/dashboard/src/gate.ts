@@ -1,0 +1,47 @@
+/**
+ * The operator gate of every dashboard URL. A signed-out browser is sent to the sign-in
+ * page (a page request) or gets 401 (a fragment or a write, with `HX-Redirect` so htmx
+ * goes to sign-in); a signed-in user who is not an operator gets 403. Writes also pass
+ * the core's CSRF check, since `fromRequest` applies it to cookie sessions.
+ */
+import { ArizukoError, type Host, type UserInfo } from "@arizuko/sdk";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { html } from "./html.js";
+import { pageShell } from "./layout.js";
+
+export const SIGN_IN_PATH = "/dash/sign-in";
+
+export function signInUrl(next: string): string {
+  return `${SIGN_IN_PATH}?next=${encodeURIComponent(next)}`;
+}
+
+/** Returns the operator behind `request`, or null once it has sent the redirect or error reply itself. */
+export async function operatorOf(host: Host, request: FastifyRequest, reply: FastifyReply, kind: "page" | "fragment" | "write"): Promise<UserInfo | null> {
+  let user: UserInfo | null;
+  try {
+    user = await host.users.fromRequest(request);
+  } catch (error) {
+    const status = error instanceof ArizukoError ? error.statusCode : 500;
+    if (status !== 401) {
+      host.log.warn({ url: request.url, ip: request.ip, reason: (error as Error).message }, "dashboard request rejected");
+      await reply.code(status).type("text/plain; charset=utf-8").send((error as Error).message);
+      return null;
+    }
+    // An expired or invalid session: the same as signed out.
+    user = null;
+  }
+
+  if (!user) {
+    if (kind === "page") await reply.redirect(signInUrl(request.url), 303);
+    else await reply.code(401).header("hx-redirect", signInUrl("/dash")).type("text/plain; charset=utf-8").send("sign in as an operator first");
+    return null;
+  }
+  if (user.role !== "operator") {
+    const message = `You are signed in as ${user.username}, who is not an operator. An operator can give the role with: arizuko user role ${user.username} operator`;
+    host.log.warn({ user: user.username, url: request.url }, "dashboard request by a user who is not an operator");
+    if (kind === "page") await reply.code(403).type("text/html; charset=utf-8").send(pageShell("Not an operator", html`<main><h1>Not an operator</h1><p>${message}</p></main>`).text);
+    else await reply.code(403).type("text/plain; charset=utf-8").send(message);
+    return null;
+  }
+  return user;
+}

@@ -1,0 +1,43 @@
+/**
+ * HTML templates with escaping by default: every value put into an `html` template is
+ * escaped unless it is itself the result of `html` (or `raw`, for markup a plugin panel
+ * rendered). Arrays are joined, and null, undefined and false render nothing.
+ */
+export class Html {
+  constructor(readonly text: string) {}
+
+  toString(): string {
+    return this.text;
+  }
+}
+
+export function escapeHtml(value: string): string {
+  return value.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;").replaceAll("'", "&#39;");
+}
+
+function render(value: unknown): string {
+  if (value instanceof Html) return value.text;
+  if (Array.isArray(value)) return value.map(render).join("");
+  if (value === null || value === undefined || value === false) return "";
+  return escapeHtml(String(value));
+}
+
+export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+  let text = strings[0]!;
+  for (let index = 0; index < values.length; index += 1) text += render(values[index]) + strings[index + 1]!;
+  return new Html(text);
+}
+
+/** Marks trusted markup (a plugin panel's own rendering) as HTML. */
+export const raw = (text: string) => new Html(text);
+
+/** Formats a duration in words: `3 d 4 h`, `5 min`, `12 s`. */
+export function duration(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+  return `${Math.floor(seconds / 86_400)} d ${Math.floor((seconds % 86_400) / 3600)} h`;
+}
+
+export const isoTime = (ms: number | null) => (ms === null ? "never" : new Date(ms).toISOString().replace("T", " ").slice(0, 19));

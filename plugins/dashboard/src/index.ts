@@ -1,0 +1,123 @@
+/**
+ * dashboard: the operator's window into a running arizuko, at `/dash`. Pages are
+ * server-rendered HTML that work without JavaScript for reading; htmx (served by
+ * arizuko itself) reloads fragments when `/dash/events` reports a change and sends the
+ * writes. Every URL needs a signed-in operator, and every write is CSRF-checked and
+ * recorded in the audit log.
+ */
+import { readFileSync } from "node:fs";
+import { ArizukoError, definePlugin, HOST_API_VERSION, type Host, type JsonSchema, type UserInfo } from "@arizuko/sdk";
+import type { FastifyRequest } from "fastify";
+import { ChangeStream } from "./changes.js";
+import { operatorOf } from "./gate.js";
+import { html } from "./html.js";
+import { layout, sendHtml } from "./layout.js";
+import { signInPage } from "./sign-in.js";
+import { statusFragments, type Fragment } from "./status.js";
+
+const ASSETS = [
+  { url: "/dash/htmx.min.js", file: new URL("../vendor/htmx.min.js", import.meta.url), type: "text/javascript; charset=utf-8" },
+  { url: "/dash/dash.js", file: new URL("../public/dash.js", import.meta.url), type: "text/javascript; charset=utf-8" },
+  { url: "/dash/dash.css", file: new URL("../public/dash.css", import.meta.url), type: "text/css; charset=utf-8" },
+];
+
+const CODE_PARAMS = { type: "object", required: ["code"], properties: { code: { type: "string", pattern: "^[A-Za-z0-9]{4}-[A-Za-z0-9]{4}$" } } };
+
+function csrfOf(request: FastifyRequest): string {
+  return (request as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies?.arizuko_csrf ?? "";
+}
+
+export default definePlugin<JsonSchema, Record<string, never>>({
+  name: "dashboard",
+  version: "0.1.0",
+  apiVersion: HOST_API_VERSION,
+  description: "Operator dashboard: status, pairing requests, plugin panels and the audit log.",
+  configSchema: { type: "object", additionalProperties: false, properties: {} },
+
+  register(host) {
+    const fragments = statusFragments(host);
+    const changes = new ChangeStream();
+    host.onDispose(() => changes.close());
+
+    for (const asset of ASSETS) {
+      const body = readFileSync(asset.file);
+      host.http.register({
+        method: "GET",
+        url: asset.url,
+        handler: (_request, reply) => reply.headers({ "content-type": asset.type, "cache-control": "no-cache", "x-content-type-options": "nosniff" }).send(body),
+      });
+    }
+    host.http.register({ method: "GET", url: "/dash/sign-in", handler: (request, reply) => sendHtml(reply, signInPage(request, host.users.enabled())) });
+
+    host.http.register({
+      method: "GET",
+      url: "/dash",
+      handler: async (request, reply) => {
+        const user = await operatorOf(host, request, reply, "page");
+        if (!user) return reply;
+        const sections = await Promise.all(Object.values(fragments).map((render) => render()));
+        return sendHtml(reply, layout({ title: "Status", path: "/dash", user, csrf: csrfOf(request) }, html`${sections}`));
+      },
+    });
+
+    host.http.register({
+      method: "GET",
+      url: "/dash/fragments/:id",
+      schema: { params: { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 64 } } } },
+      handler: async (request, reply) => {
+        if (!(await operatorOf(host, request, reply, "fragment"))) return reply;
+        const render: Fragment | undefined = fragments[(request.params as { id: string }).id];
+        if (!render) throw new ArizukoError("ARZ_ERR_NOT_FOUND", `no dashboard fragment ${(request.params as { id: string }).id}`, { statusCode: 404 });
+        return sendHtml(reply, await render());
+      },
+    });
+
+    host.http.register({
+      method: "GET",
+      url: "/dash/events",
+      handler: async (request, reply) => {
+        if (!(await operatorOf(host, request, reply, "fragment"))) return reply;
+        reply.hijack();
+        changes.open(reply.raw);
+      },
+    });
+
+    const pairingAction = (action: "approve" | "reject") =>
+      host.http.register({
+        method: "POST",
+        url: `/dash/pairings/:code/${action}`,
+        schema: { params: CODE_PARAMS },
+        handler: async (request, reply) => {
+          const user = await operatorOf(host, request, reply, "write");
+          if (!user) return reply;
+          const code = (request.params as { code: string }).code.toUpperCase();
+          const detail = decide(host, action, code);
+          record(host, user, `pairing.${action}`, code, detail);
+          // The other fragments (the audit log among them) reload too.
+          reply.header("hx-trigger", "arizuko:changed");
+          return sendHtml(reply, await fragments.pairings!());
+        },
+      });
+    pairingAction("approve");
+    pairingAction("reject");
+
+    for (const hook of ["afterStore", "onAgentStart", "afterAgentRun", "onChannelStatus", "onPluginError"] as const) {
+      host.hooks[hook].tap(() => changes.changed());
+    }
+  },
+});
+
+/** Approves or rejects a pairing code; returns the sender it concerned, for the audit log. */
+function decide(host: Host, action: "approve" | "reject", code: string): string | null {
+  if (action === "approve") return host.instance.pairings.approve(code).sender;
+  const sender = host.instance.pairings.pending().find((pairing) => pairing.code === code)?.sender ?? null;
+  if (!host.instance.pairings.reject(code)) {
+    throw new ArizukoError("ARZ_ERR_PAIRING_NOT_FOUND", `no open pairing code ${code}; it was approved, rejected or has expired`, { statusCode: 404 });
+  }
+  return sender;
+}
+
+function record(host: Host, user: UserInfo, action: string, target: string, detail: string | null): void {
+  host.instance.audit.record({ actor: `user:${user.username}`, action, target, detail });
+  host.log.info({ user: user.username, action, target }, "dashboard action");
+}

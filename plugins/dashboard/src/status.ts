@@ -1,0 +1,103 @@
+/**
+ * The Status page: uptime and version, plugins, channels, pending pairing requests with
+ * approve and reject, the queue, live runs, failures of the last hour, plugin panels
+ * and the audit log. Each section is a fragment that htmx reloads when the instance
+ * reports a change over /dash/events.
+ */
+import type { Host } from "@arizuko/sdk";
+import { duration, html, isoTime, raw, type Html } from "./html.js";
+
+const HOUR_MS = 3_600_000;
+const AUDIT_ROWS = 20;
+
+/** Wraps a fragment so htmx reloads it in place on the next change event. */
+function section(id: string, title: string, body: Html): Html {
+  return html`<section id="${id}" aria-labelledby="${id}-title" hx-get="/dash/fragments/${id}" hx-trigger="arizuko:changed from:body" hx-swap="outerHTML">
+<h2 id="${id}-title">${title}</h2>
+${body}
+</section>`;
+}
+
+function table(headers: string[], rows: Html[][], empty: string): Html {
+  if (rows.length === 0) return html`<p class="muted">${empty}</p>`;
+  return html`<table><thead><tr>${headers.map((header) => html`<th scope="col">${header}</th>`)}</tr></thead><tbody>${rows.map((row) => html`<tr>${row.map((cell) => html`<td>${cell}</td>`)}</tr>`)}</tbody></table>`;
+}
+
+const state = (value: string) => html`<span class="state state-${value}">${value}</span>`;
+
+export type Fragment = () => Html | Promise<Html>;
+
+export function statusFragments(host: Host): Record<string, Fragment> {
+  const { instance } = host;
+
+  return {
+    overview() {
+      const failed = host.runs.failures(Date.now() - HOUR_MS).reduce((sum, chat) => sum + chat.failed, 0);
+      const degraded = instance.plugins().filter((plugin) => plugin.state !== "ok").length;
+      return section(
+        "overview",
+        "Overview",
+        html`<dl class="figures">
+<div><dt>Version</dt><dd>${instance.version}</dd></div>
+<div><dt>Up for</dt><dd>${duration(Date.now() - instance.startedAt)}</dd></div>
+<div><dt>Queued messages</dt><dd>${instance.queueDepth()}</dd></div>
+<div><dt>Live runs</dt><dd>${host.runs.active().length}</dd></div>
+<div><dt>Failed messages, last hour</dt><dd>${failed}</dd></div>
+<div><dt>Plugins not ok</dt><dd>${degraded}</dd></div>
+</dl>`,
+      );
+    },
+
+    plugins() {
+      const rows = instance.plugins().map((plugin) => [html`${plugin.name}`, state(plugin.state), html`${plugin.version ?? ""}`, html`${plugin.failures}`, html`${plugin.error ?? ""}`]);
+      return section("plugins", "Plugins", table(["Plugin", "State", "Version", "Hook failures", "Error"], rows, "no plugins loaded"));
+    },
+
+    channels() {
+      const rows = host.channels.list().map((channel) => [html`${channel.name}`, html`${channel.plugin}`, state(channel.state), html`${channel.detail ?? ""}`, html`${isoTime(channel.lastInboundAt)}`]);
+      return section("channels", "Channels", table(["Channel", "Plugin", "State", "Detail", "Last inbound"], rows, "no channels registered"));
+    },
+
+    pairings() {
+      const rows = instance.pairings.pending().map((pairing) => [
+        html`<code>${pairing.code}</code>`,
+        html`${pairing.sender}`,
+        html`${pairing.chat}`,
+        html`${isoTime(pairing.createdAt)}`,
+        html`<button type="button" hx-post="/dash/pairings/${pairing.code}/approve" hx-target="#pairings" hx-swap="outerHTML">Approve</button>
+<button type="button" hx-post="/dash/pairings/${pairing.code}/reject" hx-target="#pairings" hx-swap="outerHTML" class="secondary">Reject</button>`,
+      ]);
+      return section("pairings", "Pairing requests", table(["Code", "Sender", "Chat", "Sent", "Action"], rows, "no pairing requests waiting"));
+    },
+
+    runs() {
+      const rows = host.runs.active().map((run) => [html`${run.group}`, html`${run.chat}`, html`${run.topic || "(main)"}`, html`${duration(Date.now() - run.startedAt)}`, html`<code>${run.runId}</code>`]);
+      return section("runs", "Live runs", table(["Group", "Chat", "Topic", "Running for", "Run"], rows, "no runs in progress"));
+    },
+
+    async panels() {
+      const panels = host.panels.list();
+      if (panels.length === 0) return section("panels", "Plugin panels", html`<p class="muted">no plugin added a panel</p>`);
+      const articles = await Promise.all(
+        panels.map(async (panel) => {
+          // A panel's markup is its plugin's own rendering, and plugins are trusted code of the host.
+          let body: Html;
+          try {
+            body = raw(await panel.render());
+          } catch (error) {
+            host.log.warn({ panel: panel.id, owner: panel.plugin, err: error }, "dashboard panel failed to render");
+            body = html`<p class="error">this panel failed to render: ${(error as Error).message}</p>`;
+          }
+          return html`<article><h3>${panel.title} <span class="muted">(${panel.plugin})</span></h3><div class="panel">${body}</div></article>`;
+        }),
+      );
+      return section("panels", "Plugin panels", html`${articles}`);
+    },
+
+    audit() {
+      const rows = instance.audit.list(AUDIT_ROWS).map((entry) => [html`${isoTime(entry.at)}`, html`${entry.actor}`, html`${entry.action}`, html`${entry.target}`, html`${entry.detail ?? ""}`]);
+      return section("audit", "Audit log", table(["When", "Who", "What", "Target", "Detail"], rows, "no operator actions yet"));
+    },
+  };
+}
+
