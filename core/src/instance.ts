@@ -2,7 +2,7 @@
  * `host.instance`: the running instance as operators see it. The dashboard reads it,
  * and records in the audit log every change an operator makes through the web.
  */
-import type { AuditEntry, InstanceApi, PairingInfo, PluginInfo } from "@arizuko/sdk";
+import type { AuditEntry, InstanceApi, PairingInfo, PluginInfo, RunInfo, RunTotals } from "@arizuko/sdk";
 import type { Admission, Pairing } from "./pipeline/admission.js";
 import type { PluginStatuses } from "./plugins/status.js";
 import type { Db } from "./store/db.js";
@@ -21,6 +21,24 @@ export function instanceApi(db: Db, version: string, startedAt: () => number, st
     queued: db.prepare("SELECT count(*) AS n FROM messages WHERE direction = 'in' AND state = 'pending'"),
     record: db.prepare("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)"),
     list: db.prepare("SELECT id, at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?"),
+    runs: db.prepare(
+      `SELECT id, group_folder AS "group", chat, topic, runner, harness, state, error, started_at AS startedAt, ended_at AS endedAt,
+              json_extract(usage, '$.input_tokens') AS inputTokens, json_extract(usage, '$.output_tokens') AS outputTokens,
+              json_extract(usage, '$.cost_usd') AS costUsd
+       FROM runs WHERE started_at >= @since AND started_at < @until AND (@group IS NULL OR group_folder = @group)
+       ORDER BY started_at DESC LIMIT @limit`,
+    ),
+    // A run counts as failed unless it ended done or is still running.
+    totals: db.prepare(
+      `SELECT date(started_at / 1000, 'unixepoch') AS day, group_folder AS "group", count(*) AS runs,
+              sum(state NOT IN ('done', 'running')) AS failed,
+              coalesce(sum(ended_at - started_at), 0) AS durationMs,
+              coalesce(sum(json_extract(usage, '$.input_tokens')), 0) AS inputTokens,
+              coalesce(sum(json_extract(usage, '$.output_tokens')), 0) AS outputTokens,
+              coalesce(sum(json_extract(usage, '$.cost_usd')), 0) AS costUsd
+       FROM runs WHERE started_at >= @since AND started_at < @until
+       GROUP BY day, group_folder ORDER BY day, group_folder`,
+    ),
   };
 
   return {
@@ -39,6 +57,10 @@ export function instanceApi(db: Db, version: string, startedAt: () => number, st
       pending: () => admission.pending().map(toInfo),
       approve: (code) => toInfo(admission.approve(code)),
       reject: (code) => admission.reject(code),
+    },
+    runs: {
+      list: (query) => statements.runs.all({ since: query.since, until: query.until, group: query.group ?? null, limit: query.limit }) as RunInfo[],
+      totals: (query) => statements.totals.all(query) as RunTotals[],
     },
     audit: {
       record(entry) {

@@ -390,6 +390,39 @@ export interface AuditEntry {
   detail: string | null;
 }
 
+/** A finished or running agent run, as the dashboard lists it. */
+export interface RunInfo {
+  id: string;
+  group: string;
+  chat: string;
+  topic: string;
+  runner: string;
+  harness: string | null;
+  /** `running`, or how it ended: `done`, `failed`, `timed_out`, `stopped`, `abandoned`. */
+  state: string;
+  error: string | null;
+  startedAt: number;
+  endedAt: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  /** What the harness reported the run cost, in US dollars, or null. */
+  costUsd: number | null;
+}
+
+/** Runs of one group on one UTC day. */
+export interface RunTotals {
+  /** `YYYY-MM-DD`, UTC. */
+  day: string;
+  group: string;
+  runs: number;
+  failed: number;
+  /** Summed duration of the finished runs. */
+  durationMs: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
 /** The running instance as operators see it: what a dashboard shows and the few actions it takes. */
 export interface InstanceApi {
   readonly version: string;
@@ -404,6 +437,12 @@ export interface InstanceApi {
     approve(code: string): PairingInfo;
     /** Withdraws a code nobody approved; false when there is no such open code. */
     reject(code: string): boolean;
+  };
+  runs: {
+    /** Runs started in [since, until), newest first, at most `limit`; optionally of one group. */
+    list(query: { since: number; until: number; group?: string; limit: number }): RunInfo[];
+    /** Totals per UTC day and group of the runs started in [since, until). */
+    totals(query: { since: number; until: number }): RunTotals[];
   };
   audit: {
     record(entry: Omit<AuditEntry, "id" | "at">): void;

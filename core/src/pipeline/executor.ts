@@ -169,7 +169,8 @@ export class Executor {
 
     // 1. Claim the messages together with the run row.
     this.store.transaction(() => {
-      this.store.runs.create({ id: runId, unit, attempt: number, retryOf, runner: this.runner.name, sessionId: session.sessionId }, seqs, Date.now());
+      const harness = this.config.profile(unit.group).harness.name;
+      this.store.runs.create({ id: runId, unit, attempt: number, retryOf, runner: this.runner.name, harness, sessionId: session.sessionId }, seqs, Date.now());
       this.store.sessions.advance(unit, Math.max(...seqs), Date.now());
     });
 

@@ -45,6 +45,8 @@ export interface NewRun {
   attempt: number;
   retryOf: string | null;
   runner: string;
+  /** The harness the group's profile names. */
+  harness: string | null;
   sessionId: string | null;
 }
 
@@ -71,8 +73,8 @@ export class RunStore {
   constructor(db: Db) {
     this.statements = {
       insert: db.prepare(
-        `INSERT INTO runs (id, group_folder, chat, topic, attempt, retry_of, state, runner, session_id, started_at)
-         VALUES (@id, @group_folder, @chat, @topic, @attempt, @retry_of, 'running', @runner, @session_id, @started_at)`,
+        `INSERT INTO runs (id, group_folder, chat, topic, attempt, retry_of, state, runner, harness, session_id, started_at)
+         VALUES (@id, @group_folder, @chat, @topic, @attempt, @retry_of, 'running', @runner, @harness, @session_id, @started_at)`,
       ),
       claim: db.prepare(
         `UPDATE messages SET state = 'running', run_id = ?
@@ -108,6 +110,7 @@ export class RunStore {
       attempt: run.attempt,
       retry_of: run.retryOf,
       runner: run.runner,
+      harness: run.harness,
       session_id: run.sessionId,
       started_at: now,
     });

@@ -1,8 +1,8 @@
 /**
  * The operator gate of every dashboard URL. A signed-out browser is sent to the sign-in
- * page (a page request) or gets 401 (a fragment or a write, with `HX-Redirect` so htmx
- * goes to sign-in); a signed-in user who is not an operator gets 403. Writes also pass
- * the core's CSRF check, since `fromRequest` applies it to cookie sessions.
+ * page from a page, and gets a JSON 401 from a fragment or a write (with `HX-Redirect`,
+ * so htmx goes to sign-in). A signed-in user who is not an operator gets 403. Writes
+ * also pass the core's CSRF check, since `fromRequest` applies it to cookie sessions.
  */
 import { ArizukoError, type Host, type UserInfo } from "@arizuko/sdk";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -15,7 +15,7 @@ export function signInUrl(next: string): string {
   return `${SIGN_IN_PATH}?next=${encodeURIComponent(next)}`;
 }
 
-/** Returns the operator behind `request`, or null once it has sent the redirect or error reply itself. */
+/** Returns the operator behind `request`; for a page it may instead send a redirect or 403 page and return null, and otherwise throws the 4xx. */
 export async function operatorOf(host: Host, request: FastifyRequest, reply: FastifyReply, kind: "page" | "fragment" | "write"): Promise<UserInfo | null> {
   let user: UserInfo | null;
   try {
@@ -24,23 +24,25 @@ export async function operatorOf(host: Host, request: FastifyRequest, reply: Fas
     const status = error instanceof ArizukoError ? error.statusCode : 500;
     if (status !== 401) {
       host.log.warn({ url: request.url, ip: request.ip, reason: (error as Error).message }, "dashboard request rejected");
-      await reply.code(status).type("text/plain; charset=utf-8").send((error as Error).message);
-      return null;
+      throw error;
     }
     // An expired or invalid session: the same as signed out.
     user = null;
   }
 
   if (!user) {
-    if (kind === "page") await reply.redirect(signInUrl(request.url), 303);
-    else await reply.code(401).header("hx-redirect", signInUrl("/dash")).type("text/plain; charset=utf-8").send("sign in as an operator first");
-    return null;
+    if (kind === "page") {
+      await reply.redirect(signInUrl(request.url), 303);
+      return null;
+    }
+    reply.header("hx-redirect", signInUrl("/dash"));
+    throw new ArizukoError("ARZ_ERR_UNAUTHORIZED", `sign in as an operator first, at ${SIGN_IN_PATH}`, { statusCode: 401 });
   }
   if (user.role !== "operator") {
     const message = `You are signed in as ${user.username}, who is not an operator. An operator can give the role with: arizuko user role ${user.username} operator`;
     host.log.warn({ user: user.username, url: request.url }, "dashboard request by a user who is not an operator");
-    if (kind === "page") await reply.code(403).type("text/html; charset=utf-8").send(pageShell("Not an operator", html`<main><h1>Not an operator</h1><p>${message}</p></main>`).text);
-    else await reply.code(403).type("text/plain; charset=utf-8").send(message);
+    if (kind !== "page") throw new ArizukoError("ARZ_ERR_FORBIDDEN", message, { statusCode: 403 });
+    await reply.code(403).type("text/html; charset=utf-8").send(pageShell("Not an operator", html`<main><h1>Not an operator</h1><p>${message}</p></main>`).text);
     return null;
   }
   return user;

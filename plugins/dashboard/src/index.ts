@@ -6,12 +6,14 @@
  * recorded in the audit log.
  */
 import { readFileSync } from "node:fs";
-import { ArizukoError, definePlugin, HOST_API_VERSION, type Host, type JsonSchema, type UserInfo } from "@arizuko/sdk";
-import type { FastifyRequest } from "fastify";
+import { ArizukoError, definePlugin, HOST_API_VERSION, type Host, type JsonSchema } from "@arizuko/sdk";
+import { csrfOf, record } from "./audit.js";
 import { ChangeStream } from "./changes.js";
 import { operatorOf } from "./gate.js";
 import { html } from "./html.js";
 import { layout, sendHtml } from "./layout.js";
+import { registerRoutesPage } from "./routes-routes.js";
+import { runsPage, type RunsQuery } from "./runs-page.js";
 import { signInPage } from "./sign-in.js";
 import { statusFragments, type Fragment } from "./status.js";
 
@@ -22,10 +24,6 @@ const ASSETS = [
 ];
 
 const CODE_PARAMS = { type: "object", required: ["code"], properties: { code: { type: "string", pattern: "^[A-Za-z0-9]{4}-[A-Za-z0-9]{4}$" } } };
-
-function csrfOf(request: FastifyRequest): string {
-  return (request as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies?.arizuko_csrf ?? "";
-}
 
 export default definePlugin<JsonSchema, Record<string, never>>({
   name: "dashboard",
@@ -59,6 +57,20 @@ export default definePlugin<JsonSchema, Record<string, never>>({
         return sendHtml(reply, layout({ title: "Status", path: "/dash", user, csrf: csrfOf(request) }, html`${sections}`));
       },
     });
+
+    host.http.register({
+      method: "GET",
+      url: "/dash/runs",
+      schema: { querystring: { type: "object", additionalProperties: false, properties: { day: { type: "string", maxLength: 10 }, group: { type: "string", maxLength: 200 } } } },
+      handler: async (request, reply) => {
+        const user = await operatorOf(host, request, reply, "page");
+        if (!user) return reply;
+        const body = runsPage(host, request.query as RunsQuery);
+        return sendHtml(reply, layout({ title: "Runs", path: "/dash/runs", user, csrf: csrfOf(request) }, body));
+      },
+    });
+
+    registerRoutesPage(host);
 
     host.http.register({
       method: "GET",
@@ -115,9 +127,4 @@ function decide(host: Host, action: "approve" | "reject", code: string): string 
     throw new ArizukoError("ARZ_ERR_PAIRING_NOT_FOUND", `no open pairing code ${code}; it was approved, rejected or has expired`, { statusCode: 404 });
   }
   return sender;
-}
-
-function record(host: Host, user: UserInfo, action: string, target: string, detail: string | null): void {
-  host.instance.audit.record({ actor: `user:${user.username}`, action, target, detail });
-  host.log.info({ user: user.username, action, target }, "dashboard action");
 }

@@ -11,7 +11,11 @@ export const SECURITY_HEADERS = {
 };
 
 /** Pages in the navigation, in order. */
-export const PAGES = [{ path: "/dash", title: "Status" }];
+export const PAGES = [
+  { path: "/dash", title: "Status" },
+  { path: "/dash/runs", title: "Runs" },
+  { path: "/dash/routes", title: "Routes" },
+];
 
 /** Wraps `body` in a complete document without navigation (sign-in and error pages). */
 export function pageShell(title: string, body: Html): Html {

@@ -75,6 +75,44 @@ describe("dashboard in Chromium", () => {
     await page.locator("#pairings", { hasText: "test:trent" }).waitFor({ timeout: SHOW_TIMEOUT_MS });
   });
 
+  it("adds, edits and deletes a route, and shows the runs", async () => {
+    world.kernel.groups.add("support", "Support");
+    const password = await addUser(world.instance, "olga", true);
+    page.on("dialog", (dialog) => void dialog.accept());
+    await signIn("olga", password);
+    await page.getByRole("link", { name: "Routes" }).click();
+    await page.getByRole("heading", { name: "Route table" }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    const rows = () => world.kernel.store.db.prepare("SELECT id, seq, match, target, mode FROM route_table_routes ORDER BY seq, id").all() as Array<{ id: number; seq: number; match: string; target: string; mode: string }>;
+    const before = rows().length;
+
+    await page.getByLabel("Match", { exact: true }).fill("platform=telegram verb=mention");
+    await page.getByLabel("Target group", { exact: true }).fill("nowhere");
+    await page.getByRole("button", { name: "Add" }).click();
+    await page.locator("#add-route .error", { hasText: "group nowhere does not exist" }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    await page.getByLabel("Target group", { exact: true }).fill("support");
+    await page.getByRole("button", { name: "Add" }).click();
+    await page.locator(".notice", { hasText: "added: platform=telegram verb=mention → support" }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    const added = rows().find((row) => row.target === "support")!;
+    expect(added).toMatchObject({ match: "platform=telegram verb=mention", mode: "run" });
+    expect(rows()).toHaveLength(before + 1);
+
+    await page.getByLabel(`Mode of route ${added.id}`).selectOption("observe");
+    await page.locator(`#route-${added.id}`).getByRole("button", { name: "Save" }).click();
+    await page.locator(".notice", { hasText: `route ${added.id} replaced` }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    const edited = rows().find((row) => row.target === "support")!;
+    expect(edited).toMatchObject({ match: "platform=telegram verb=mention", mode: "observe", seq: added.seq });
+    await page.screenshot({ path: join(chromium.folder(), "routes.png"), fullPage: true });
+
+    await page.locator(`#route-${edited.id}`).getByRole("button", { name: "Delete" }).click();
+    await page.locator(".notice", { hasText: `route ${edited.id} deleted` }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    expect(rows().some((row) => row.target === "support")).toBe(false);
+    expect(world.kernel.instance.audit.list(10).map((entry) => entry.action)).toEqual(["route.delete", "route.edit", "route.add"]);
+
+    await page.getByRole("link", { name: "Runs" }).click();
+    await page.getByRole("heading", { name: "Runs", level: 1 }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    await page.screenshot({ path: join(chromium.folder(), "runs.png"), fullPage: true });
+  });
+
   it("tells a user who is not an operator why the page is closed", async () => {
     const password = await addUser(world.instance, "ada");
     await signIn("ada", password);
