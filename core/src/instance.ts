@@ -35,7 +35,7 @@ export function instanceApi(db: Db, version: string, startedAt: () => number, st
               coalesce(sum(ended_at - started_at), 0) AS durationMs,
               coalesce(sum(json_extract(usage, '$.input_tokens')), 0) AS inputTokens,
               coalesce(sum(json_extract(usage, '$.output_tokens')), 0) AS outputTokens,
-              coalesce(sum(json_extract(usage, '$.cost_usd')), 0) AS costUsd
+              sum(json_extract(usage, '$.cost_usd')) AS costUsd
        FROM runs WHERE started_at >= @since AND started_at < @until
        GROUP BY day, group_folder ORDER BY day, group_folder`,
     ),

@@ -420,7 +420,8 @@ export interface RunTotals {
   durationMs: number;
   inputTokens: number;
   outputTokens: number;
-  costUsd: number;
+  /** Summed cost of the runs whose harness reported one, or null when none did. */
+  costUsd: number | null;
 }
 
 /** The running instance as operators see it: what a dashboard shows and the few actions it takes. */

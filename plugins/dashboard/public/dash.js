@@ -59,6 +59,9 @@
     if (flash) flash.textContent = event.detail.xhr.responseText.slice(0, 500) || "the request failed";
   });
 
-  const events = new EventSource("/dash/events");
-  events.addEventListener("changed", () => document.body.dispatchEvent(new Event("arizuko:changed")));
+  // Only pages with live sections listen; the error pages do not.
+  if (document.querySelector("[hx-trigger*='arizuko:changed']")) {
+    const events = new EventSource("/dash/events");
+    events.addEventListener("changed", () => document.body.dispatchEvent(new Event("arizuko:changed")));
+  }
 })();

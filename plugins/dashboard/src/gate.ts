@@ -42,7 +42,7 @@ export async function operatorOf(host: Host, request: FastifyRequest, reply: Fas
     const message = `You are signed in as ${user.username}, who is not an operator. An operator can give the role with: arizuko user role ${user.username} operator`;
     host.log.warn({ user: user.username, url: request.url }, "dashboard request by a user who is not an operator");
     if (kind !== "page") throw new ArizukoError("ARZ_ERR_FORBIDDEN", message, { statusCode: 403 });
-    await reply.code(403).type("text/html; charset=utf-8").send(pageShell("Not an operator", html`<main><h1>Not an operator</h1><p>${message}</p></main>`).text);
+    await reply.code(403).type("text/html; charset=utf-8").send(pageShell("Not an operator", html`<main><h1>Not an operator</h1><p>${message}</p><p><a href="${SIGN_IN_PATH}">Sign in as someone else</a></p></main>`).text);
     return null;
   }
   return user;

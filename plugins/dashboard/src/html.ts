@@ -31,9 +31,10 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
 /** Marks trusted markup (a plugin panel's own rendering) as HTML. */
 export const raw = (text: string) => new Html(text);
 
-/** Formats a duration in words: `3 d 4 h`, `5 min`, `12 s`. */
+/** Formats a duration in words: `3 d 4 h`, `5 min`, `12 s`, `275 ms`. */
 export function duration(ms: number): string {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const seconds = Math.floor(ms / 1000);
   if (seconds < 60) return `${seconds} s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
   if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;

@@ -64,7 +64,7 @@ export function routesSection(routes: RoutesService | undefined, outcome: Outcom
   const add = outcome.error?.form === "add" ? outcome.error.values : {};
   return html`<section id="routes" aria-labelledby="routes-title">
 <h2 id="routes-title">Route table</h2>
-<p class="muted">Checked from the top; the first row that matches and whose group exists wins. Match terms: <code>platform=</code>, <code>chat=</code>, <code>sender=</code>, <code>verb=</code>, <code>topic=</code> (globs) and <code>text~regex</code>.</p>
+<p class="muted">Checked from the top; the first row that matches and whose group exists wins. Match terms: <code>platform=</code>, <code>account=</code>, <code>chat=</code>, <code>sender=</code>, <code>verb=</code>, <code>topic=</code> (globs) and <code>text~regex</code>. Moving a row swaps its seq with its neighbour's.</p>
 ${outcome.notice ? html`<p class="notice" role="status">${outcome.notice}</p>` : ""}
 ${
   rows.length === 0
@@ -105,7 +105,7 @@ function explanationView(result: Explanation): Html {
 <dt>Admission</dt><dd>${result.denial ?? "admitted"}</dd>
 <dt>Control</dt><dd>${result.control ? `${result.control.plugin}: ${result.control.reason}` : "not a control message"}</dd>
 <dt>Stages</dt><dd><ol>${stages}</ol></dd>
-<dt>Result</dt><dd>${result.result.state} → ${result.result.group ?? "no group"} by ${result.result.layer} (${result.result.reason})</dd>
+<dt>Result</dt><dd>${result.result.state} → ${result.result.group ?? "no group"} by ${result.result.layer} (${result.result.reason}). <span class="muted"><code>pending</code> starts or joins a run; <code>context</code> is stored only.</span></dd>
 </dl>`;
 }
 
@@ -116,19 +116,21 @@ export function parseSeq(value: string | undefined): number | undefined {
   return Number(value.trim());
 }
 
-/** Swaps a row with its neighbour above or below; returns false at either end. */
-export function moveRow(routes: RoutesService, id: number, direction: "up" | "down"): boolean {
+/** Swaps a row with its neighbour above or below; returns what changed, or null at either end. */
+export function moveRow(routes: RoutesService, id: number, direction: "up" | "down"): string | null {
   const rows = routes.list();
   const index = rows.findIndex((row) => row.id === id);
   const other = rows[direction === "up" ? index - 1 : index + 1];
-  if (index < 0 || !other) return false;
+  if (index < 0 || !other) return null;
   const row = rows[index]!;
   if (row.seq === other.seq) {
-    // Equal seqs are ordered by id, which a swap cannot change: spread them apart first.
-    routes.move(direction === "up" ? row.id : other.id, Math.max(0, (direction === "up" ? other.seq : row.seq) - 1));
-    return true;
+    // Equal seqs are ordered by id, which a swap cannot change: the row that goes first gets seq - 1.
+    const first = direction === "up" ? row : other;
+    const seq = Math.max(0, row.seq - 1);
+    routes.move(first.id, seq);
+    return `route ${first.id} seq ${row.seq} → ${seq}`;
   }
   routes.move(row.id, other.seq);
   routes.move(other.id, row.seq);
-  return true;
+  return `route ${row.id} seq ${row.seq} → ${other.seq}, route ${other.id} seq ${other.seq} → ${row.seq}`;
 }

@@ -84,8 +84,9 @@ export function registerRoutesPage(host: Host): void {
   for (const direction of ["up", "down"] as const) {
     write(`/dash/routes/:id/${direction}`, (request) => String(idOf(request)), (request) => {
       const id = idOf(request);
-      if (!moveRow(routes()!, id, direction)) throw new ArizukoError("ARZ_ERR_ROUTE_MOVE", `route ${id} cannot move ${direction}`, { statusCode: 400 });
-      return { notice: `route ${id} moved ${direction}`, audit: [`route.move-${direction}`, `route ${id}`, null] };
+      const moved = moveRow(routes()!, id, direction);
+      if (moved === null) throw new ArizukoError("ARZ_ERR_ROUTE_MOVE", `route ${id} cannot move ${direction}: it is already ${direction === "up" ? "first" : "last"}, or gone`, { statusCode: 400 });
+      return { notice: `route ${id} moved ${direction} (${moved})`, audit: [`route.move-${direction}`, `route ${id}`, moved] };
     });
   }
 

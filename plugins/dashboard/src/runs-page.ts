@@ -19,7 +19,8 @@ export interface RunsQuery {
 export function dayStart(day: string | undefined, now = Date.now()): number {
   if (day === undefined || day === "") return Math.floor(now / DAY_MS) * DAY_MS;
   const start = DAY_PATTERN.test(day) ? Date.parse(`${day}T00:00:00Z`) : NaN;
-  if (Number.isNaN(start)) throw new ArizukoError("ARZ_ERR_INVALID_DAY", `invalid day ${JSON.stringify(day)}; use YYYY-MM-DD, e.g. 2026-12-05`, { statusCode: 400 });
+  // Date.parse rolls 2026-02-30 over to March; a day that does not exist is an error.
+  if (Number.isNaN(start) || dayOf(start) !== day) throw new ArizukoError("ARZ_ERR_INVALID_DAY", `invalid day ${JSON.stringify(day)}; use YYYY-MM-DD, e.g. 2026-12-05`, { statusCode: 400 });
   return start;
 }
 
@@ -34,7 +35,8 @@ function barChart(title: string, values: number[], format: (value: number) => st
   const height = 140;
   const top = 10;
   const bottom = 20;
-  const max = Math.max(1, ...values);
+  const largest = Math.max(...values);
+  const max = Math.max(1, largest);
   const slot = width / values.length;
   const bars = values.map((value, hour) => {
     const barHeight = ((height - top - bottom) * value) / max;
@@ -43,7 +45,8 @@ function barChart(title: string, values: number[], format: (value: number) => st
     return html`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(slot - 4).toFixed(1)}" height="${barHeight.toFixed(1)}"><title>${String(hour).padStart(2, "0")}:00 ${format(value)}</title></rect>`;
   });
   const labels = [0, 6, 12, 18, 23].map((hour) => html`<text x="${(hour * slot + slot / 2).toFixed(1)}" y="${height - 5}" text-anchor="middle">${String(hour).padStart(2, "0")}h</text>`);
-  return html`<figure><svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="${title}; largest ${format(max)}">${bars}${labels}</svg><figcaption>${title} (largest ${format(max)})</figcaption></figure>`;
+  const summary = largest > 0 ? `largest ${format(largest)}` : "nothing this day";
+  return html`<figure><svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="${title}; ${summary}">${bars}${labels}</svg><figcaption>${title} (${summary})</figcaption></figure>`;
 }
 
 function hourly(runs: RunInfo[], start: number): { count: number[]; meanMs: number[] } {
@@ -87,6 +90,7 @@ export function runsPage(host: Host, query: RunsQuery): Html {
   const totals = host.instance.runs.totals({ since: start - 6 * DAY_MS, until: start + DAY_MS }).filter((row) => group === undefined || row.group === group);
   const { count, meanMs } = hourly(runs, start);
   const groups = host.groups.list().map((entry) => entry.folder);
+  const unknownGroup = group !== undefined && !groups.includes(group) ? html`<p class="error" role="alert">There is no group ${group}; its runs, if it had any, are still listed.</p>` : "";
   const link = (ms: number) => `/dash/runs?day=${dayOf(ms)}${group ? `&group=${encodeURIComponent(group)}` : ""}`;
 
   return html`<form method="get" action="/dash/runs" class="filters">
@@ -96,9 +100,10 @@ export function runsPage(host: Host, query: RunsQuery): Html {
   <button type="submit">Show</button>
   <a href="${link(start - DAY_MS)}">previous day</a> <a href="${link(start + DAY_MS)}">next day</a>
 </form>
+${unknownGroup}
 <section aria-labelledby="totals-title"><h2 id="totals-title">Totals per group, ${dayOf(start - 6 * DAY_MS)} to ${day}</h2>${totalsTable(totals)}</section>
 <section aria-labelledby="charts-title"><h2 id="charts-title">${day} by hour</h2>
-${barChart("Runs started per hour", count, (value) => `${value} runs`)}
+${barChart("Runs started per hour", count, (value) => `${value} run${value === 1 ? "" : "s"}`)}
 ${barChart("Mean duration per hour", meanMs, (value) => duration(value))}
 </section>
 <section aria-labelledby="list-title"><h2 id="list-title">Runs on ${day}${group ? ` in ${group}` : ""} (${runs.length}${runs.length === MAX_ROWS ? ", the newest only" : ""})</h2>${runsTable(runs)}</section>`;

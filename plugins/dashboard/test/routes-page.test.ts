@@ -45,8 +45,10 @@ describe("routes page", () => {
     const replaced = table()[0]!;
     expect([replaced.seq, replaced.match, replaced.mode]).toEqual([50, "platform=telegram", "observe"]);
 
-    await olga.post(`/dash/routes/${web!.id}/up`, {});
+    const moved = await olga.post(`/dash/routes/${web!.id}/up`, {});
     expect(table().map((row) => row.match)).toEqual(["platform=web", "platform=telegram"]);
+    expect(moved.body).toContain(`route ${web!.id} seq 100 → 50, route ${replaced.id} seq 50 → 100`);
+    expect(instance.kernel.instance.audit.list(1)[0]!.detail).toBe(`route ${web!.id} seq 100 → 50, route ${replaced.id} seq 50 → 100`);
 
     const deleted = await olga.post(`/dash/routes/${replaced.id}/delete`, {});
     expect(deleted.body).toContain(`route ${replaced.id} deleted`);

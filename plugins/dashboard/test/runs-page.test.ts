@@ -85,6 +85,7 @@ describe("runs page", () => {
     expect(cells(page.body, "totals").map((row) => row[1])).toEqual(["sales"]);
     expect(page.body).toContain('href="/dash/runs?day=2026-11-19&amp;group=sales"');
     expect(page.body).toContain('href="/dash/runs?day=2026-11-21&amp;group=sales"');
+    expect((await olga.get("/dash/runs?day=2026-11-20&group=nosuch")).body).toContain("There is no group nosuch");
   });
 
   it("says what a day must look like", async () => {
@@ -92,6 +93,7 @@ describe("runs page", () => {
 
     expect(response.status).toBe(400);
     expect(response.body.error.message).toBe('invalid day "20-11-2026"; use YYYY-MM-DD, e.g. 2026-12-05');
+    expect((await olga.get("/dash/runs?day=2026-02-30")).status).toBe(400);
   });
 
   it("records the harness of a real run", async () => {
