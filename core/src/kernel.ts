@@ -99,7 +99,7 @@ export class Kernel {
   readonly auth: AuthService;
   /** Users as plugins, admission and grants see them. */
   readonly people: People;
-  /** The instance as the dashboard sees it. */
+  /** The instance as the dashboard reads it. */
   readonly instance: InstanceApi;
   private startedAt = Date.now();
   private pruneTimer: NodeJS.Timeout | null = null;

@@ -405,7 +405,7 @@ export interface RunInfo {
   endedAt: number | null;
   inputTokens: number | null;
   outputTokens: number | null;
-  /** What the harness reported the run cost, in US dollars, or null. */
+  /** Cost the harness reported for the run, in US dollars, or null. */
   costUsd: number | null;
 }
 
@@ -436,7 +436,7 @@ export interface InstanceApi {
     pending(): PairingInfo[];
     /** Admits the sender the code was sent to; throws 404 or 410 for an unknown or expired code. */
     approve(code: string): PairingInfo;
-    /** Withdraws a code nobody approved; false when there is no such open code. */
+    /** Withdraws a code that is not approved yet; false when there is no such open code. */
     reject(code: string): boolean;
   };
   runs: {

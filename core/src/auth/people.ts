@@ -1,13 +1,13 @@
 /**
- * Who is who across sign-in and chats: the `host.users` API of plugins, and the user
- * behind a sender JID for admission and grants. A user's web chat sender is
- * `web:<user id>`; a chat account is the user's when they linked it by signing in with
- * the provider of the same name (`telegram:111` is Telegram account 111).
+ * Users across sign-in and chats: the `host.users` API of plugins, and the user behind
+ * a sender JID for admission and grants. A user's web chat sender is `web:<user id>`.
+ * A chat account belongs to the user who linked it by signing in with the provider of
+ * the same name, so `telegram:111` is Telegram account 111.
  */
 import { ArizukoError, tryParseJid, type UserInfo, type UsersApi } from "@arizuko/sdk";
 import type { FastifyRequest } from "fastify";
 import type { GroupService } from "../groups/groups.js";
-import { identify } from "./request-auth.js";
+import { ACCESS_COOKIE, cookieOf, identify } from "./request-auth.js";
 import type { AuthService } from "./service.js";
 import type { User } from "./users.js";
 
@@ -29,12 +29,12 @@ export class People implements UsersApi {
   }
 
   async fromRequest(request: FastifyRequest): Promise<UserInfo | null> {
-    const who = await identify(request, this.auth, this.adminToken);
-    if (who.caller?.kind === "user") return { id: who.caller.claims.sub, username: who.caller.claims.username, role: who.caller.claims.role };
-    if (who.caller) throw new ArizukoError("ARZ_ERR_UNAUTHORIZED", "the admin token is for the admin API; sign in as a user (POST /auth/login or /auth/token)", { statusCode: 401 });
+    const identification = await identify(request, this.auth, this.adminToken);
+    if (identification.caller?.kind === "user") return { id: identification.caller.claims.sub, username: identification.caller.claims.username, role: identification.caller.claims.role };
+    if (identification.caller) throw new ArizukoError("ARZ_ERR_UNAUTHORIZED", "the admin token is for the admin API; sign in as a user (POST /auth/login or /auth/token)", { statusCode: 401 });
     // No credentials at all is a signed-out caller, not an error.
-    if (who.status === 401 && request.headers.authorization === undefined && !hasAccessCookie(request)) return null;
-    throw new ArizukoError(who.status === 403 ? "ARZ_ERR_CSRF" : "ARZ_ERR_UNAUTHORIZED", who.reason, { statusCode: who.status });
+    if (identification.status === 401 && request.headers.authorization === undefined && cookieOf(request, ACCESS_COOKIE) === undefined) return null;
+    throw new ArizukoError(identification.status === 403 ? "ARZ_ERR_CSRF" : "ARZ_ERR_UNAUTHORIZED", identification.reason, { statusCode: identification.status });
   }
 
   groupsOf(userId: string): string[] {
@@ -67,8 +67,4 @@ export class People implements UsersApi {
   webSender(userId: string): string {
     return `web:${userId}`;
   }
-}
-
-function hasAccessCookie(request: FastifyRequest): boolean {
-  return (request as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies?.arizuko_access !== undefined;
 }

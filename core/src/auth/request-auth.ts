@@ -20,7 +20,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export type Caller = { kind: "admin-token" } | { kind: "user"; claims: AccessClaims };
 export type Identification = { caller: Caller } | { caller: null; status: 401 | 403; reason: string };
 
-function cookieOf(request: FastifyRequest, name: string): string | undefined {
+export function cookieOf(request: FastifyRequest, name: string): string | undefined {
   return (request as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies?.[name];
 }
 

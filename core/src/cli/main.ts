@@ -84,7 +84,7 @@ async function start(argv: string[], globals: GlobalOptions): Promise<number> {
   }
 
   const resolved = loadConfig({ file: globals.config, overrides: { ...options, data: globals.data } });
-  // A public address needs accounts or --insecure; Kernel.start checks it, since only the store knows the accounts.
+  // A public address needs accounts or --insecure; Kernel.start checks it, since the accounts are in the store.
 
   const log = createLogger(resolved.config.log.level, undefined, secretValues(resolved.config));
   const release = acquireLock(resolved.dataDir);

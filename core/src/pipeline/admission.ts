@@ -185,7 +185,7 @@ export class Admission {
     return { ...pairing, approvedAt: now };
   }
 
-  /** Withdraws a code nobody approved yet; returns false when there is no such open code. */
+  /** Withdraws a code that is not approved yet; returns false when there is no such open code. */
   reject(code: string): boolean {
     return this.statements.rejectCode.run(code.trim().toUpperCase()).changes > 0;
   }

@@ -1,7 +1,7 @@
 /**
  * dashboard: the operator's window into a running arizuko, at `/dash`. Pages are
- * server-rendered HTML that work without JavaScript for reading; htmx (served by
- * arizuko itself) reloads fragments when `/dash/events` reports a change and sends the
+ * server-rendered HTML that work without JavaScript for reading. htmx (served by
+ * arizuko itself) reloads fragments when `/dash/events` reports a change, and sends the
  * writes. Every URL needs a signed-in operator, and every write is CSRF-checked and
  * recorded in the audit log.
  */

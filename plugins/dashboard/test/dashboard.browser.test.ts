@@ -1,6 +1,6 @@
 /**
  * The dashboard in a real headless Chromium: an operator signs in, reads the Status page,
- * approves a pairing request with a click, and sees it in the audit log. Screenshots land
+ * approves a pairing request with a click, and finds it in the audit log. Screenshots land
  * in <tmp>/arizuko-browser-artifacts/dashboard.
  */
 import { join } from "node:path";

@@ -29,7 +29,7 @@ async function pendingCode(sender = "test:mallory"): Promise<string> {
   return waitFor(() => codes()[before], { what: "the pairing code" });
 }
 
-/** Every dashboard URL: pages, fragments, the event stream and the writes. */
+/** Lists every dashboard URL: pages, fragments, the event stream and the writes. */
 function urls(code: string) {
   return [
     { method: "GET", path: "/dash", kind: "page" },

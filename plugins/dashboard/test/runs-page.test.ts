@@ -38,7 +38,7 @@ beforeEach(async () => {
 
 afterEach(() => instance.dispose());
 
-/** The cells of the table with `id` in the page, row by row. */
+/** Returns the cells of the table with `id` in the page, row by row. */
 function cells(page: string, id: string): string[][] {
   const table = new RegExp(`<table id="${id}">([\\s\\S]*?)</table>`).exec(page)?.[1] ?? "";
   const body = /<tbody>([\s\S]*)<\/tbody>/.exec(table)?.[1] ?? "";

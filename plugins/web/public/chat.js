@@ -56,7 +56,7 @@
     return body;
   }
 
-  /** The CSRF cookie outlives the short access cookie: its presence means a sign-in that a refresh may renew. */
+  /** Tells whether a sign-in exists that a refresh may renew: the CSRF cookie outlives the short access cookie. */
   function signedInBefore() {
     return cookie("arizuko_csrf") !== "";
   }
@@ -68,7 +68,7 @@
 
   // ---- Location ---------------------------------------------------------------------
 
-  /** The hash is `chat` or `chat/topic`. */
+  /** Reads the chat and topic from the hash, `chat` or `chat/topic`. */
   function readHash() {
     let value = "";
     try {
@@ -156,7 +156,7 @@
 
   // EventSource retries dropped streams by itself, but gives up for good on an error
   // status (401 once a sign-in expired, 404 for someone else's chat, 5xx). Ask the API
-  // why: a refreshed sign-in reconnects, anything else is said.
+  // why: a refreshed sign-in reconnects, and any other reason is shown.
   async function explainClosed(chat) {
     try {
       await api("/web/chats/" + encodeURIComponent(chat) + "/messages?limit=1");
@@ -403,11 +403,11 @@
       state.session = await api("/web/session").catch(() => state.session);
     }
     const { session } = state;
-    const wanted = readHash();
+    const requested = readHash();
 
     if (session.access === "open") {
       $("workspace").hidden = false;
-      return openChat(wanted.chat || visitorChatName(), wanted.topic);
+      return openChat(requested.chat || visitorChatName(), requested.topic);
     }
     if (!session.user && !session.visitor) return showSignIn();
 
@@ -419,8 +419,8 @@
       $("account").hidden = $("sign-out").hidden = false;
       $("account").textContent = "signed in as " + session.user.username;
     }
-    const chosen = state.chats.find((entry) => entry.chat === wanted.chat) || state.chats[0];
-    if (chosen) return openChat(chosen.chat, chosen.chat === wanted.chat ? wanted.topic : "");
+    const chosen = state.chats.find((entry) => entry.chat === requested.chat) || state.chats[0];
+    if (chosen) return openChat(chosen.chat, chosen.chat === requested.chat ? requested.topic : "");
     if (session.groups.length > 0) return openGroup(session.groups[0]);
     showGroups();
     connection.textContent = "no groups yet: ask an operator to let you use one (arizuko user join " + session.user.username + " GROUP)";

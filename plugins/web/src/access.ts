@@ -6,9 +6,9 @@
  *
  * Users mode (`access: users`, or `auto` once any account exists): a caller is a
  * signed-in user, or a visitor who came through a share link. A user's chats are bound
- * to groups the user may use (`user_groups`); a visitor's chat to its share link's
- * group, and it closes when the link is revoked. A caller with neither gets 401, and
- * a chat of someone else 404, the same answer as for a chat that does not exist.
+ * to groups the user may use (`user_groups`). A visitor's chat is bound to its share
+ * link's group and closes when the link is revoked. A caller with neither gets 401, and
+ * a chat of someone else 404, the same status as for a chat that does not exist.
  */
 import { ArizukoError, type Host, type UserInfo } from "@arizuko/sdk";
 import type { FastifyReply, FastifyRequest } from "fastify";

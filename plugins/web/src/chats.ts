@@ -1,6 +1,6 @@
 /**
  * Web chat ownership. A chat belongs to one owner: a visitor id (`v_…`, the browser's
- * cookie) or a user id (`usr_…`). Callers answer 404 to everyone else, the same answer
+ * cookie) or a user id (`usr_…`). Callers reply 404 to everyone else, the same status
  * as for a chat that does not exist, so probing names reveals nothing.
  *
  * Chats of signed-in users and of share-link visitors are bound to a group; the

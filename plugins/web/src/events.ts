@@ -111,7 +111,7 @@ export class EventHub {
     for (const set of this.streams.values()) for (const stream of set) this.stillAllowed(stream);
   }
 
-  /** Ends the stream when its caller lost the chat. The client reconnects and the route answers with the reason. */
+  /** Ends the stream when its caller lost the chat. The client reconnects and the route replies with the reason. */
   private stillAllowed(stream: Stream): boolean {
     if (stream.allowed()) return true;
     stream.response.end();

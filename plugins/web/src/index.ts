@@ -3,7 +3,7 @@
  * `/web/…` API with its SSE streams, share links, and the chat page at `/`.
  *
  * Callers are visitors (a cookie per browser) while the chat is open, and signed-in
- * users or share-link visitors once it asks for sign-in (see access.ts). Chats of users
+ * users or share-link visitors once sign-in is required (see access.ts). Chats of users
  * and share-link visitors are bound to a group, and a routing tap sends them there.
  */
 import { ArizukoError, chatPrefix, definePlugin, HOST_API_VERSION, type ChannelContext, type JsonSchema } from "@arizuko/sdk";

@@ -1,7 +1,7 @@
 /**
  * A fixed-window counter per key (an IP address): at most `limit` events per `windowMs`.
  * Share links use it, so an anonymous visitor cannot open chats or post without bound.
- * TODO: counts live in memory, so a restart forgets them; fine for one process.
+ * TODO: counts live in memory, so a restart resets them. That is fine for one process.
  */
 export class WindowLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();

@@ -1,6 +1,6 @@
 /**
- * Share links: a public link to one group. Whoever opens it gets a visitor cookie and a
- * chat of their own with that group; revoking the link closes those chats. Only the
+ * Share links: a public link to one group. Each browser that opens it gets a visitor
+ * cookie and a chat of its own with that group. Revoking the link closes those chats. Only the
  * sha256 of a link's token is stored, so the link is shown once, when it is made.
  */
 import { createHash, randomBytes } from "node:crypto";
@@ -22,7 +22,7 @@ interface ShareRow {
   revoked_at: number | null;
 }
 
-/** 32 random bytes: a token nobody guesses, whatever the rate limit. */
+/** 32 random bytes (256 bits), so guessing a token is out of reach whatever the rate limit. */
 const TOKEN_BYTES = 32;
 export const TOKEN_PATTERN = /^sl_[A-Za-z0-9_-]{43}$/;
 

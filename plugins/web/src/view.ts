@@ -8,7 +8,7 @@ export interface WebAttachment {
   mime: string;
   size: number | null;
   kind: string;
-  /** Where the chat's owner downloads it. */
+  /** URL from which the chat's owner downloads it. */
   url: string;
 }
 

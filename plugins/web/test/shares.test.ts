@@ -15,7 +15,7 @@ const DEFAULT_ROUTING = ["route-table", "route-sticky", "route-command", "route-
 async function start(web: Record<string, unknown> = {}): Promise<void> {
   instance = await startInstance({ config: { plugins: [{ use: "web", config: web }, ...DEFAULT_ROUTING] } });
   instance.kernel.groups.add("support", "Support");
-  // Accounts exist, so the web chat asks for sign-in or a share link.
+  // An account exists, so the web chat requires sign-in or a share link.
   await person(instance, "ada", { groups: ["main"] });
 }
 
