@@ -3,9 +3,23 @@
  * and records in the audit log every change an operator makes through the web.
  */
 import type { AuditEntry, InstanceApi, PairingInfo, PluginInfo, RunInfo, RunTotals } from "@arizuko/sdk";
+import { activityApi, RUN_INFO_COLUMNS } from "./activity.js";
+import type { GrantsService } from "./grants/service.js";
+import { groupAdmin } from "./group-admin.js";
+import type { GroupService } from "./groups/groups.js";
 import type { Admission, Pairing } from "./pipeline/admission.js";
 import type { PluginStatuses } from "./plugins/status.js";
-import type { Db } from "./store/db.js";
+import type { Store } from "./store/index.js";
+
+export interface InstanceParts {
+  store: Store;
+  version: string;
+  startedAt: () => number;
+  statuses: PluginStatuses;
+  admission: Admission;
+  groups: GroupService;
+  grants: GrantsService;
+}
 
 const toInfo = (pairing: Pairing): PairingInfo => ({
   code: pairing.code,
@@ -16,15 +30,14 @@ const toInfo = (pairing: Pairing): PairingInfo => ({
   expiresAt: pairing.expiresAt,
 });
 
-export function instanceApi(db: Db, version: string, startedAt: () => number, statuses: PluginStatuses, admission: Admission): InstanceApi {
+export function instanceApi({ store, version, startedAt, statuses, admission, groups, grants }: InstanceParts): InstanceApi {
+  const db = store.db;
   const statements = {
     queued: db.prepare("SELECT count(*) AS n FROM messages WHERE direction = 'in' AND state = 'pending'"),
     record: db.prepare("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)"),
     list: db.prepare("SELECT id, at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?"),
     runs: db.prepare(
-      `SELECT id, group_folder AS "group", chat, topic, runner, harness, state, error, started_at AS startedAt, ended_at AS endedAt,
-              json_extract(usage, '$.input_tokens') AS inputTokens, json_extract(usage, '$.output_tokens') AS outputTokens,
-              json_extract(usage, '$.cost_usd') AS costUsd
+      `SELECT ${RUN_INFO_COLUMNS}
        FROM runs WHERE started_at >= @since AND started_at < @until AND (@group IS NULL OR group_folder = @group)
        ORDER BY started_at DESC LIMIT @limit`,
     ),
@@ -68,5 +81,7 @@ export function instanceApi(db: Db, version: string, startedAt: () => number, st
       },
       list: (limit) => statements.list.all(limit) as AuditEntry[],
     },
+    activity: activityApi(store),
+    groups: groupAdmin(db, groups, grants),
   };
 }

@@ -200,7 +200,15 @@ export class Kernel {
     this.queue = new RunQueue(store, this.executor, this.breaker, config.queue.maxConcurrentRuns, log);
     this.breaker.onReopen = (group) => this.queue.notifyGroup(group);
     this.admission = new Admission(store, config, this.outbound, log, (sender) => this.people.bySender(sender));
-    this.instance = instanceApi(store.db, CORE_VERSION, () => this.startedAt, this.statuses, this.admission);
+    this.instance = instanceApi({
+      store,
+      version: CORE_VERSION,
+      startedAt: () => this.startedAt,
+      statuses: this.statuses,
+      admission: this.admission,
+      groups: this.groups,
+      grants: this.grants,
+    });
     this.typing = new TypingIndicators(this.channels, root);
     this.intake = new Intake(store, this.hooks, this.groups, this.outbound, this.queue, this.admission, config.routing.maxDelegationDepth, log);
     this.routing = routingService(store, this.intake, this.channels, this.admission);

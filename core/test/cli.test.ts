@@ -177,6 +177,24 @@ describe("arizuko commands", () => {
     expect(runArizuko(["group", "resume", "support"], cwd).stdout).toBe("group support was not paused; nothing to do\n");
   });
 
+  it("renames and removes groups, keeping the folder", () => {
+    const cwd = workspace();
+    runArizuko(["group", "add", "acme"], cwd);
+    runArizuko(["group", "add", "acme/support"], cwd);
+
+    expect(runArizuko(["group", "rename", "acme", "Acme Ltd"], cwd).stdout).toBe('group acme is now named "Acme Ltd"\n');
+    expect(runArizuko(["group", "rename", "acme", "  "], cwd)).toMatchObject({ status: 1, stderr: expect.stringContaining("a group name must be 1 to 200 characters after trimming spaces, got 0") });
+    const busy = runArizuko(["group", "rm", "acme"], cwd);
+    expect(busy).toMatchObject({ status: 1, stderr: expect.stringContaining("group acme cannot be removed: remove its child groups first (acme/support)") });
+
+    const removed = runArizuko(["group", "rm", "acme/support"], cwd);
+    expect(removed.stdout).toBe(`group acme/support removed; its folder ${join(cwd, "data", "groups", "acme", "support")} is kept (delete it by hand, or add the group again to reuse it)\n`);
+    expect(existsSync(join(cwd, "data", "groups", "acme", "support", "PERSONA.md"))).toBe(true);
+    expect(runArizuko(["group", "rm", "acme/support"], cwd).stderr).toContain("group acme/support does not exist");
+    expect(runArizuko(["group", "list"], cwd).stdout).toMatch(/acme\s+Acme Ltd/);
+    expect(runArizuko(["group", "list"], cwd).stdout).not.toContain("acme/support");
+  });
+
   it("changes the running instance through the admin socket", async () => {
     const cwd = workspace({ runner: { command: fixtureAgent("scripted.mjs") } });
     const instance = await start(cwd);

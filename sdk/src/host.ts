@@ -8,7 +8,7 @@ import type { FastifyReply, FastifyRequest, HTTPMethods, RouteShorthandOptions }
 import type { Logger } from "pino";
 import type { TSchema } from "typebox";
 import type { Channel, ChannelCapabilities, ChannelState } from "./channel.js";
-import type { Disposer, HostHooks, RunUnit, SenderRole } from "./hooks.js";
+import type { Disposer, HostHooks, RunUnit, SenderRole, ToolCallVerdict } from "./hooks.js";
 import type { StoredMessage, Verb } from "./messages.js";
 
 /** A chat command, e.g. `/status`. Registered names are unique across plugins. */
@@ -259,6 +259,8 @@ export interface UnitStatus extends RunUnit {
 export interface RunsApi {
   /** Asks the runs of `chat` (one topic, or all) to stop; returns how many were asked. */
   stop(chat: string, topic?: string): number;
+  /** Asks one live run to stop (the dashboard's Stop button); false when no run with that id is live. */
+  stopRun(runId: string): boolean;
   /**
    * Starts a fresh agent session for the units of `chat` and `topic`: at once when none
    * is running, else when the running one ends. Queued messages stay queued.
@@ -424,6 +426,84 @@ export interface RunTotals {
   costUsd: number | null;
 }
 
+/** Filters of the Activity list; all optional. */
+export interface ActivityQuery {
+  /** Only chats of this platform (the first part of the chat JID). */
+  platform?: string;
+  chat?: string;
+  /** Only messages routed to (or written by) this group. */
+  group?: string;
+  /** Only rows with a smaller seq: the next page of an older list. */
+  beforeSeq?: number;
+  /** At most this many rows, newest first; at most 200. */
+  limit: number;
+}
+
+/** A message of the Activity list. */
+export interface ActivityEntry extends StoredMessage {
+  /** For an outbound message, how its platform messages fared: `failed` if any failed, `sending` while any waits, else `delivered`; null when nothing was sent. */
+  delivery: "delivered" | "sending" | "failed" | null;
+}
+
+/** One MCP tool call of a run, allowed or not. Arguments are kept only as a digest. */
+export interface ToolCallInfo {
+  id: string;
+  tool: string;
+  verdict: ToolCallVerdict;
+  /** The deny reason or error message; null for a call that succeeded. */
+  error: string | null;
+  durationMs: number;
+  createdAt: number;
+}
+
+/** One platform message of a reply, as the outbox tried to send it. */
+export interface DeliveryInfo {
+  id: string;
+  chunkIndex: number;
+  chunkCount: number;
+  /** `queued`, `sending`, `delivered` or `failed`. */
+  state: string;
+  /** Failed attempts so far; a row delivered at the first try has 0. */
+  attempts: number;
+  /** The last failed attempt's error (kept after a later success), or null. */
+  error: string | null;
+  platformMessageId: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What became of a message: its routing, the run that took or wrote it, that run's tool calls and replies. */
+export interface MessageTrace {
+  message: StoredMessage;
+  /** Notes enrichers added for the agent (a transcript failed, a file was too large, …). */
+  notes: string[];
+  run: RunInfo | null;
+  toolCalls: ToolCallInfo[];
+  /** The run's outbound messages (for an outbound message: itself) with their deliveries. */
+  replies: Array<{ message: StoredMessage; deliveries: DeliveryInfo[] }>;
+}
+
+/** An agent session: one (group, chat, topic) unit. */
+export interface SessionInfo {
+  chat: string;
+  topic: string;
+  /** The harness's session id; null before the first run or after `/new`. */
+  sessionId: string | null;
+  /** Highest message seq handed to a run of this unit. */
+  lastSeq: number;
+  updatedAt: number;
+}
+
+/** A group's grant rules by origin, in the order they are checked. */
+export interface GrantRulesInfo {
+  /** Defaults derived from the group's depth and the routes that reach it. */
+  derived: string[];
+  /** The operator's overrides, checked after the defaults. */
+  overrides: string[];
+  /** Limits an agent set with `set_grants` on this group or an ancestor, the farthest first; a call must also match one of each. */
+  limits: Array<{ group: string; rules: string[] }>;
+}
+
 /** The running instance as operators see it: what a dashboard shows and the few actions it takes. */
 export interface InstanceApi {
   readonly version: string;
@@ -449,6 +529,29 @@ export interface InstanceApi {
     record(entry: Omit<AuditEntry, "id" | "at">): void;
     /** The newest entries first. */
     list(limit: number): AuditEntry[];
+  };
+  activity: {
+    /** Messages in and out, newest first. */
+    list(query: ActivityQuery): ActivityEntry[];
+    /** The trace of the message with this seq, or null when there is none. */
+    trace(seq: number): MessageTrace | null;
+    /** Platforms that have chats, for the Activity filter. */
+    platforms(): string[];
+  };
+  groups: {
+    /** Creates a group from the template; throws 400 for a bad folder or name or a missing parent, 409 when it exists. */
+    create(folder: string, name?: string): GroupInfo;
+    /** Changes a group's display name; throws 404 for an unknown group. */
+    rename(folder: string, name: string): GroupInfo;
+    /**
+     * Forgets a group: its row, grants, limits, sessions and user links. Its folder stays on
+     * disk. Throws 409 while it has child groups, a run or queued messages.
+     */
+    remove(folder: string): { path: string };
+    sessions(folder: string): SessionInfo[];
+    grants(folder: string): GrantRulesInfo;
+    /** Replaces the operator's overrides; every rule is checked first (400 names the bad one). */
+    setOverrides(folder: string, rules: string[]): void;
   };
 }
 

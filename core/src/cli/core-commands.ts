@@ -46,6 +46,28 @@ export function coreCommands(kernel: Kernel): CliCommand[] {
           },
         },
         {
+          name: "rename",
+          description: "change a group's display name",
+          arguments: [
+            { name: "folder", description: "group folder" },
+            { name: "name", description: "the new display name" },
+          ],
+          run: ({ args }) => {
+            const group = kernel.groups.rename(args[0] as string, args[1] as string);
+            return `group ${group.folder} is now named ${JSON.stringify(group.name)}`;
+          },
+        },
+        {
+          name: "rm",
+          description: "forget a group (its folder stays on disk); refused while it has children, a run or queued messages",
+          arguments: [{ name: "folder", description: "group folder" }],
+          run: ({ args }) => {
+            const folder = args[0] as string;
+            const { path } = kernel.groups.remove(folder);
+            return `group ${folder} removed; its folder ${path} is kept (delete it by hand, or add the group again to reuse it)`;
+          },
+        },
+        {
           name: "resume",
           description: "resume a group paused after failed runs",
           arguments: [{ name: "folder", description: "group folder" }],

@@ -25,6 +25,13 @@ function fillPlaceholders(file: string, values: { folder: string; name: string }
   if (filled !== text) writeFileSync(file, filled);
 }
 
+/** Trims a display name and checks its length. */
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0 || trimmed.length > 200) throw errors.groupNameInvalid(trimmed.length);
+  return trimmed;
+}
+
 export class GroupService implements GroupsApi {
   readonly root: string;
 
@@ -63,6 +70,7 @@ export class GroupService implements GroupsApi {
   add(folder: string, name?: string): GroupInfo {
     const problem = folderProblem(folder);
     if (problem) throw errors.groupInvalid(problem);
+    const display = name === undefined ? folder : checkName(name);
     if (this.exists(folder)) throw errors.groupExists(folder);
     const parent = parentFolder(folder);
     if (parent !== null && !this.exists(parent)) throw errors.groupParentMissing(folder, parent);
@@ -72,10 +80,34 @@ export class GroupService implements GroupsApi {
     const path = this.path(folder);
     mkdirSync(path, { recursive: true });
     cpSync(template, path, { recursive: true, force: false, errorOnExist: false });
-    fillPlaceholders(join(path, "PERSONA.md"), { folder, name: name ?? folder });
+    fillPlaceholders(join(path, "PERSONA.md"), { folder, name: display });
 
-    this.store.groups.add(folder, name ?? folder, Date.now());
+    this.store.groups.add(folder, display, Date.now());
     return this.get(folder)!;
+  }
+
+  /** Changes the display name; the persona file keeps the name it was created with. */
+  rename(folder: string, name: string): GroupInfo {
+    const trimmed = checkName(name);
+    if (!this.store.groups.rename(folder, trimmed)) throw errors.groupNotFound(folder);
+    return this.get(folder)!;
+  }
+
+  /**
+   * Forgets a group: its row, grant overrides and limits, sessions and user links. The
+   * folder stays on disk, so adding the group again finds its persona and memory.
+   * Refused while work would be stranded: child groups, a run in flight, queued messages.
+   */
+  remove(folder: string): { path: string } {
+    if (!this.exists(folder)) throw errors.groupNotFound(folder);
+    const children = this.records().filter((record) => parentFolder(record.folder) === folder);
+    if (children.length > 0) throw errors.groupBusy(folder, `remove its child groups first (${children.map((child) => child.folder).join(", ")})`);
+    const { runs, queued } = this.store.groups.busy(folder);
+    if (runs > 0) throw errors.groupBusy(folder, "a run is in progress; stop it (/stop in the chat) or wait for it to end");
+    if (queued > 0) throw errors.groupBusy(folder, `${queued} message${queued === 1 ? " waits" : "s wait"} for its next run; try again when the queue is empty`);
+
+    this.store.groups.remove(folder);
+    return { path: this.path(folder) };
   }
 
   private info(record: GroupRecord): GroupInfo {

@@ -147,6 +147,17 @@ export class Executor {
     return count;
   }
 
+  /** Asks one live run to stop; false when no run with that id is live. */
+  stopRun(reason: StopFrame["reason"], runId: string): boolean {
+    for (const attempt of this.live.values()) {
+      if (attempt.runId !== runId) continue;
+      attempt.stopReason ??= reason;
+      attempt.handle?.stop(reason);
+      return true;
+    }
+    return false;
+  }
+
   /** The runs in progress. */
   liveRuns(): Array<RunUnit & { runId: string; startedAt: number }> {
     return [...this.live.values()].map((attempt) => ({ ...attempt.unit, runId: attempt.runId, startedAt: attempt.startedAt }));

@@ -91,6 +91,7 @@ export function routingService(store: Store, intake: Intake, channels: ChannelRe
 export function runsService(store: Store, queue: RunQueue, executor: Executor): RunsApi {
   return {
     stop: (chat, topic) => executor.stop("user", chat, topic),
+    stopRun: (runId) => executor.stopRun("user", runId),
     resetSession: (chat, topic) => queue.resetSession(chat, topic),
     active: () => executor.liveRuns(),
     failures: (since) => store.messages.failures(since),

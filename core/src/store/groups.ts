@@ -40,6 +40,7 @@ export class GroupStore {
   private readonly statements;
   /** Every group, read once and dropped on each write through this store; groups are few and read on every message. */
   private cache: Map<string, GroupRecord> | null = null;
+  private readonly removeAll: (folder: string) => void;
 
   constructor(db: Db) {
     this.statements = {
@@ -53,7 +54,22 @@ export class GroupStore {
       ),
       open: db.prepare("UPDATE groups SET breaker = 'open', breaker_until = ? WHERE folder = ?"),
       halfOpen: db.prepare("UPDATE groups SET breaker = 'half_open', breaker_until = NULL WHERE folder = ? AND breaker = 'open'"),
+      rename: db.prepare("UPDATE groups SET name = ? WHERE folder = ?"),
+      busy: db.prepare(
+        `SELECT (SELECT count(*) FROM runs WHERE group_folder = @folder AND state = 'running') AS runs,
+                (SELECT count(*) FROM messages WHERE group_folder = @folder AND state IN ('pending', 'running')) AS queued`,
+      ),
+      // user_groups rows go with the group through their foreign key.
+      remove: [
+        db.prepare("DELETE FROM group_grants WHERE group_folder = ?"),
+        db.prepare("DELETE FROM group_grant_limits WHERE group_folder = ?"),
+        db.prepare("DELETE FROM sessions WHERE group_folder = ?"),
+        db.prepare("DELETE FROM groups WHERE folder = ?"),
+      ],
     };
+    this.removeAll = db.transaction((folder: string) => {
+      for (const statement of this.statements.remove) statement.run(folder);
+    });
   }
 
   private all(): Map<string, GroupRecord> {
@@ -72,6 +88,22 @@ export class GroupStore {
 
   list(): GroupRecord[] {
     return [...this.all().values()];
+  }
+
+  rename(folder: string, name: string): boolean {
+    this.cache = null;
+    return this.statements.rename.run(name, folder).changes > 0;
+  }
+
+  /** Runs in flight and messages queued for the group: work a removal would strand. */
+  busy(folder: string): { runs: number; queued: number } {
+    return this.statements.busy.get({ folder }) as { runs: number; queued: number };
+  }
+
+  /** Deletes the group's row with its grants, limits and sessions, in one transaction. */
+  remove(folder: string): void {
+    this.cache = null;
+    this.removeAll(folder);
   }
 
   /** Counts a failed run; returns the consecutive failures so far. */

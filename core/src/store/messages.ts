@@ -4,6 +4,8 @@
  * kind); an inbound row is `pending` with no route layer until intake decides it.
  */
 import type {
+  ActivityEntry,
+  ActivityQuery,
   Attachment,
   InboundMessage,
   MessageKind,
@@ -15,10 +17,16 @@ import type {
 } from "@arizuko/sdk";
 import { parseChatJid } from "@arizuko/sdk";
 import { newId } from "../ids.js";
+import type { Statement } from "better-sqlite3";
 import type { Db } from "./db.js";
 
 export const DEFAULT_LIST_LIMIT = 100;
 export const MAX_LIST_LIMIT = 1000;
+export const MAX_ACTIVITY_LIMIT = 200;
+
+/** How an outbound message's platform messages fared, from its outbox rows; null when it has none. */
+const DELIVERY_SUMMARY = `(SELECT CASE WHEN count(*) = 0 THEN NULL WHEN sum(state = 'failed') > 0 THEN 'failed'
+  WHEN sum(state IN ('queued', 'sending')) > 0 THEN 'sending' ELSE 'delivered' END FROM outbox WHERE message_seq = messages.seq)`;
 
 interface MessageRow {
   seq: number;
@@ -140,6 +148,7 @@ function toRecord(row: MessageRow): MessageRecord {
 
 export class MessageStore {
   private readonly statements;
+  private readonly activityStatements = new Map<string, Statement>();
 
   constructor(private readonly db: Db) {
     this.statements = {
@@ -182,6 +191,8 @@ export class MessageStore {
         "SELECT platform_message_id AS id FROM outbox WHERE message_seq = ? AND state = 'delivered' ORDER BY chunk_index",
       ),
       list: db.prepare("SELECT * FROM messages WHERE chat = ? AND seq > ? ORDER BY seq LIMIT ?"),
+      writtenBy: db.prepare("SELECT * FROM messages WHERE run_id = ? AND direction = 'out' ORDER BY seq"),
+      platforms: db.prepare("SELECT DISTINCT platform FROM chats ORDER BY platform"),
       unrouted: db.prepare(
         "SELECT * FROM messages WHERE state = 'pending' AND route_layer IS NULL ORDER BY seq",
       ),
@@ -342,6 +353,41 @@ export class MessageStore {
   /** Returns the newest `limit` messages of `chat` before `beforeSeq`, oldest first. */
   recent(chat: string, limit: number, beforeSeq = Number.MAX_SAFE_INTEGER): MessageRecord[] {
     return (this.statements.recent.all(chat, beforeSeq, limit) as MessageRow[]).map(toRecord);
+  }
+
+  /**
+   * Messages in and out across chats, newest first, for the dashboard's Activity list.
+   * Each combination of filters gets its own statement, so SQLite can use the chat index.
+   */
+  activity(query: ActivityQuery): Array<MessageRecord & ActivityEntry> {
+    const terms = ["seq < @before"];
+    if (query.platform !== undefined) terms.push("chat IN (SELECT jid FROM chats WHERE platform = @platform)");
+    if (query.chat !== undefined) terms.push("chat = @chat");
+    if (query.group !== undefined) terms.push("group_folder = @group");
+    const sql = `SELECT *, ${DELIVERY_SUMMARY} AS delivery FROM messages WHERE ${terms.join(" AND ")} ORDER BY seq DESC LIMIT @limit`;
+    let statement = this.activityStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.activityStatements.set(sql, statement);
+    }
+    const params = {
+      before: query.beforeSeq ?? Number.MAX_SAFE_INTEGER,
+      limit: Math.min(Math.max(1, query.limit), MAX_ACTIVITY_LIMIT),
+      ...(query.platform !== undefined && { platform: query.platform }),
+      ...(query.chat !== undefined && { chat: query.chat }),
+      ...(query.group !== undefined && { group: query.group }),
+    };
+    return (statement.all(params) as Array<MessageRow & { delivery: ActivityEntry["delivery"] }>).map((row) => ({ ...toRecord(row), delivery: row.delivery }));
+  }
+
+  /** The outbound messages a run wrote, in order. */
+  writtenBy(runId: string): MessageRecord[] {
+    return (this.statements.writtenBy.all(runId) as MessageRow[]).map(toRecord);
+  }
+
+  /** Platforms that have chats. */
+  platforms(): string[] {
+    return (this.statements.platforms.all() as Array<{ platform: string }>).map((row) => row.platform);
   }
 
   /** Platform ids the delivered chunks of an outbound message got, in chunk order. */

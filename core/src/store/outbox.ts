@@ -106,9 +106,8 @@ export class OutboxStore {
       head: db.prepare(`${SELECT} WHERE outbox.chat = ? AND outbox.state IN ('queued', 'sending')
          ORDER BY outbox.message_seq, outbox.chunk_index LIMIT 1`),
       setState: db.prepare("UPDATE outbox SET state = ?, updated_at = ? WHERE id = ?"),
-      delivered: db.prepare(
-        "UPDATE outbox SET state = 'delivered', platform_message_id = ?, error = NULL, updated_at = ? WHERE id = ?",
-      ),
+      // A failed attempt's error stays after a later success: the dashboard's trace shows it.
+      delivered: db.prepare("UPDATE outbox SET state = 'delivered', platform_message_id = ?, updated_at = ? WHERE id = ?"),
       retry: db.prepare(
         "UPDATE outbox SET state = 'queued', attempts = ?, not_before = ?, error = ?, updated_at = ? WHERE id = ?",
       ),

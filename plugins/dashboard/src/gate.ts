@@ -4,7 +4,7 @@
  * so htmx goes to sign-in). A signed-in user who is not an operator gets 403. Writes
  * also pass the core's CSRF check, since `fromRequest` applies it to cookie sessions.
  */
-import { ArizukoError, type Host, type UserInfo } from "@arizuko/sdk";
+import { ArizukoError, type Host, type HttpRoute, type UserInfo } from "@arizuko/sdk";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { html } from "./html.js";
 import { pageShell } from "./layout.js";
@@ -46,4 +46,30 @@ export async function operatorOf(host: Host, request: FastifyRequest, reply: Fas
     return null;
   }
   return user;
+}
+
+/** The operator each gated request was checked as, for its handler. */
+const operators = new WeakMap<FastifyRequest, UserInfo>();
+
+export type OperatorRoute = Omit<HttpRoute, "handler" | "preValidation"> & {
+  handler(request: FastifyRequest, reply: FastifyReply, user: UserInfo): unknown;
+};
+
+/**
+ * Registers a dashboard route behind the operator gate. The gate runs before schema
+ * validation, so a signed-out or non-operator caller learns nothing from a malformed
+ * request: they get the redirect, 401 or 403 whatever they sent.
+ */
+export function operatorRoute(host: Host, kind: "page" | "fragment" | "write", route: OperatorRoute): void {
+  const { handler, ...options } = route;
+  host.http.register({
+    ...options,
+    preValidation: async (request, reply) => {
+      const user = await operatorOf(host, request, reply, kind);
+      // A page's redirect or 403 page is already sent.
+      if (!user) return reply;
+      operators.set(request, user);
+    },
+    handler: (request, reply) => handler(request, reply, operators.get(request)!),
+  });
 }

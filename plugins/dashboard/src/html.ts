@@ -42,3 +42,17 @@ export function duration(ms: number): string {
 }
 
 export const isoTime = (ms: number | null) => (ms === null ? "never" : new Date(ms).toISOString().replace("T", " ").slice(0, 19));
+
+/** Renders a table of rows of cells, or `empty` in words when there are no rows. */
+export function table(headers: string[], rows: unknown[][], empty: string, id?: string): Html {
+  if (rows.length === 0) return html`<p class="muted">${empty}</p>`;
+  const head = headers.map((header) => html`<th scope="col">${header}</th>`);
+  const body = rows.map((row) => html`<tr>${row.map((cell) => html`<td>${cell}</td>`)}</tr>`);
+  return html`<table${id ? html` id="${id}"` : ""}><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+/** A state word (ok, failed, running, …) with the colour its CSS class gives. */
+export const state = (value: string) => html`<span class="state state-${value}">${value}</span>`;
+
+/** Shortens `text` to `length` characters for a list, with an ellipsis when cut. */
+export const excerpt = (text: string, length = 120) => (text.length > length ? `${text.slice(0, length - 1)}…` : text);

@@ -9,9 +9,11 @@ import { readFileSync } from "node:fs";
 import { ArizukoError, definePlugin, HOST_API_VERSION, type Host, type JsonSchema } from "@arizuko/sdk";
 import { csrfOf, record } from "./audit.js";
 import { ChangeStream } from "./changes.js";
-import { operatorOf } from "./gate.js";
+import { operatorRoute } from "./gate.js";
 import { html } from "./html.js";
 import { layout, sendHtml } from "./layout.js";
+import { registerActivityPage } from "./activity-routes.js";
+import { registerGroupsPage } from "./groups-routes.js";
 import { registerRoutesPage } from "./routes-routes.js";
 import { runsPage, type RunsQuery } from "./runs-page.js";
 import { signInPage } from "./sign-in.js";
@@ -29,7 +31,7 @@ export default definePlugin<JsonSchema, Record<string, never>>({
   name: "dashboard",
   version: "0.1.0",
   apiVersion: HOST_API_VERSION,
-  description: "Operator dashboard: status, pairing requests, plugin panels and the audit log.",
+  description: "Operator dashboard: status, activity with message traces, groups, runs, routes, pairing requests, plugin panels and the audit log.",
   configSchema: { type: "object", additionalProperties: false, properties: {} },
 
   register(host) {
@@ -47,61 +49,55 @@ export default definePlugin<JsonSchema, Record<string, never>>({
     }
     host.http.register({ method: "GET", url: "/dash/sign-in", handler: (request, reply) => sendHtml(reply, signInPage(request, host.users.enabled())) });
 
-    host.http.register({
+    operatorRoute(host, "page", {
       method: "GET",
       url: "/dash",
-      handler: async (request, reply) => {
-        const user = await operatorOf(host, request, reply, "page");
-        if (!user) return reply;
+      handler: async (request, reply, user) => {
         const sections = await Promise.all(Object.values(fragments).map((render) => render()));
         return sendHtml(reply, layout({ title: "Status", path: "/dash", user, csrf: csrfOf(request) }, html`${sections}`));
       },
     });
 
-    host.http.register({
+    operatorRoute(host, "page", {
       method: "GET",
       url: "/dash/runs",
       schema: { querystring: { type: "object", additionalProperties: false, properties: { day: { type: "string", maxLength: 10 }, group: { type: "string", maxLength: 200 } } } },
-      handler: async (request, reply) => {
-        const user = await operatorOf(host, request, reply, "page");
-        if (!user) return reply;
+      handler: (request, reply, user) => {
         const body = runsPage(host, request.query as RunsQuery);
         return sendHtml(reply, layout({ title: "Runs", path: "/dash/runs", user, csrf: csrfOf(request) }, body));
       },
     });
 
+    registerActivityPage(host);
+    registerGroupsPage(host);
     registerRoutesPage(host);
 
-    host.http.register({
+    operatorRoute(host, "fragment", {
       method: "GET",
       url: "/dash/fragments/:id",
       schema: { params: { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 64 } } } },
       handler: async (request, reply) => {
-        if (!(await operatorOf(host, request, reply, "fragment"))) return reply;
         const render: Fragment | undefined = fragments[(request.params as { id: string }).id];
         if (!render) throw new ArizukoError("ARZ_ERR_NOT_FOUND", `no dashboard fragment ${(request.params as { id: string }).id}`, { statusCode: 404 });
         return sendHtml(reply, await render());
       },
     });
 
-    host.http.register({
+    operatorRoute(host, "fragment", {
       method: "GET",
       url: "/dash/events",
-      handler: async (request, reply) => {
-        if (!(await operatorOf(host, request, reply, "fragment"))) return reply;
+      handler: (_request, reply) => {
         reply.hijack();
         changes.open(reply.raw);
       },
     });
 
     const pairingAction = (action: "approve" | "reject") =>
-      host.http.register({
+      operatorRoute(host, "write", {
         method: "POST",
         url: `/dash/pairings/:code/${action}`,
         schema: { params: CODE_PARAMS },
-        handler: async (request, reply) => {
-          const user = await operatorOf(host, request, reply, "write");
-          if (!user) return reply;
+        handler: async (request, reply, user) => {
           const code = (request.params as { code: string }).code.toUpperCase();
           const detail = decide(host, action, code);
           record(host, user, `pairing.${action}`, code, detail);
@@ -112,6 +108,19 @@ export default definePlugin<JsonSchema, Record<string, never>>({
       });
     pairingAction("approve");
     pairingAction("reject");
+
+    operatorRoute(host, "write", {
+      method: "POST",
+      url: "/dash/runs/:id/stop",
+      schema: { params: { type: "object", required: ["id"], properties: { id: { type: "string", pattern: "^run_[0-9a-z]{1,64}$" } } } },
+      handler: async (request, reply, user) => {
+        const { id } = request.params as { id: string };
+        if (!host.runs.stopRun(id)) throw new ArizukoError("ARZ_ERR_RUN_NOT_FOUND", `run ${id} is not running; it may have just ended`, { statusCode: 404 });
+        record(host, user, "run.stop", `run ${id}`, null);
+        reply.header("hx-trigger", "arizuko:changed");
+        return sendHtml(reply, await fragments.runs!());
+      },
+    });
 
     for (const hook of ["afterStore", "onAgentStart", "afterAgentRun", "onChannelStatus", "onPluginError"] as const) {
       host.hooks[hook].tap(() => changes.changed());

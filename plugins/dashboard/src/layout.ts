@@ -13,6 +13,8 @@ export const SECURITY_HEADERS = {
 /** Pages in the navigation, in order. */
 export const PAGES = [
   { path: "/dash", title: "Status" },
+  { path: "/dash/activity", title: "Activity" },
+  { path: "/dash/groups", title: "Groups" },
   { path: "/dash/runs", title: "Runs" },
   { path: "/dash/routes", title: "Routes" },
 ];

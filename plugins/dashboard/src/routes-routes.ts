@@ -4,9 +4,9 @@
  * service, records the change in the audit log and replies with the table section.
  * A rejected change gets 200 with the error beside its form, so htmx shows it.
  */
-import { ArizukoError, type Host } from "@arizuko/sdk";
+import { ArizukoError, type Host, type UserInfo } from "@arizuko/sdk";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { operatorOf } from "./gate.js";
+import { operatorRoute } from "./gate.js";
 import { html } from "./html.js";
 import { csrfOf, record } from "./audit.js";
 import { layout, sendHtml } from "./layout.js";
@@ -22,25 +22,19 @@ const problem = (error: unknown) => (error instanceof ArizukoError && error.stat
 export function registerRoutesPage(host: Host): void {
   const routes = () => host.services.use("routes");
 
-  host.http.register({
+  operatorRoute(host, "page", {
     method: "GET",
     url: "/dash/routes",
-    handler: async (request, reply) => {
-      const user = await operatorOf(host, request, reply, "page");
-      if (!user) return reply;
-      return sendHtml(reply, layout({ title: "Routes", path: "/dash/routes", user, csrf: csrfOf(request) }, html`${routesSection(routes())}${explainSection()}`));
-    },
+    handler: (request, reply, user) => sendHtml(reply, layout({ title: "Routes", path: "/dash/routes", user, csrf: csrfOf(request) }, html`${routesSection(routes())}${explainSection()}`)),
   });
 
   /** Runs one change of the table for an operator; `change` returns the notice, or throws a 4xx for the form. */
   const write = (url: string, form: (request: FastifyRequest) => string, change: (request: FastifyRequest) => { notice: string; audit: [string, string, string | null] }) =>
-    host.http.register({
+    operatorRoute(host, "write", {
       method: "POST",
       url,
       schema: { body: ROUTE_BODY, ...(url.includes(":id") && { params: ID_PARAMS }) },
-      handler: async (request: FastifyRequest, reply: FastifyReply) => {
-        const user = await operatorOf(host, request, reply, "write");
-        if (!user) return reply;
+      handler: (request: FastifyRequest, reply: FastifyReply, user: UserInfo) => {
         if (!routes()) return sendHtml(reply, routesSection(undefined));
         let outcome: Outcome;
         try {
@@ -97,12 +91,11 @@ export function registerRoutesPage(host: Host): void {
     return { notice: `route ${id} deleted`, audit: ["route.delete", `route ${id}`, `${old.match || "(everything)"} → ${old.target}`] };
   });
 
-  host.http.register({
+  operatorRoute(host, "write", {
     method: "POST",
     url: "/dash/routes/explain",
     schema: { body: EXPLAIN_BODY },
     handler: async (request, reply) => {
-      if (!(await operatorOf(host, request, reply, "write"))) return reply;
       const values = (request.body ?? {}) as ExplainForm;
       try {
         const result = await host.routing.explain({ chat: (values.chat ?? "").trim(), sender: (values.sender ?? "").trim(), text: values.text ?? "" });

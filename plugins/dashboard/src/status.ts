@@ -5,7 +5,7 @@
  * reports a change over /dash/events.
  */
 import type { Host } from "@arizuko/sdk";
-import { duration, html, isoTime, raw, type Html } from "./html.js";
+import { duration, html, isoTime, raw, state, table, type Html } from "./html.js";
 
 const HOUR_MS = 3_600_000;
 const AUDIT_ROWS = 20;
@@ -17,13 +17,6 @@ function section(id: string, title: string, body: Html): Html {
 ${body}
 </section>`;
 }
-
-function table(headers: string[], rows: Html[][], empty: string): Html {
-  if (rows.length === 0) return html`<p class="muted">${empty}</p>`;
-  return html`<table><thead><tr>${headers.map((header) => html`<th scope="col">${header}</th>`)}</tr></thead><tbody>${rows.map((row) => html`<tr>${row.map((cell) => html`<td>${cell}</td>`)}</tr>`)}</tbody></table>`;
-}
-
-const state = (value: string) => html`<span class="state state-${value}">${value}</span>`;
 
 export type Fragment = () => Html | Promise<Html>;
 
@@ -71,8 +64,15 @@ export function statusFragments(host: Host): Record<string, Fragment> {
     },
 
     runs() {
-      const rows = host.runs.active().map((run) => [html`${run.group}`, html`${run.chat}`, html`${run.topic || "(main)"}`, html`${duration(Date.now() - run.startedAt)}`, html`<code>${run.runId}</code>`]);
-      return section("runs", "Live runs", table(["Group", "Chat", "Topic", "Running for", "Run"], rows, "no runs in progress"));
+      const rows = host.runs.active().map((run) => [
+        html`${run.group}`,
+        html`${run.chat}`,
+        html`${run.topic || "(main)"}`,
+        html`${duration(Date.now() - run.startedAt)}`,
+        html`<code>${run.runId}</code>`,
+        html`<button type="button" class="secondary" hx-post="/dash/runs/${run.runId}/stop" hx-confirm="Stop this run of ${run.group}?" hx-target="#runs" hx-swap="outerHTML">Stop</button>`,
+      ]);
+      return section("runs", "Live runs", table(["Group", "Chat", "Topic", "Running for", "Run", "Action"], rows, "no runs in progress"));
     },
 
     async panels() {

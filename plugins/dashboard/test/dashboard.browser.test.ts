@@ -1,12 +1,14 @@
 /**
  * The dashboard in a real headless Chromium: an operator signs in, reads the Status page,
- * approves a pairing request with a click, and finds it in the audit log. Screenshots land
- * in <tmp>/arizuko-browser-artifacts/dashboard.
+ * approves a pairing request with a click and finds it in the audit log, follows a
+ * message's trace, creates, edits and removes a group and edits routes, each change
+ * checked in the database. Screenshots of every page land in
+ * <tmp>/arizuko-browser-artifacts/dashboard.
  */
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RoutingWorld } from "../../../core/test/helpers/routing-world.js";
+import { OPERATOR, RoutingWorld } from "../../../core/test/helpers/routing-world.js";
 import { waitFor } from "../../../core/test/helpers/wait.js";
 import { useChromium } from "../../web/test/helpers/chromium.js";
 import { addUser } from "../../web/test/helpers/people.js";
@@ -107,10 +109,79 @@ describe("dashboard in Chromium", () => {
     await page.locator(".notice", { hasText: `route ${edited.id} deleted` }).waitFor({ timeout: SHOW_TIMEOUT_MS });
     expect(rows().some((row) => row.target === "support")).toBe(false);
     expect(world.kernel.instance.audit.list(10).map((entry) => entry.action)).toEqual(["route.delete", "route.edit", "route.add"]);
+  });
+
+  it("follows messages to their trace and shows the day's runs", async () => {
+    const password = await addUser(world.instance, "olga", true);
+    // Senders are strangers on this world's pairing policy, except the operator.
+    for (const chat of ["c1", "c2"]) await world.say(chat, `question in ${chat}`, { sender: OPERATOR });
+    const db = world.kernel.store.db;
+    await waitFor(() => (db.prepare("SELECT count(*) AS n FROM runs WHERE state = 'done'").get() as { n: number }).n >= 2, { what: "the runs" });
+    await signIn("olga", password);
+    await page.getByRole("heading", { name: "Status", level: 1 }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+
+    await page.getByRole("link", { name: "Activity" }).click();
+    await page.getByRole("heading", { name: "Newest messages" }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    expect(await page.locator("#activity-list").textContent()).toContain("question in c2");
+    await page.screenshot({ path: join(chromium.folder(), "activity.png"), fullPage: true });
+
+    // The list reloads itself when a message is stored.
+    await world.say("c3", "a late question", { sender: OPERATOR });
+    await page.locator("#activity-list", { hasText: "a late question" }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+
+    const first = db.prepare("SELECT seq, run_id FROM messages WHERE text = 'question in c1'").get() as { seq: number; run_id: string };
+    await page.getByRole("link", { name: String(first.seq), exact: true }).click();
+    await page.getByRole("heading", { name: `Message ${first.seq}` }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    expect(await page.locator("#trace").textContent()).toContain(first.run_id);
+    expect(await page.locator("#trace").textContent()).toContain("delivered");
+    await page.screenshot({ path: join(chromium.folder(), "trace.png"), fullPage: true });
 
     await page.getByRole("link", { name: "Runs" }).click();
     await page.getByRole("heading", { name: "Runs", level: 1 }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    const listed = await page.locator("#run-list tbody tr").count();
+    expect(listed).toBe((db.prepare("SELECT count(*) AS n FROM runs").get() as { n: number }).n);
     await page.screenshot({ path: join(chromium.folder(), "runs.png"), fullPage: true });
+  });
+
+  it("creates, renames, limits and removes a group", async () => {
+    const password = await addUser(world.instance, "olga", true);
+    page.on("dialog", (dialog) => void dialog.accept());
+    const groups = () => world.kernel.store.db.prepare("SELECT folder, name FROM groups ORDER BY folder").all() as Array<{ folder: string; name: string }>;
+    await signIn("olga", password);
+    await page.getByRole("heading", { name: "Status", level: 1 }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+
+    await page.getByRole("link", { name: "Groups" }).click();
+    await page.getByRole("heading", { name: "Folder tree" }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    await page.getByLabel("Folder", { exact: true }).fill("Sales");
+    await page.getByRole("button", { name: "Create" }).click();
+    await page.locator("#create-group .error", { hasText: 'segment "Sales"' }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    await page.getByLabel("Folder", { exact: true }).fill("main/sales");
+    await page.getByLabel("Name", { exact: true }).fill("Sales team");
+    await page.getByRole("button", { name: "Create" }).click();
+    await page.locator(".notice", { hasText: "group main/sales created" }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    expect(groups()).toContainEqual({ folder: "main/sales", name: "Sales team" });
+    await page.screenshot({ path: join(chromium.folder(), "groups.png"), fullPage: true });
+
+    await page.getByRole("link", { name: "main/sales" }).click();
+    await page.getByRole("heading", { name: "Group main/sales" }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    await page.getByLabel("Name", { exact: true }).fill("Sales desk");
+    await page.getByRole("button", { name: "Rename" }).click();
+    await page.locator("#about .notice", { hasText: "renamed to Sales desk" }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    expect(groups()).toContainEqual({ folder: "main/sales", name: "Sales desk" });
+
+    await page.getByLabel(/Operator overrides/).fill("react\n!send(chat=test:*)");
+    await page.getByRole("button", { name: "Save overrides" }).click();
+    await page.locator("#grants .notice", { hasText: "2 overrides saved" }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    expect(world.kernel.grants.rules("main/sales").overrides).toEqual(["react", "!send(chat=test:*)"]);
+    await page.getByRole("link", { name: "PERSONA.md" }).click();
+    await page.locator("pre.file").waitFor({ timeout: SHOW_TIMEOUT_MS });
+    await page.screenshot({ path: join(chromium.folder(), "group.png"), fullPage: true });
+
+    await page.getByRole("button", { name: "Remove group" }).click();
+    await page.locator(".notice", { hasText: "group main/sales removed" }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    expect(page.url()).toBe(`${world.instance.url}/dash/groups?removed=main%2Fsales`);
+    expect(groups().some((group) => group.folder === "main/sales")).toBe(false);
+    expect(world.kernel.instance.audit.list(10).map((entry) => entry.action)).toEqual(["group.remove", "grants.set", "group.rename", "group.create"]);
   });
 
   it("tells a user who is not an operator why the page is closed", async () => {
