@@ -158,7 +158,7 @@ describe("agent runner hello", () => {
   it("opens with a hello frame", async () => {
     const runner = await started();
 
-    expect(runner.frames[0]).toEqual({ type: "hello", run_id: null, protocol: "1.2", features: ["stop", "sessions", "usage", "steer"], harnesses: ["demo", "openai", "claude"] });
+    expect(runner.frames[0]).toEqual({ type: "hello", run_id: null, protocol: "1.3", features: ["stop", "sessions", "usage", "steer"], harnesses: ["demo", "openai", "claude"] });
   });
 });
 

@@ -30,14 +30,14 @@ export function activityApi(store: Store): InstanceApi["activity"] {
     trace(seq): MessageTrace | null {
       const record = store.messages.bySeq(seq);
       if (!record) return null;
-      const { notes, ...message } = record;
+      const { notes, files, ...message } = record;
 
       const run = record.runId === null ? null : ((statements.run.get(record.runId) as RunInfo | undefined) ?? null);
       // An inbound message's replies are what its run wrote; an outbound one is its own reply.
       let written = run ? store.messages.writtenBy(run.id) : [];
       if (record.direction === "out") written = [record];
-      const replies = written.map(({ notes: _notes, ...reply }) => ({ message: reply, deliveries: statements.deliveries.all(reply.seq) as DeliveryInfo[] }));
-      return { message, notes, run, toolCalls: run ? toolCalls(run.id) : [], replies };
+      const replies = written.map(({ notes: _notes, files: _files, ...reply }) => ({ message: reply, deliveries: statements.deliveries.all(reply.seq) as DeliveryInfo[] }));
+      return { message, notes, files, run, toolCalls: run ? toolCalls(run.id) : [], replies };
     },
   };
 }

@@ -103,6 +103,12 @@ export interface Channel {
   history?(since: number): Promise<InboundMessage[]>;
   /** Downloads an attachment by the `ref` the channel put on it; called when an agent or enricher needs the bytes. */
   fetchAttachment?(ref: string): Promise<{ data: Uint8Array; mime: string }>;
+  /**
+   * Origins (`http://127.0.0.1:8081`) the channel's attachment URLs come from. Enrichers
+   * download from them even when they resolve to a private address (a self-hosted
+   * platform API); any other private, loopback or link-local address is refused.
+   */
+  attachmentOrigins?: string[];
 }
 
 /** Declares a channel; a typed identity that keeps the literal types of the declaration. */

@@ -129,9 +129,25 @@ export interface AfterRouteEvent {
 
 // Enrichment
 
-/** Notes enrichment adds beside a message in the agent's batch (transcripts, captions). */
+/** Notes and files enrichment adds beside a message in the agent's batch (transcripts, captions). */
 export interface Enrichment {
   notes: string[];
+  /** The message's attachments as the agent should see them, one per attachment, in order. */
+  files?: EnrichedFile[];
+}
+
+/** An attachment after enrichment: where it was stored for the agent, and what was learnt from it. */
+export interface EnrichedFile {
+  /** The file name as the sender gave it (shown escaped; never used as a path). */
+  name: string;
+  mime: string;
+  size: number | null;
+  /** Path relative to the group folder where the file was stored, or null when it was not. */
+  path: string | null;
+  /** Text heard in a voice note or audio file. */
+  transcript?: string;
+  /** Why the file was not stored or not transcribed, in words for the agent. */
+  error?: string;
 }
 export interface EnrichContext {
   message: StoredMessage;

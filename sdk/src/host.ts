@@ -8,7 +8,7 @@ import type { FastifyReply, FastifyRequest, HTTPMethods, RouteShorthandOptions }
 import type { Logger } from "pino";
 import type { TSchema } from "typebox";
 import type { Channel, ChannelCapabilities, ChannelState } from "./channel.js";
-import type { Disposer, HostHooks, RunUnit, SenderRole, ToolCallVerdict } from "./hooks.js";
+import type { Disposer, EnrichedFile, HostHooks, RunUnit, SenderRole, ToolCallVerdict } from "./hooks.js";
 import type { StoredMessage, Verb } from "./messages.js";
 
 /** A chat command, e.g. `/status`. Registered names are unique across plugins. */
@@ -319,6 +319,10 @@ export interface ChannelInfo {
   detail: string | null;
   /** When the channel last stored an inbound message (ms since the epoch), or null. */
   lastInboundAt: number | null;
+  /** Whether the channel can download its attachments by ref (`fetchAttachment`). */
+  fetchesAttachments: boolean;
+  /** Origins its attachment URLs come from, as the channel declared them. */
+  attachmentOrigins: string[];
 }
 
 export interface ChannelsApi {
@@ -326,6 +330,8 @@ export interface ChannelsApi {
   /** The channel owning a chat JID, or null. */
   forChat(chat: string): ChannelInfo | null;
   list(): ChannelInfo[];
+  /** Downloads an attachment of `chat` through its channel's `fetchAttachment`; throws 404 with no such channel, 501 when it cannot. */
+  fetchAttachment(chat: string, ref: string): Promise<{ data: Uint8Array; mime: string }>;
 }
 
 /** A user account as plugins see it. */
@@ -475,8 +481,10 @@ export interface DeliveryInfo {
 /** What became of a message: its routing, the run that took or wrote it, that run's tool calls and replies. */
 export interface MessageTrace {
   message: StoredMessage;
-  /** Notes enrichers added for the agent (a transcript failed, a file was too large, …). */
+  /** Notes enrichers added for the agent. */
   notes: string[];
+  /** The attachments as enrichers left them: stored path, transcript, or why neither. */
+  files: EnrichedFile[];
   run: RunInfo | null;
   toolCalls: ToolCallInfo[];
   /** The run's outbound messages (for an outbound message: itself) with their deliveries. */

@@ -5,8 +5,10 @@
  * docs/agent-protocol.md is the prose version of this file.
  */
 
+import type { EnrichedFile } from "./hooks.js";
+
 /** `major.minor`. A different major is refused by either side; minors only add optional fields. */
-export const PROTOCOL_VERSION = "1.2";
+export const PROTOCOL_VERSION = "1.3";
 
 /** Optional behaviours a runner announces in `hello`. */
 export type AgentFeature = "steer" | "stop" | "sessions" | "usage";
@@ -26,6 +28,8 @@ export interface BatchMessage {
   time: string;
   /** Notes added by enrichment (transcripts, descriptions). */
   notes: string[];
+  /** The message's attachments: stored paths (relative to the group folder), transcripts and errors. Absent from hosts before 1.3. */
+  files?: EnrichedFile[];
 }
 
 /**

@@ -4,7 +4,7 @@
  * every send and never calls a capability a channel did not declare.
  */
 import type { Capability, Channel, ChannelContext, ChannelInfo, ChannelState, Disposer, InboundMessage, InboundResult } from "@arizuko/sdk";
-import { CapabilityUnsupported, CHANNEL_STATES, hasPrefix, parseJid } from "@arizuko/sdk";
+import { ArizukoError, CapabilityUnsupported, CHANNEL_STATES, hasPrefix, parseJid } from "@arizuko/sdk";
 import type { Logger } from "pino";
 import { errors } from "../errors.js";
 import type { Hooks } from "../hooks/hooks.js";
@@ -271,7 +271,19 @@ export class ChannelRegistry {
       state: entry.state,
       detail: entry.detail,
       lastInboundAt: entry.lastInboundAt,
+      fetchesAttachments: typeof entry.channel.fetchAttachment === "function",
+      attachmentOrigins: [...(entry.channel.attachmentOrigins ?? [])],
     };
+  }
+
+  /** Downloads an attachment of `chat` through the channel that owns the chat. */
+  async fetchAttachment(chat: string, ref: string): Promise<{ data: Uint8Array; mime: string }> {
+    const entry = this.entryForChat(chat);
+    if (!entry) throw new ArizukoError("ARZ_ERR_NO_CHANNEL", `no channel owns ${chat}`, { statusCode: 404 });
+    if (typeof entry.channel.fetchAttachment !== "function") {
+      throw new ArizukoError("ARZ_ERR_NO_ATTACHMENT_FETCH", `channel ${entry.channel.name} cannot download attachments by ref`, { statusCode: 501 });
+    }
+    return entry.channel.fetchAttachment(ref);
   }
 
   list(): ChannelInfo[] {

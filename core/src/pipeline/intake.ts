@@ -12,7 +12,7 @@
  * live pipeline uses. Intake is idempotent until it stores the decision, so a crash in
  * between only means it runs again at start-up.
  */
-import type { ControlResult, RouteDecision, RunUnit, SenderRole } from "@arizuko/sdk";
+import type { ControlResult, EnrichedFile, RouteDecision, RunUnit, SenderRole } from "@arizuko/sdk";
 import { localJid, parentFolder } from "@arizuko/sdk";
 import type { Logger } from "pino";
 import { errors } from "../errors.js";
@@ -233,8 +233,9 @@ export class Intake {
     const groupPath = this.groups.path(outcome.group!);
     const enrichment = await this.hooks.waterfall("onEnrich", { notes: [] }, { message, group: outcome.group!, groupPath });
     const notes = Array.isArray(enrichment?.notes) ? enrichment.notes.filter((note) => typeof note === "string") : [];
+    const files = Array.isArray(enrichment?.files) ? enrichment.files.flatMap(checkedFile) : [];
 
-    await this.settle(message, { ...outcome, notes });
+    await this.settle(message, { ...outcome, notes, files });
     const unit: RunUnit = { group: outcome.group!, chat: message.chat, topic: outcome.routeTopic };
     void this.hooks.observe("onEnqueue", { message, unit });
     this.queue.notify(unit);
@@ -359,4 +360,20 @@ export class Intake {
     await this.decisions.submit({ seq: message.seq, decision });
     this.log.debug({ chat: message.chat, seq: message.seq, state: decision.state, group: decision.group, layer: decision.layer, reason: decision.reason }, "message decided");
   }
+}
+
+/** Keeps an enricher's file entry only in the shape the prompt expects; anything else is dropped. */
+function checkedFile(file: unknown): EnrichedFile[] {
+  const entry = file as Partial<EnrichedFile> | null;
+  if (!entry || typeof entry.name !== "string" || typeof entry.mime !== "string") return [];
+  return [
+    {
+      name: entry.name,
+      mime: entry.mime,
+      size: typeof entry.size === "number" ? entry.size : null,
+      path: typeof entry.path === "string" ? entry.path : null,
+      ...(typeof entry.transcript === "string" && { transcript: entry.transcript }),
+      ...(typeof entry.error === "string" && { error: entry.error }),
+    },
+  ];
 }

@@ -4,7 +4,7 @@
  * characters anywhere are removed, so no message can close the host's framing or
  * pose as host-written text.
  */
-import type { BatchMessage } from "@arizuko/sdk";
+import type { BatchMessage, EnrichedFile } from "@arizuko/sdk";
 import type { MessageRecord } from "../store/messages.js";
 
 // C0 controls except tab and newline, DEL, C1 controls, and the bidi embedding, override and isolate marks.
@@ -34,7 +34,30 @@ export function toBatchMessage(record: MessageRecord): BatchMessage {
     reply_to: record.replyTo,
     time: new Date(record.ts).toISOString(),
     notes: record.notes,
+    files: filesOf(record),
   };
+}
+
+/** Returns the enriched files of a message, or its bare attachments (not stored) when no enricher ran. */
+function filesOf(record: MessageRecord): EnrichedFile[] {
+  if (record.files.length > 0) return record.files;
+  return record.attachments.map((attachment) => ({ name: attachment.name ?? "", mime: attachment.mime, size: attachment.size ?? null, path: null }));
+}
+
+/**
+ * Renders a file as an element whose every attribute is escaped: a crafted file name
+ * cannot close the element or the message around it.
+ */
+function renderFile(file: EnrichedFile): string {
+  const attributes = [
+    `name="${escapeAttribute(file.name)}"`,
+    `mime="${escapeAttribute(file.mime)}"`,
+    file.size !== null ? `size="${file.size}"` : null,
+    file.path !== null ? `path="${escapeAttribute(file.path)}"` : null,
+    file.error !== undefined ? `error="${escapeAttribute(file.error)}"` : null,
+  ].filter((attribute) => attribute !== null);
+  const transcript = file.transcript !== undefined ? `<transcript>${escapeText(file.transcript)}</transcript>` : "";
+  return transcript ? `\n<attachment ${attributes.join(" ")}>${transcript}</attachment>` : `\n<attachment ${attributes.join(" ")}/>`;
 }
 
 function renderMessage(message: BatchMessage): string {
@@ -49,7 +72,8 @@ function renderMessage(message: BatchMessage): string {
   ].filter((attribute) => attribute !== null);
 
   const notes = message.notes.map((note) => `\n<note>${escapeText(note)}</note>`).join("");
-  return `<message ${attributes.join(" ")}>${escapeText(message.text)}${notes}</message>`;
+  const files = (message.files ?? []).map(renderFile).join("");
+  return `<message ${attributes.join(" ")}>${escapeText(message.text)}${files}${notes}</message>`;
 }
 
 /**

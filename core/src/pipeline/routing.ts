@@ -42,6 +42,7 @@ function probe(input: ExplainInput): MessageRecord {
     storedAt: now,
     routeTopic: null,
     notes: [],
+    files: [],
     routeText: null,
     origin: null,
     depth: 0,

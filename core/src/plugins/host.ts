@@ -81,6 +81,7 @@ export function createHost(context: HostContext, owner: Owner, scope: PluginScop
         return entry ? context.channels.info(entry) : null;
       },
       list: () => context.channels.list(),
+      fetchAttachment: (chat, ref) => context.channels.fetchAttachment(chat, ref),
     },
     commands: namedRegistry(registries.commands, owner, scope, COMMAND_NAME, "command"),
     tools: namedRegistry(registries.tools, owner, scope, TOOL_NAME, "MCP tool", (tool) => {

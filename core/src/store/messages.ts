@@ -5,6 +5,7 @@
  */
 import type {
   ActivityEntry,
+  EnrichedFile,
   ActivityQuery,
   Attachment,
   InboundMessage,
@@ -50,6 +51,7 @@ interface MessageRow {
   route_layer: string | null;
   route_reason: string | null;
   notes: string | null;
+  files?: string | null;
   route_text: string | null;
   origin_chat: string | null;
   origin_topic: string | null;
@@ -62,6 +64,8 @@ interface MessageRow {
 /** A stored message plus the columns only the core reads. */
 export interface MessageRecord extends StoredMessage {
   notes: string[];
+  /** Attachments as enrichment left them; empty when no enricher ran. */
+  files: EnrichedFile[];
 }
 
 export interface InsertResult {
@@ -79,6 +83,7 @@ export interface Decision {
   layer: string;
   reason: string;
   notes?: string[];
+  files?: EnrichedFile[];
   /** Text the agent sees, when a layer stripped a prefix. */
   routeText?: string | null;
 }
@@ -140,6 +145,7 @@ function toRecord(row: MessageRow): MessageRecord {
     storedAt: row.stored_at,
     routeTopic: row.route_topic,
     notes: row.notes ? (JSON.parse(row.notes) as string[]) : [],
+    files: row.files ? (JSON.parse(row.files) as EnrichedFile[]) : [],
     routeText: row.route_text,
     origin: row.origin_chat !== null ? { chat: row.origin_chat, topic: row.origin_topic ?? "", message: row.origin_message ?? "" } : null,
     depth: row.depth,
@@ -198,7 +204,7 @@ export class MessageStore {
       ),
       decide: db.prepare(
         `UPDATE messages SET state = @state, group_folder = @group_folder, route_topic = @route_topic,
-           route_layer = @route_layer, route_reason = @route_reason, notes = @notes, route_text = @route_text WHERE seq = @seq`,
+           route_layer = @route_layer, route_reason = @route_reason, notes = @notes, files = @files, route_text = @route_text WHERE seq = @seq`,
       ),
       pendingUnits: db.prepare(
         `SELECT DISTINCT group_folder AS "group", chat, route_topic AS topic FROM messages
@@ -415,6 +421,7 @@ export class MessageStore {
       route_layer: decision.layer,
       route_reason: decision.reason,
       notes: decision.notes?.length ? JSON.stringify(decision.notes) : null,
+      files: decision.files?.length ? JSON.stringify(decision.files) : null,
       route_text: decision.routeText ?? null,
     });
   }

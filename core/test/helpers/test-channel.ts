@@ -2,7 +2,7 @@
  * A loopback channel for tests: messages go in through `say` with any sender, verb,
  * topic or reply target, and every send is recorded and gets a platform id `p<n>`.
  */
-import { definePlugin, type ChannelCapabilities, type ChannelContext, type InboundMessage, type OutboundChunk } from "@arizuko/sdk";
+import { ArizukoError, definePlugin, type Attachment, type ChannelCapabilities, type ChannelContext, type InboundMessage, type OutboundChunk } from "@arizuko/sdk";
 
 export interface SayOptions {
   sender?: string;
@@ -13,9 +13,22 @@ export interface SayOptions {
   id?: string;
   /** Stores the message as context only, with this reason. */
   context?: string;
+  attachments?: Attachment[];
 }
 
-export function testChannel(options: { name?: string; platform?: string; account?: string; capabilities?: Partial<ChannelCapabilities>; history?: boolean } = {}) {
+export interface TestChannelOptions {
+  name?: string;
+  platform?: string;
+  account?: string;
+  capabilities?: Partial<ChannelCapabilities>;
+  history?: boolean;
+  /** Files `fetchAttachment` serves by ref; without it the channel cannot download attachments. */
+  files?: Map<string, { data: Uint8Array; mime: string }>;
+  /** Origins the channel's attachment URLs come from. */
+  attachmentOrigins?: string[];
+}
+
+export function testChannel(options: TestChannelOptions = {}) {
   const platform = options.platform ?? "test";
   const account = options.account ?? "bot";
   const sent: OutboundChunk[] = [];
@@ -64,6 +77,14 @@ export function testChannel(options: { name?: string; platform?: string; account
             return [...backlog];
           },
         }),
+        ...(options.files && {
+          fetchAttachment: async (ref: string) => {
+            const file = options.files!.get(ref);
+            if (!file) throw new ArizukoError("ARZ_ERR_FILE_NOT_FOUND", `no file ${ref}`, { statusCode: 404 });
+            return file;
+          },
+        }),
+        ...(options.attachmentOrigins && { attachmentOrigins: options.attachmentOrigins }),
         send,
         // Files are recorded in `sent` like text, with their `file`.
         sendFile: send,
@@ -94,6 +115,7 @@ export function testChannel(options: { name?: string; platform?: string; account
         ...(extra.replyTo !== undefined && { replyTo: extra.replyTo }),
         ...(extra.direct !== undefined && { direct: extra.direct }),
         ...(extra.context !== undefined && { context: extra.context }),
+        ...(extra.attachments !== undefined && { attachments: extra.attachments }),
       })
       .then((result) => ({ ...result, platformId }));
   };

@@ -106,6 +106,12 @@ function runView(run: RunInfo | null): Html {
 </dl>`;
 }
 
+/** The attachments as the agent saw them: where each was stored, and its transcript or why it has none. */
+function filesTable(trace: MessageTrace): Html {
+  const rows = trace.files.map((file) => [file.name, file.mime, file.size ?? "–", file.path ? html`<code>${file.path}</code>` : "not stored", file.transcript !== undefined ? html`<span class="quote">${file.transcript}</span>` : "", file.error ?? ""]);
+  return table(["Name", "Type", "Bytes", "Stored at", "Transcript", "Problem"], rows, "", "files");
+}
+
 function deliveriesTable(deliveries: DeliveryInfo[]): Html {
   const rows = deliveries.map((delivery) => [
     `${delivery.chunkIndex + 1} of ${delivery.chunkCount}`,
@@ -151,6 +157,7 @@ ${message.routeText !== null ? html`<dt>Text the agent sees</dt><dd>${message.ro
 ${message.origin ? html`<dt>Delegated from</dt><dd>${message.origin.chat} ${message.origin.topic ? `#${message.origin.topic}` : ""}, ${message.depth} deep</dd>` : ""}
 ${trace.notes.length > 0 ? html`<dt>Notes for the agent</dt><dd><ul>${trace.notes.map((note) => html`<li>${note}</li>`)}</ul></dd>` : ""}
 </dl>
+${trace.files.length > 0 ? html`<h2>Files</h2>${filesTable(trace)}` : ""}
 <h2>Run</h2>
 ${runView(trace.run)}
 <h2>Tool calls</h2>
