@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_MARK, demoReply, personaLine } from "../src/harnesses/demo.js";
+import type { BatchMessage } from "@arizuko/sdk";
+import { DEMO_MARK, demoReply, fileLines, personaLine } from "../src/harnesses/demo.js";
 
 const NO_PERSONA = "(this group has no PERSONA.md)";
 
@@ -49,6 +50,24 @@ describe("personaLine", () => {
     ["hash inside the line", "Call #support first", "Call #support first"],
   ])("reads the %s", (_case, persona, expected) => {
     expect(personaLine(groupWithPersona(persona))).toBe(expected);
+  });
+});
+
+describe("fileLines", () => {
+  it("lists each file with its path and transcript or problem", () => {
+    const message = (files: BatchMessage["files"]): BatchMessage => ({ id: "m", seq: 1, sender: "web:v_1", sender_name: null, text: "", kind: "message", from_agent: false, reply_to: null, time: "", notes: [], files });
+    expect(
+      fileLines([
+        message([
+          { name: "voice.oga", mime: "audio/ogg", size: 9000, path: "media/20261205/1-1-voice.oga", transcript: "see you at six" },
+          { name: "big.pdf", mime: "application/pdf", size: 50_000_000, path: null, error: "the file is 47.7 MiB, larger than the 20 MiB limit; it was not downloaded" },
+        ]),
+        message(undefined),
+      ]),
+    ).toEqual([
+      'File voice.oga (audio/ogg): stored at media/20261205/1-1-voice.oga; heard: "see you at six"',
+      "File big.pdf (application/pdf): not stored; the file is 47.7 MiB, larger than the 20 MiB limit; it was not downloaded",
+    ]);
   });
 });
 

@@ -92,11 +92,11 @@ export const errors = {
   groupInvalid: (problem: string) =>
     error("ARZ_ERR_GROUP_INVALID", `invalid group folder: ${problem}`, 400),
 
-  groupNameInvalid: (length: number) =>
-    error("ARZ_ERR_GROUP_NAME", `a group name must be 1 to 200 characters after trimming spaces, got ${length}`, 400),
+  groupNameInvalid: (problem: string) =>
+    error("ARZ_ERR_GROUP_NAME", `invalid group name: ${problem}`, 400),
 
   groupExists: (folder: string) =>
-    error("ARZ_ERR_GROUP_EXISTS", `group ${folder} already exists`, 409),
+    error("ARZ_ERR_GROUP_EXISTS", `group ${folder} already exists; pick another folder, or rename the existing group`, 409),
 
   groupNotFound: (folder: string) =>
     error("ARZ_ERR_GROUP_NOT_FOUND", `group ${folder} does not exist; list groups with \`arizuko group list\``, 404),

@@ -183,7 +183,7 @@ describe("arizuko commands", () => {
     runArizuko(["group", "add", "acme/support"], cwd);
 
     expect(runArizuko(["group", "rename", "acme", "Acme Ltd"], cwd).stdout).toBe('group acme is now named "Acme Ltd"\n');
-    expect(runArizuko(["group", "rename", "acme", "  "], cwd)).toMatchObject({ status: 1, stderr: expect.stringContaining("a group name must be 1 to 200 characters after trimming spaces, got 0") });
+    expect(runArizuko(["group", "rename", "acme", "  "], cwd)).toMatchObject({ status: 1, stderr: expect.stringContaining("invalid group name: it must be 1 to 200 characters after trimming spaces, got 0") });
     const busy = runArizuko(["group", "rm", "acme"], cwd);
     expect(busy).toMatchObject({ status: 1, stderr: expect.stringContaining("group acme cannot be removed: remove its child groups first (acme/support)") });
 

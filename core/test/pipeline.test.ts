@@ -262,7 +262,7 @@ describe("agent runner check at start-up", () => {
     const started = startInstance({ config: { runner: { command: fixtureAgent("protocol-v2.mjs") } } });
     await expect(started).rejects.toMatchObject({
       code: "ARZ_ERR_PROTOCOL_VERSION",
-      message: "agent runner speaks run protocol 2.0, this host speaks 1.2; use an agent image built for protocol 1.x",
+      message: "agent runner speaks run protocol 2.0, this host speaks 1.3; use an agent image built for protocol 1.x",
     });
   });
 

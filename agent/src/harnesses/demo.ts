@@ -7,7 +7,8 @@
  * It also shows the run's MCP tools at work: a message line `tools` lists the tools
  * the run may call, and a line `call <tool> <JSON arguments>` calls one, e.g.
  * `call send {"chat":"web:default/other","text":"hi"}`. The results follow the reply.
- * Grants apply as to any agent.
+ * Grants apply as to any agent. Files sent with the messages (stored by a media
+ * enricher) are listed after the reply, each with its path and transcript or problem.
  *
  * Options (config `agent.options`): `delayMs` waits that long before answering,
  * streaming a typing delta first; a `stop` cuts the wait short.
@@ -15,7 +16,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RunFrame } from "@arizuko/sdk";
+import type { BatchMessage, RunFrame } from "@arizuko/sdk";
 import type { Harness, HarnessContext } from "../harness.js";
 import { connectTools, resultText } from "../mcp/client.js";
 
@@ -51,6 +52,18 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
 export function demoReply(persona: string, texts: string[]): string {
   const said = texts.map((text) => (text.trim().length > 0 ? text : "(no text)")).join(" / ");
   return `${DEMO_MARK} ${persona} You said: ${said}`;
+}
+
+/** Describes each file of the batch in a line: where it was stored, and what was heard in it or why not. */
+export function fileLines(messages: BatchMessage[]): string[] {
+  return messages.flatMap((message) =>
+    (message.files ?? []).map((file) => {
+      const where = file.path ? `stored at ${file.path}` : "not stored";
+      const heard = file.transcript !== undefined ? `; heard: "${file.transcript}"` : "";
+      const problem = file.error ? `; ${file.error}` : "";
+      return `File ${file.name} (${file.mime}): ${where}${heard}${problem}`;
+    }),
+  );
 }
 
 /** Returns the tool lines of the batch: `tools`, or `call <tool> <JSON>`. */
@@ -107,7 +120,7 @@ export const demoHarness: Harness = {
     const texts = frame.messages.map((message) => message.text);
     const lines = toolLines(texts);
     const results = lines.length > 0 ? await runTools(frame, lines) : [];
-    const reply = [demoReply(personaLine(frame.group.path), texts), ...results].join("\n");
+    const reply = [demoReply(personaLine(frame.group.path), texts), ...fileLines(frame.messages), ...results].join("\n");
     emit({ type: "message", text: reply });
     emit({ type: "usage", input_tokens: 0, output_tokens: 0, model: "demo" });
   },

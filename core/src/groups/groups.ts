@@ -28,7 +28,9 @@ function fillPlaceholders(file: string, values: { folder: string; name: string }
 /** Trims a display name and checks its length. */
 function checkName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > 200) throw errors.groupNameInvalid(trimmed.length);
+  if (trimmed.length === 0 || trimmed.length > 200) throw errors.groupNameInvalid(`it must be 1 to 200 characters after trimming spaces, got ${trimmed.length}`);
+  // One line, shown in tables and the tree: no line breaks, tabs or other control characters.
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(trimmed)) throw errors.groupNameInvalid("it must be one line, without tabs or other control characters");
   return trimmed;
 }
 
@@ -103,7 +105,7 @@ export class GroupService implements GroupsApi {
     const children = this.records().filter((record) => parentFolder(record.folder) === folder);
     if (children.length > 0) throw errors.groupBusy(folder, `remove its child groups first (${children.map((child) => child.folder).join(", ")})`);
     const { runs, queued } = this.store.groups.busy(folder);
-    if (runs > 0) throw errors.groupBusy(folder, "a run is in progress; stop it (/stop in the chat) or wait for it to end");
+    if (runs > 0) throw errors.groupBusy(folder, "a run is in progress; stop it (/stop in the chat, or Stop on the dashboard's Status page) or wait for it to end");
     if (queued > 0) throw errors.groupBusy(folder, `${queued} message${queued === 1 ? " waits" : "s wait"} for its next run; try again when the queue is empty`);
 
     this.store.groups.remove(folder);

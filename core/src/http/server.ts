@@ -18,14 +18,15 @@ export function isLoopback(host: string): boolean {
 }
 
 /** fastify's request errors, answered with arizuko codes and messages that say what to send instead. */
-const FRAMEWORK_ERRORS: Record<string, { code: string; message: (contentType: string | undefined) => string }> = {
+const FRAMEWORK_ERRORS: Record<string, { code: string; message: (contentType: string | undefined, bodyLimit: number) => string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     code: "ARZ_ERR_UNSUPPORTED_MEDIA_TYPE",
     message: (type) => `unsupported content type ${JSON.stringify(type ?? "none")}; send the body as application/json`,
   },
   FST_ERR_CTP_BODY_TOO_LARGE: {
     code: "ARZ_ERR_BODY_TOO_LARGE",
-    message: () => `request body larger than ${BODY_LIMIT_BYTES} bytes; send less`,
+    // A route may set its own limit (uploads); the message names the one that applied.
+    message: (_type, limit) => `request body larger than ${limit} bytes; send less`,
   },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: "ARZ_ERR_INVALID_JSON", message: () => "the body is not valid JSON" },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: "ARZ_ERR_INVALID_JSON", message: () => "the body is empty; send a JSON object" },
@@ -85,7 +86,7 @@ export function createServer(log: Logger, trustProxy: boolean | string = false):
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       const known = FRAMEWORK_ERRORS[error.code];
-      const message = known ? known.message(request.headers["content-type"]) : error.message;
+      const message = known ? known.message(request.headers["content-type"], request.routeOptions?.bodyLimit ?? BODY_LIMIT_BYTES) : error.message;
       return sendError(reply, status, known?.code ?? "ARZ_ERR_BAD_REQUEST", message);
     }
     request.log.error({ err: error, method: request.method, url: request.url }, "request failed");

@@ -70,11 +70,13 @@ export function activityList(host: Host, query: ActivityFilters): Html {
   const messages = host.instance.activity.list({ ...filters, limit: PAGE_ROWS });
   const live = filters.beforeSeq === undefined ? html` hx-get="/dash/activity/list${queryString(filters)}" hx-trigger="arizuko:changed from:body" hx-swap="outerHTML"` : "";
   const last = messages.at(-1);
-  const older = messages.length === PAGE_ROWS && last ? html`<p><a href="/dash/activity${queryString(filters, last.seq)}">Older messages</a></p>` : "";
+  const older = messages.length === PAGE_ROWS && last ? html`<a href="/dash/activity${queryString(filters, last.seq)}">Older messages</a>` : "";
+  const newest = filters.beforeSeq !== undefined ? html`<a href="/dash/activity${queryString(filters)}">Newest messages</a>` : "";
+  const paging = older || newest ? html`<p class="paging">${newest} ${older}</p>` : "";
   return html`<section id="activity"${live} aria-labelledby="activity-title">
 <h2 id="activity-title">${filters.beforeSeq === undefined ? "Newest messages" : `Messages before ${filters.beforeSeq}`}</h2>
 ${table(["Seq", "Stored (UTC)", "Chat", "Dir", "Sender", "Text", "State", "Routing"], messages.map(messageRow), "no messages match these filters", "activity-list")}
-${older}
+${paging}
 </section>`;
 }
 
@@ -106,7 +108,7 @@ function runView(run: RunInfo | null): Html {
 </dl>`;
 }
 
-/** The attachments as the agent saw them: where each was stored, and its transcript or why it has none. */
+/** Renders the attachments as the agent saw them: where each was stored, and its transcript or why it has none. */
 function filesTable(trace: MessageTrace): Html {
   const rows = trace.files.map((file) => [file.name, file.mime, file.size ?? "–", file.path ? html`<code>${file.path}</code>` : "not stored", file.transcript !== undefined ? html`<span class="quote">${file.transcript}</span>` : "", file.error ?? ""]);
   return table(["Name", "Type", "Bytes", "Stored at", "Transcript", "Problem"], rows, "", "files");
@@ -122,6 +124,14 @@ function deliveriesTable(deliveries: DeliveryInfo[]): Html {
     isoTime(delivery.updatedAt),
   ]);
   return table(["Part", "State", "Failed attempts", "Platform id", "Last error", "Updated (UTC)"], rows, "nothing sent to the platform for this message");
+}
+
+/** Sums up an outbound message's deliveries as the Activity list does. */
+function deliveryOf(trace: MessageTrace): string {
+  const deliveries = trace.replies.find((reply) => reply.message.seq === trace.message.seq)?.deliveries ?? [];
+  if (deliveries.length === 0) return "stored";
+  if (deliveries.some((delivery) => delivery.state === "failed")) return "failed";
+  return deliveries.every((delivery) => delivery.state === "delivered") ? "delivered" : "sending";
 }
 
 /** Renders a message's whole trace, which reloads itself since its run may still be going. */
@@ -144,7 +154,7 @@ ${deliveriesTable(reply.deliveries)}</article>`,
 <dt>Sender</dt><dd>${message.senderName ? `${message.senderName} ` : ""}<code>${message.sender}</code></dd>
 <dt>Platform id</dt><dd><code>${message.platformId}</code>${message.replyTo ? html` <span class="muted">in reply to ${message.replyTo}</span>` : ""}</dd>
 <dt>Sent, stored</dt><dd>${isoTime(message.ts)}, ${isoTime(message.storedAt)}</dd>
-<dt>State</dt><dd>${state(message.state)}</dd>
+<dt>State</dt><dd>${message.direction === "out" ? state(deliveryOf(trace)) : state(message.state)}</dd>
 </dl>
 <p class="quote">${message.text}</p>
 ${attachments.length > 0 ? html`<ul>${attachments}</ul>` : ""}
@@ -152,7 +162,7 @@ ${attachments.length > 0 ? html`<ul>${attachments}</ul>` : ""}
 <dl class="facts">
 <dt>Layer</dt><dd>${message.routeLayer ?? (message.direction === "out" ? "(outbound: not routed)" : "not routed yet")}</dd>
 <dt>Reason</dt><dd>${message.routeReason ?? "–"}</dd>
-<dt>Group, topic</dt><dd>${message.group ? html`<a href="/dash/groups/${message.group}">${message.group}</a>` : "no group"} ${message.routeTopic ? `#${message.routeTopic}` : ""}</dd>
+<dt>Group, topic</dt><dd>${message.group ? html`<a href="/dash/groups/${message.group}">${message.group}</a> ${message.routeTopic ? `#${message.routeTopic}` : "(main)"}` : "no group"}</dd>
 ${message.routeText !== null ? html`<dt>Text the agent sees</dt><dd>${message.routeText}</dd>` : ""}
 ${message.origin ? html`<dt>Delegated from</dt><dd>${message.origin.chat} ${message.origin.topic ? `#${message.origin.topic}` : ""}, ${message.depth} deep</dd>` : ""}
 ${trace.notes.length > 0 ? html`<dt>Notes for the agent</dt><dd><ul>${trace.notes.map((note) => html`<li>${note}</li>`)}</ul></dd>` : ""}

@@ -1,13 +1,15 @@
 /**
  * The operator gate of every dashboard URL. A signed-out browser is sent to the sign-in
- * page from a page, and gets a JSON 401 from a fragment or a write (with `HX-Redirect`,
- * so htmx goes to sign-in). A signed-in user who is not an operator gets 403. Writes
- * also pass the core's CSRF check, since `fromRequest` applies it to cookie sessions.
+ * page from a page, and gets a JSON 401 from a fragment or a write (the page's script
+ * then renews the session, or goes to sign-in). A signed-in user who is not an operator
+ * gets 403. Writes also pass the core's CSRF check, since `fromRequest` applies it to
+ * cookie sessions.
  */
 import { ArizukoError, type Host, type HttpRoute, type UserInfo } from "@arizuko/sdk";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { csrfOf } from "./audit.js";
 import { html } from "./html.js";
-import { pageShell } from "./layout.js";
+import { layout, pageShell, sendHtml } from "./layout.js";
 
 export const SIGN_IN_PATH = "/dash/sign-in";
 
@@ -35,7 +37,6 @@ export async function operatorOf(host: Host, request: FastifyRequest, reply: Fas
       await reply.redirect(signInUrl(request.url), 303);
       return null;
     }
-    reply.header("hx-redirect", signInUrl("/dash"));
     throw new ArizukoError("ARZ_ERR_UNAUTHORIZED", `sign in as an operator first, at ${SIGN_IN_PATH}`, { statusCode: 401 });
   }
   if (user.role !== "operator") {
@@ -51,25 +52,52 @@ export async function operatorOf(host: Host, request: FastifyRequest, reply: Fas
 /** The operator each gated request was checked as, for its handler. */
 const operators = new WeakMap<FastifyRequest, UserInfo>();
 
-export type OperatorRoute = Omit<HttpRoute, "handler" | "preValidation"> & {
+export type OperatorRoute = Omit<HttpRoute, "handler" | "onRequest"> & {
   handler(request: FastifyRequest, reply: FastifyReply, user: UserInfo): unknown;
 };
 
+/** The onRequest hook of a gated route: checks the operator and keeps them for the handler. */
+function gate(host: Host, kind: "page" | "fragment" | "write") {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const user = await operatorOf(host, request, reply, kind);
+    // A page's redirect or 403 page is already sent.
+    if (!user) return reply;
+    operators.set(request, user);
+  };
+}
+
 /**
- * Registers a dashboard route behind the operator gate. The gate runs before schema
- * validation, so a signed-out or non-operator caller learns nothing from a malformed
- * request: they get the redirect, 401 or 403 whatever they sent.
+ * Registers a dashboard route behind the operator gate. The gate runs first, before the
+ * body is parsed or validated, so a signed-out or non-operator caller learns nothing
+ * from a malformed request: they get the redirect, 401 or 403 whatever they sent. A
+ * page's 4xx (a bad address, an unknown group or message) is an HTML page with the
+ * navigation, because a browser shows it to a person. Fragments and writes get JSON.
  */
 export function operatorRoute(host: Host, kind: "page" | "fragment" | "write", route: OperatorRoute): void {
   const { handler, ...options } = route;
+  if (kind !== "page") {
+    host.http.register({ ...options, onRequest: gate(host, kind), handler: (request, reply) => handler(request, reply, operators.get(request)!) });
+    return;
+  }
   host.http.register({
     ...options,
-    preValidation: async (request, reply) => {
-      const user = await operatorOf(host, request, reply, kind);
-      // A page's redirect or 403 page is already sent.
-      if (!user) return reply;
-      operators.set(request, user);
+    attachValidation: true,
+    onRequest: gate(host, kind),
+    handler: async (request, reply) => {
+      const user = operators.get(request)!;
+      const invalid = (request as FastifyRequest & { validationError?: Error }).validationError;
+      if (invalid) return errorPage(reply, user, request, 400, `This address has a value the page cannot use (${invalid.message}). Fix the address, or start again from the navigation above.`);
+      try {
+        return await handler(request, reply, user);
+      } catch (error) {
+        if (!(error instanceof ArizukoError) || error.statusCode >= 500) throw error;
+        return errorPage(reply, user, request, error.statusCode, error.message);
+      }
     },
-    handler: (request, reply) => handler(request, reply, operators.get(request)!),
   });
+}
+
+function errorPage(reply: FastifyReply, user: UserInfo, request: FastifyRequest, status: number, message: string): FastifyReply {
+  const title = status === 404 ? "Not found" : "Cannot show this page";
+  return sendHtml(reply, layout({ title, path: "", user, csrf: csrfOf(request) }, html`<p class="error" role="alert">${message}</p>`), status);
 }

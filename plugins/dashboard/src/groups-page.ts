@@ -46,8 +46,9 @@ ${groups.length === 0 ? html`<p class="muted">no groups: create one below, then 
 </section>`;
 }
 
-/** Name, folder, state, and the rename and remove forms. */
-export function aboutSection(group: GroupInfo, outcome: SectionOutcome = {}): Html {
+/** Name, folder, state, and the rename and remove forms; `routes` are the ids of rows that reach the group. */
+export function aboutSection(group: GroupInfo, outcome: SectionOutcome = {}, routes: number[] = []): Html {
+  const routeWarning = routes.length > 0 ? ` Route${routes.length === 1 ? "" : "s"} ${routes.join(", ")} still point${routes.length === 1 ? "s" : ""} at it and will be skipped.` : "";
   return html`<section id="about" aria-labelledby="about-title">
 <h2 id="about-title">About</h2>
 <dl class="facts">
@@ -61,7 +62,7 @@ export function aboutSection(group: GroupInfo, outcome: SectionOutcome = {}): Ht
   <button type="submit">Rename</button>
   ${notice(outcome)}
 </form>
-<p><button type="button" id="remove-group" class="secondary" hx-post="/dash/groups/remove" hx-vals='${JSON.stringify({ folder: group.folder })}' hx-confirm="Remove group ${group.folder}? Its folder stays on disk." hx-target="#about" hx-swap="outerHTML">Remove group</button>
+<p><button type="button" id="remove-group" class="secondary" hx-post="/dash/groups/remove" hx-vals='${JSON.stringify({ folder: group.folder })}' hx-confirm="Remove group ${group.folder}? Its folder stays on disk.${routeWarning}" hx-target="#about" hx-swap="outerHTML">Remove group</button>
 <span class="muted">Refused while it has child groups, a run or queued messages.</span></p>
 </section>`;
 }
@@ -124,15 +125,15 @@ function filesSection(group: GroupInfo, files: MemoryFile[], open: string | unde
   let view: Html = html``;
   if (open !== undefined) {
     const file = files.find((entry) => entry.path === open);
-    if (!file) view = html`<p class="error" role="alert" id="file">There is no readable file ${open} in this group; pick one from the list.</p>`;
+    if (!file) view = html`<p class="error" role="alert" id="file">${open === "" ? "No file was named" : html`<code>${open}</code> is not a readable file of this group (links, host state, media and child groups are not shown)`}; pick one from the list.</p>`;
     else {
       const content = readMemoryFile(group.path, file);
-      view = html`<article id="file"><h3>${file.path}</h3>${content.binary ? html`<p class="muted">a binary file of ${file.size} bytes; not shown</p>` : html`<pre class="file">${content.text}</pre>`}${content.cut ? html`<p class="muted">shown cut at 256 KiB of ${file.size} bytes</p>` : ""}</article>`;
+      view = html`<article id="file"><h3>${file.path}</h3>${content.binary ? html`<p class="muted">a binary file of ${file.size} bytes; not shown</p>` : html`<pre class="file">${content.text}</pre>`}${content.cut && !content.binary ? html`<p class="muted">shown cut at 256 KiB of ${file.size} bytes</p>` : ""}</article>`;
     }
   }
   return html`<section id="memory" aria-labelledby="memory-title">
 <h2 id="memory-title">Memory files</h2>
-<p class="muted">Read-only. Received media, harness sessions and host state are not listed.</p>
+<p class="muted">Read-only. Received media, harness sessions, host state and child groups' folders are not listed; symbolic links are not followed.</p>
 ${table(["File", "Size", "Modified (UTC)"], rows, "the group folder has no files", "memory-files")}
 ${view}
 </section>`;
@@ -152,7 +153,7 @@ export function groupView(host: Host, group: GroupInfo, file: string | undefined
   const routes = host.services.use("routes")?.list() ?? null;
   const parent = parentFolder(group.folder);
   return html`<p><a href="/dash/groups">← All groups</a>${parent ? html` · parent ${groupLink(parent)}` : ""}</p>
-${aboutSection(group)}
+${aboutSection(group, {}, (routes ?? []).filter((route) => reaches(route.target, group.folder)).map((route) => route.id))}
 <section id="routes-of-group" aria-labelledby="group-routes-title"><h2 id="group-routes-title">Routes</h2>${routesSection(routes, group.folder)}</section>
 ${grantsSection(host, group.folder)}
 <section aria-labelledby="sessions-title"><h2 id="sessions-title">Sessions</h2>${sessionsTable(host, group.folder)}</section>

@@ -10,7 +10,7 @@ import { csrfOf, record } from "./audit.js";
 import { operatorRoute } from "./gate.js";
 import { html, type Html } from "./html.js";
 import { layout, sendHtml } from "./layout.js";
-import { aboutSection, grantsSection, groupsSection, groupView, type SectionOutcome } from "./groups-page.js";
+import { aboutSection, grantsSection, groupsSection, groupView, reaches, type SectionOutcome } from "./groups-page.js";
 
 const FOLDER = { type: "string", maxLength: 300 };
 const bodyOf = (properties: Record<string, unknown>, required: string[]) => ({ type: "object", additionalProperties: false, required, properties });
@@ -29,6 +29,8 @@ export function registerGroupsPage(host: Host): void {
     if (!group) throw new ArizukoError("ARZ_ERR_GROUP_NOT_FOUND", `group ${folder} does not exist; the Groups page lists them`, { statusCode: 404 });
     return group;
   };
+
+  const routesTo = (folder: string) => (host.services.use("routes")?.list() ?? []).filter((route) => reaches(route.target, folder)).map((route) => route.id);
 
   operatorRoute(host, "page", {
     method: "GET",
@@ -80,9 +82,9 @@ export function registerGroupsPage(host: Host): void {
     try {
       const renamed = host.instance.groups.rename(group.folder, body.name!);
       record(host, user, "group.rename", `group ${group.folder}`, `${JSON.stringify(group.name)} → ${JSON.stringify(renamed.name)}`);
-      return aboutSection(renamed, { notice: `renamed to ${renamed.name}` });
+      return aboutSection(renamed, { notice: `renamed to ${renamed.name}` }, routesTo(group.folder));
     } catch (error) {
-      return aboutSection(group, { error: problem(error), values: { name: body.name! } });
+      return aboutSection(group, { error: problem(error), values: { name: body.name! } }, routesTo(group.folder));
     }
   });
 
@@ -92,7 +94,7 @@ export function registerGroupsPage(host: Host): void {
       const { path } = host.instance.groups.remove(group.folder);
       record(host, user, "group.remove", `group ${group.folder}`, `folder kept at ${path}`);
     } catch (error) {
-      return aboutSection(group, { error: problem(error) });
+      return aboutSection(group, { error: problem(error) }, routesTo(group.folder));
     }
     // The group's page is gone: htmx goes to the tree, which shows the notice.
     reply.header("hx-redirect", `/dash/groups?removed=${encodeURIComponent(group.folder)}`);
@@ -105,9 +107,19 @@ export function registerGroupsPage(host: Host): void {
     try {
       host.instance.groups.setOverrides(group.folder, rules);
       record(host, user, "grants.set", `group ${group.folder}`, rules.length > 0 ? rules.join(" ") : "overrides cleared");
-      return grantsSection(host, group.folder, { notice: rules.length > 0 ? `${rules.length} override${rules.length === 1 ? "" : "s"} saved` : "overrides cleared" });
+      const saved = rules.length > 0 ? `${rules.length} override${rules.length === 1 ? "" : "s"} saved` : "overrides cleared";
+      const unknown = unknownTools(host, rules);
+      const note = unknown.length > 0 ? `; note: no tool named ${unknown.join(", ")} is registered, so ${unknown.length === 1 ? "that rule matches" : "those rules match"} nothing (check the spelling; docs/mcp-tools.md lists the tools)` : "";
+      return grantsSection(host, group.folder, { notice: saved + note });
     } catch (error) {
       return grantsSection(host, group.folder, { error: problem(error), values: { rules: body.rules! } });
     }
   });
+}
+
+/** Names in `rules` that are no registered tool; a name with `*` is a pattern and is not checked. */
+function unknownTools(host: Host, rules: string[]): string[] {
+  const tools = new Set(host.tools.list().map((tool) => tool.name));
+  const names = rules.map((rule) => rule.replace(/^!/, "").split("(")[0]!.trim());
+  return [...new Set(names.filter((name) => !name.includes("*") && !tools.has(name)))];
 }

@@ -1,7 +1,7 @@
 /**
  * HTML templates with escaping by default: every value put into an `html` template is
- * escaped unless it is itself the result of `html` (or `raw`, for markup a plugin panel
- * rendered). Arrays are joined, and null, undefined and false render nothing.
+ * escaped, and loses its bidi control characters, unless it is itself the result of
+ * `html` (or `raw`, for markup a plugin panel rendered). Arrays are joined, and null, undefined and false render nothing.
  */
 export class Html {
   constructor(readonly text: string) {}
@@ -11,8 +11,11 @@ export class Html {
   }
 }
 
+// Bidi embeddings, overrides and isolates: a file named `evil\u202Etxt.exe` would show as `evilexe.txt`.
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
+
 export function escapeHtml(value: string): string {
-  return value.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;").replaceAll("'", "&#39;");
+  return value.replace(BIDI_CONTROLS, "").replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;").replaceAll("'", "&#39;");
 }
 
 function render(value: unknown): string {

@@ -1,14 +1,16 @@
 /**
  * The files of a group folder an operator may read on the dashboard: persona, memory,
  * skills and whatever else the agent keeps there. Host state (`.arizuko/`), received
- * media and harness sessions are left out. A file is served only when it appears in
+ * media, harness sessions and the folders of child groups (a folder with its own
+ * `.arizuko/`, even one whose group was removed) are left out. A file is served only when it appears in
  * this listing, so a requested path can never reach outside the folder. Symbolic
  * links are not followed.
  */
-import { closeSync, constants, lstatSync, openSync, readdirSync, readSync } from "node:fs";
+import { closeSync, constants, existsSync, lstatSync, openSync, readdirSync, readSync } from "node:fs";
 import { join } from "node:path";
 
-const SKIPPED = new Set([".arizuko", "media", "sessions"]);
+const HOST_STATE = ".arizuko";
+const SKIPPED = new Set([HOST_STATE, "media", "sessions"]);
 const MAX_FILES = 500;
 const MAX_DEPTH = 6;
 /** Larger files are shown cut at this many bytes. */
@@ -35,7 +37,8 @@ export function listMemoryFiles(root: string): MemoryFile[] {
       if (files.length >= MAX_FILES) return;
       if (depth === 0 && SKIPPED.has(entry.name)) continue;
       const path = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (entry.isDirectory() && depth < MAX_DEPTH) walk(join(folder, entry.name), path, depth + 1);
+      const isGroupFolder = entry.isDirectory() && existsSync(join(folder, entry.name, HOST_STATE));
+      if (entry.isDirectory() && depth < MAX_DEPTH && !isGroupFolder) walk(join(folder, entry.name), path, depth + 1);
       else if (entry.isFile()) {
         const stats = lstatSync(join(folder, entry.name));
         files.push({ path, size: stats.size, modifiedAt: stats.mtimeMs });

@@ -62,10 +62,12 @@ export function routesSection(routes: RoutesService | undefined, outcome: Outcom
   if (!routes) return html`<section id="routes"><p class="error">The route-table plugin is not loaded, so there is no route table to edit.</p></section>`;
   const rows = routes.list();
   const add = outcome.error?.form === "add" ? outcome.error.values : {};
+  // An error of a row that is gone (deleted elsewhere meanwhile) has no form to stand beside.
+  const orphan = outcome.error && outcome.error.form !== "add" && !rows.some((row) => String(row.id) === outcome.error!.form) ? html`<p class="error" role="alert">${outcome.error.message}</p>` : "";
   return html`<section id="routes" aria-labelledby="routes-title">
 <h2 id="routes-title">Route table</h2>
 <p class="muted">Checked from the top; the first row that matches and whose group exists wins. Match terms: <code>platform=</code>, <code>account=</code>, <code>chat=</code>, <code>sender=</code>, <code>verb=</code>, <code>topic=</code> (globs) and <code>text~regex</code>. Moving a row swaps its seq with its neighbour's.</p>
-${outcome.notice ? html`<p class="notice" role="status">${outcome.notice}</p>` : ""}
+${outcome.notice ? html`<p class="notice" role="status">${outcome.notice}</p>` : ""}${orphan}
 ${
   rows.length === 0
     ? html`<p class="muted">no routes: nothing is routed until a row is added</p>`
@@ -90,7 +92,7 @@ export function explainSection(values: ExplainForm = {}, result: Explanation | n
 <form class="inline" hx-post="/dash/routes/explain" hx-target="#explain" hx-swap="outerHTML">
   <label for="explain-chat">Chat JID</label> <input id="explain-chat" name="chat" value="${values.chat ?? "web:local/c1"}" required>
   <label for="explain-sender">Sender JID</label> <input id="explain-sender" name="sender" value="${values.sender ?? "web:v_test"}" required>
-  <label for="explain-text">Text</label> <input id="explain-text" name="text" value="${values.text ?? ""}" required>
+  <label for="explain-text">Text</label> <input id="explain-text" name="text" value="${values.text ?? ""}">
   <button type="submit">Explain</button>
 </form>
 ${error ? html`<p class="error" role="alert">${error}</p>` : ""}
@@ -98,21 +100,37 @@ ${result ? explanationView(result) : ""}
 </section>`;
 }
 
+/** Renders an explanation in the terms `arizuko route explain` prints: each stage decides or passes. */
 function explanationView(result: Explanation): Html {
-  const stages = result.stages.map((stage) => html`<li>stage ${stage.stage} ${stage.plugin}: ${stage.target === null ? "no route" : `${stage.target}${stage.topic ? ` #${stage.topic}` : ""}`} (${stage.reason})</li>`);
+  if (result.denial !== null) {
+    return html`<dl id="explanation"><dt>Sender role</dt><dd>${result.role}</dd><dt>Admission</dt><dd>denied (${result.denial}); stored as context, starts nothing</dd></dl>`;
+  }
+  if (result.control) {
+    const reply = result.control.reply ? html`; replies <q>${result.control.reply}</q>` : "";
+    return html`<dl id="explanation"><dt>Sender role</dt><dd>${result.role}</dd><dt>Admission</dt><dd>admitted</dd><dt>Control</dt><dd>handled by ${result.control.plugin} (${result.control.reason})${reply}; never an agent turn</dd></dl>`;
+  }
+  const stages = result.stages.map((stage) => {
+    const verdict = stage.layer === stage.plugin ? `decides ${stage.target ?? "no route"}${stage.topic ? ` #${stage.topic}` : ""} (${stage.reason})` : "passes";
+    return html`<li>stage ${stage.stage} ${stage.plugin}: ${verdict}</li>`;
+  });
+  const { result: outcome } = result;
+  const where = outcome.group ? `${outcome.group}${outcome.topic ? ` #${outcome.topic}` : ""}` : "no group";
   return html`<dl id="explanation">
 <dt>Sender role</dt><dd>${result.role}</dd>
-<dt>Admission</dt><dd>${result.denial ?? "admitted"}</dd>
-<dt>Control</dt><dd>${result.control ? `${result.control.plugin}: ${result.control.reason}` : "not a control message"}</dd>
+<dt>Admission</dt><dd>admitted</dd>
+<dt>Control</dt><dd>not a control message</dd>
 <dt>Stages</dt><dd><ol>${stages}</ol></dd>
-<dt>Result</dt><dd>${result.result.state} → ${result.result.group ?? "no group"} by ${result.result.layer} (${result.result.reason}). <span class="muted"><code>pending</code> starts or joins a run; <code>context</code> is stored only.</span></dd>
-</dl>`;
+<dt>Result</dt><dd>${outcome.state} → ${where} by ${outcome.layer} (${outcome.reason})</dd>
+${outcome.delegatedTo ? html`<dt>Delegation</dt><dd>a message from the owner to ${outcome.delegatedTo}</dd>` : ""}
+${outcome.state === "pending" ? html`<dt>Session</dt><dd>${result.sessionId ?? "new"}</dd>` : ""}
+</dl>
+<p class="muted"><code>pending</code> starts or joins a run, <code>context</code> is stored only, <code>done</code> was handled without a run of this group (a delegation, a command).</p>`;
 }
 
 /** Parses a seq field: empty means "after the last row". */
 export function parseSeq(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === "") return undefined;
-  if (!/^\d{1,9}$/.test(value.trim())) throw new ArizukoError("ARZ_ERR_ROUTE_SEQ", `invalid seq ${JSON.stringify(value)}; use a whole number, or leave it empty to add after the last row`, { statusCode: 400 });
+  if (!/^\d{1,9}$/.test(value.trim())) throw new ArizukoError("ARZ_ERR_ROUTE_SEQ", `invalid seq ${JSON.stringify(value)}; use a whole number from 0 to 999999999, or leave it empty to add after the last row`, { statusCode: 400 });
   return Number(value.trim());
 }
 

@@ -98,7 +98,7 @@ export function runsPage(host: Host, query: RunsQuery): Html {
   <label for="group">Group</label>
   <select id="group" name="group"><option value="">all groups</option>${groups.map((folder) => html`<option value="${folder}"${folder === group ? html` selected` : ""}>${folder}</option>`)}</select>
   <button type="submit">Show</button>
-  <a href="${link(start - DAY_MS)}">previous day</a> <a href="${link(start + DAY_MS)}">next day</a>
+  <a href="${link(start - DAY_MS)}">previous day</a> ${start + DAY_MS <= Date.now() ? html`<a href="${link(start + DAY_MS)}">next day</a>` : ""}
 </form>
 ${unknownGroup}
 <section aria-labelledby="totals-title"><h2 id="totals-title">Totals per group, ${dayOf(start - 6 * DAY_MS)} to ${day}</h2>${totalsTable(totals)}</section>

@@ -161,5 +161,9 @@ describe("message trace", () => {
     const response = await olga.get("/dash/activity/12/trace");
     expect(response.status).toBe(404);
     expect(response.body.error.message).toContain("no message with seq 12");
+    const page = await olga.get("/dash/activity/12");
+    expect(page.status).toBe(404);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect(page.body).toContain('<p class="error" role="alert">no message with seq 12;');
   });
 });

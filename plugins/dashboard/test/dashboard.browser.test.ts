@@ -184,6 +184,27 @@ describe("dashboard in Chromium", () => {
     expect(world.kernel.instance.audit.list(10).map((entry) => entry.action)).toEqual(["group.remove", "grants.set", "group.rename", "group.create"]);
   });
 
+  it("renews an expired sign-in without losing what was typed", async () => {
+    const password = await addUser(world.instance, "olga", true);
+    await signIn("olga", password);
+    await page.getByRole("heading", { name: "Status", level: 1 }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    await page.goto(`${world.instance.url}/dash/groups/main`);
+    await page.getByLabel(/Operator overrides/).fill("react");
+
+    // The access cookie lasts minutes; dropping it is what its expiry looks like to the page.
+    await context!.clearCookies({ name: "arizuko_access" });
+    await page.getByRole("button", { name: "Save overrides" }).click();
+    await page.locator("#grants .notice", { hasText: "1 override saved" }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    expect(world.kernel.grants.rules("main").overrides).toEqual(["react"]);
+    expect(page.url()).toBe(`${world.instance.url}/dash/groups/main`);
+
+    // A page opened after the expiry goes through sign-in and straight back.
+    await context!.clearCookies({ name: "arizuko_access" });
+    await page.goto(`${world.instance.url}/dash/activity`);
+    await page.getByRole("heading", { name: "Activity", level: 1 }).waitFor({ timeout: SHOW_TIMEOUT_MS });
+    expect(page.url()).toBe(`${world.instance.url}/dash/activity`);
+  });
+
   it("tells a user who is not an operator why the page is closed", async () => {
     const password = await addUser(world.instance, "ada");
     await signIn("ada", password);

@@ -50,7 +50,8 @@ describe("groups tree", () => {
       [{ folder: "nowhere/team", name: "" }, "group nowhere/team needs its parent group nowhere; add nowhere first"],
       [{ folder: "../etc", name: "" }, "segment &quot;..&quot;"],
       [{ folder: "a/b/c/d/e", name: "" }, "has 5 levels; at most 4 are allowed"],
-      [{ folder: "team", name: "x".repeat(201) }, "a group name must be 1 to 200 characters after trimming spaces, got 201"],
+      [{ folder: "team", name: "x".repeat(201) }, "invalid group name: it must be 1 to 200 characters after trimming spaces, got 201"],
+      [{ folder: "team", name: "line1\nline2" }, "invalid group name: it must be one line, without tabs or other control characters"],
     ] as const;
     for (const [body, message] of cases) {
       const response = await olga.post("/dash/groups", body);
@@ -109,10 +110,13 @@ describe("one group", () => {
     expect(bad.body).toContain("react\nsend(chat</textarea>");
     expect(instance.kernel.grants.rules("main").overrides).toEqual(["react", "!send(chat=telegram:*)"]);
 
+    const typo = await olga.post("/dash/groups/grants", { folder: "main", rules: "react\nsnd(chat=web:*)\nsend_*" });
+    expect(typo.body).toContain("3 overrides saved; note: no tool named snd is registered, so that rule matches nothing");
+
     const cleared = await olga.post("/dash/groups/grants", { folder: "main", rules: "" });
     expect(cleared.body).toContain("overrides cleared");
     expect(db().prepare("SELECT count(*) AS n FROM group_grants").get()).toEqual({ n: 0 });
-    expect(audit()).toEqual(["grants.set group main: overrides cleared", "grants.set group main: react !send(chat=telegram:*)"]);
+    expect(audit()).toEqual(["grants.set group main: overrides cleared", "grants.set group main: react snd(chat=web:*) send_*", "grants.set group main: react !send(chat=telegram:*)"]);
   });
 
   it("shows the sessions of each chat and topic", async () => {
@@ -146,17 +150,32 @@ describe("one group", () => {
     for (const path of ["../outside.txt", ".arizuko/secret.txt", "memory/link.md", "/etc/passwd"]) {
       const refused = await olga.get(`/dash/groups/main?file=${encodeURIComponent(path)}`);
       expect(refused.status, path).toBe(200);
-      expect(refused.body, path).toContain("is no readable file");
+      expect(refused.body, path).toContain("is not a readable file of this group");
       expect(refused.body, path).not.toContain("host only");
       expect(refused.body, path).not.toContain("not a group file");
     }
+  });
+
+  it("leaves child groups' folders out of the memory files", async () => {
+    instance.kernel.groups.add("main/child");
+    writeFileSync(join(instance.dataDir, "groups", "main", "child", "MEMORY.md"), "child memory");
+    await instance.kernel.runCli(["group", "rm", "main/child"]);
+    instance.kernel.groups.add("main/kept");
+
+    const page = await olga.get("/dash/groups/main");
+    const list = page.body.slice(page.body.indexOf('id="memory-files"'), page.body.indexOf("</table>", page.body.indexOf('id="memory-files"')));
+    expect(list).not.toContain("child/");
+    expect(list).not.toContain("kept/");
+    const refused = await olga.get(`/dash/groups/main?file=${encodeURIComponent("main/kept/.arizuko/README.md")}`);
+    expect(refused.body).toContain("is not a readable file of this group");
   });
 
   it("answers 404 for an unknown group and 400 for a bad folder", async () => {
     expect((await olga.get("/dash/groups/nowhere")).status).toBe(404);
     const bad = await olga.get("/dash/groups/Main");
     expect(bad.status).toBe(400);
-    expect(bad.body.error.message).toContain('segment \\"Main\\"'.replaceAll("\\", ""));
+    expect(bad.body).toContain("invalid group folder: segment &quot;Main&quot; of &quot;Main&quot; must match");
+    expect(bad.body).toContain('<nav aria-label="Dashboard">');
   });
 });
 
@@ -167,7 +186,7 @@ describe("group edits", () => {
     expect(groupRows()).toEqual([{ folder: "main", name: "Front desk" }]);
 
     const bad = await olga.post("/dash/groups/rename", { folder: "main", name: " " });
-    expect(bad.body).toContain("a group name must be 1 to 200 characters");
+    expect(bad.body).toContain("invalid group name: it must be 1 to 200 characters");
     expect(groupRows()).toEqual([{ folder: "main", name: "Front desk" }]);
     expect(audit()).toEqual(['group.rename group main: "Main" → "Front desk"']);
   });
@@ -176,8 +195,9 @@ describe("group edits", () => {
     instance.kernel.groups.add("acme");
     instance.kernel.groups.add("acme/support");
     await instance.kernel.runCli(["grants", "set", "acme", "react"]);
-    await person(instance, "bob");
+    const bob = await person(instance, "bob");
     await instance.kernel.runCli(["user", "join", "bob", "acme"]);
+    const chat = (await bob.post("/web/chats", { group: "acme" })).body.chat as string;
 
     const refused = await olga.post("/dash/groups/remove", { folder: "acme" });
     expect(refused.status).toBe(200);
@@ -192,6 +212,8 @@ describe("group edits", () => {
     expect(existsSync(join(instance.dataDir, "groups", "acme", "PERSONA.md"))).toBe(true);
     expect(audit()[0]).toBe(`group.remove group acme: folder kept at ${join(instance.dataDir, "groups", "acme")}`);
     expect((await olga.get("/dash/groups?removed=acme")).body).toContain("group acme removed; its folder stays on disk");
+    const closed = await bob.get(`/web/chats/${chat}/messages`);
+    expect([closed.status, closed.body.error.message]).toEqual([410, "group acme was removed, so this chat is closed; start a new chat with another group"]);
   });
 
   it("refuses to remove a group with queued messages", async () => {

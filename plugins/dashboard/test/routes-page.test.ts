@@ -70,6 +70,9 @@ describe("routes page", () => {
     const badSeq = await olga.post("/dash/routes", { match: "", target: "main", seq: "soon" });
     expect(badSeq.body).toContain("invalid seq &quot;soon&quot;");
 
+    const gone = await olga.post("/dash/routes/999/delete", {});
+    expect(gone.body).toMatch(/<section id="routes"[\s\S]*<p class="error" role="alert">route 999 no longer exists; the table below is current<\/p>/);
+
     expect(table()).toEqual(before);
     expect(audit()).toEqual([]);
   });
@@ -78,8 +81,15 @@ describe("routes page", () => {
     instance.kernel.groups.add("main/research", "Research");
     const response = await olga.post("/dash/routes/explain", { chat: "web:local/c1", sender: "web:v_test", text: "@research find sources" });
 
-    expect(response.body).toContain("stage 100 route-table: main (route #1 (platform=web) → main)");
+    expect(response.body).toContain("stage 100 route-table: decides main (route #1 (platform=web) → main)");
     expect(response.body).toContain("main/research");
+
+    // The box shows what `arizuko route explain` prints, line for line.
+    const cli = await instance.kernel.runCli(["route", "explain", "--chat", "web:local/c1", "--sender", "web:v_test", "--text", "@research find sources"]);
+    const lines = cli.stdout.trim().split("\n");
+    for (const line of lines.filter((text) => text.startsWith("stage "))) expect(response.body).toContain(`<li>${line}</li>`);
+    const result = lines.find((text) => text.startsWith("result: "))!.slice("result: ".length);
+    expect(response.body).toContain(`<dt>Result</dt><dd>${result}</dd>`);
     const bad = await olga.post("/dash/routes/explain", { chat: "not a jid", sender: "web:v_test", text: "hi" });
     expect(bad.body).toMatch(/class="error" role="alert">[^<]*not a jid/);
   });

@@ -92,7 +92,7 @@ describe("runs page", () => {
     const response = await olga.get("/dash/runs?day=20-11-2026");
 
     expect(response.status).toBe(400);
-    expect(response.body.error.message).toBe('invalid day "20-11-2026"; use YYYY-MM-DD, e.g. 2026-12-05');
+    expect(response.body).toContain('<p class="error" role="alert">invalid day &quot;20-11-2026&quot;; use YYYY-MM-DD, e.g. 2026-12-05</p>');
     expect((await olga.get("/dash/runs?day=2026-02-30")).status).toBe(400);
   });
 

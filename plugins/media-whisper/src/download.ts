@@ -21,6 +21,8 @@ export class DownloadRefused extends Error {
 export interface DownloadLimits {
   maxBytes: number;
   timeoutMs: number;
+  /** Time for all the work on one message; `budget` signals passed in abort when it is spent. */
+  budgetMs: number;
   /** Hosts (`name` or `name:port`) the operator lets downloads reach on any address. */
   allowHosts: string[];
 }
@@ -38,17 +40,24 @@ function tooLarge(size: number | string, limit: number): DownloadRefused {
   return new DownloadRefused(`the file is ${typeof size === "number" ? mebibytes(size) : size}, larger than the ${mebibytes(limit)} limit; it was not downloaded`);
 }
 
-/** Rejects when `promise` takes longer than `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DownloadRefused(`${what} took longer than ${ms / 1000} s; it was not downloaded`)), ms);
+/** Rejects with `reason()` when `signal` aborts before `promise` settles. */
+async function until<T>(promise: Promise<T>, signal: AbortSignal, reason: () => Error): Promise<T> {
+  if (signal.aborted) throw reason();
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(reason());
+    signal.addEventListener("abort", onAbort, { once: true });
   });
   try {
-    return await Promise.race([promise, timeout]);
+    return await Promise.race([promise, aborted]);
   } finally {
-    clearTimeout(timer);
+    signal.removeEventListener("abort", onAbort!);
   }
+}
+
+/** Builds the reason for a download stopped by the message's budget. */
+export function budgetSpent(budgetMs: number): DownloadRefused {
+  return new DownloadRefused(`the plugin's ${budgetMs / 1000} s budget for this message ran out (raise budgetMs together with hooks.timeoutsMs.onEnrich)`);
 }
 
 export class Downloader {
@@ -66,17 +75,21 @@ export class Downloader {
     return Promise.all([this.guarded.close(), this.trusted.close()]).then(() => undefined);
   }
 
-  /** Downloads an attachment of `chat`; throws DownloadRefused with the reason. */
-  async fetch(chat: string, attachment: Attachment): Promise<Downloaded> {
+  /** Downloads an attachment of `chat`, giving up when `budget` aborts; throws DownloadRefused with the reason. */
+  async fetch(chat: string, attachment: Attachment, budget: AbortSignal): Promise<Downloaded> {
     if (attachment.size !== undefined && attachment.size > this.limits.maxBytes) throw tooLarge(attachment.size, this.limits.maxBytes);
     const channel = this.host.channels.forChat(chat);
 
     if (channel?.fetchesAttachments) {
-      const file = await within(this.host.channels.fetchAttachment(chat, attachment.ref), this.limits.timeoutMs, `downloading from ${channel.name}`);
+      // TODO: the channel's download goes on after a timeout; only its result is dropped.
+      const signal = AbortSignal.any([AbortSignal.timeout(this.limits.timeoutMs), budget]);
+      const file = await until(this.host.channels.fetchAttachment(chat, attachment.ref), signal, () =>
+        budget.aborted ? budgetSpent(this.limits.budgetMs) : new DownloadRefused(`downloading from ${channel.name} took longer than ${this.limits.timeoutMs / 1000} s; it was not downloaded`),
+      );
       if (file.data.byteLength > this.limits.maxBytes) throw tooLarge(file.data.byteLength, this.limits.maxBytes);
       return file;
     }
-    if (attachment.url && /^https?:\/\//i.test(attachment.url)) return this.fromUrl(new URL(attachment.url), channel?.attachmentOrigins ?? []);
+    if (attachment.url && /^https?:\/\//i.test(attachment.url)) return this.fromUrl(new URL(attachment.url), channel?.attachmentOrigins ?? [], budget);
     throw new DownloadRefused(`the channel ${channel?.name ?? "of this chat"} offers no way to download this file`);
   }
 
@@ -85,8 +98,8 @@ export class Downloader {
   }
 
   /** Follows redirects by hand, so each new URL is checked like the first. */
-  private async fromUrl(first: URL, origins: string[]): Promise<Downloaded> {
-    const signal = AbortSignal.timeout(this.limits.timeoutMs);
+  private async fromUrl(first: URL, origins: string[], budget: AbortSignal): Promise<Downloaded> {
+    const signal = AbortSignal.any([AbortSignal.timeout(this.limits.timeoutMs), budget]);
     let url = first;
     try {
       for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
@@ -109,7 +122,7 @@ export class Downloader {
       }
       throw new DownloadRefused(`more than ${MAX_REDIRECTS} redirects`);
     } catch (error) {
-      throw this.reason(error, signal);
+      throw this.reason(error, signal, budget);
     }
   }
 
@@ -131,11 +144,12 @@ export class Downloader {
   }
 
   /** Turns what went wrong into a DownloadRefused the agent can read. */
-  private reason(error: unknown, signal: AbortSignal): DownloadRefused {
+  private reason(error: unknown, signal: AbortSignal, budget: AbortSignal): DownloadRefused {
     if (error instanceof DownloadRefused) return error;
     if (error instanceof BlockedAddress) return new DownloadRefused(error.message);
     const cause = (error as { cause?: unknown }).cause;
     if (cause instanceof BlockedAddress) return new DownloadRefused(cause.message);
+    if (budget.aborted) return budgetSpent(this.limits.budgetMs);
     if (signal.aborted) return new DownloadRefused(`the download took longer than ${this.limits.timeoutMs / 1000} s`);
     return new DownloadRefused(`the download failed: ${(cause as Error | undefined)?.message ?? (error as Error).message}`);
   }

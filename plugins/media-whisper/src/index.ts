@@ -17,6 +17,7 @@ import { Transcriber, TranscriptionFailed, whisperExtension, type TranscriberCon
 interface MediaConfig {
   maxBytes: number;
   downloadTimeoutMs: number;
+  budgetMs: number;
   allowHosts: string[];
   transcription?: TranscriberConfig;
 }
@@ -39,7 +40,9 @@ export default definePlugin<JsonSchema, MediaConfig>({
     additionalProperties: false,
     properties: {
       maxBytes: { type: "integer", minimum: 1024, maximum: 1024 * MIB, default: 20 * MIB },
-      downloadTimeoutMs: { type: "integer", minimum: 100, maximum: 600_000, default: 30_000 },
+      downloadTimeoutMs: { type: "integer", minimum: 100, maximum: 600_000, default: 20_000 },
+      // Under the core's 60 s onEnrich timeout, so the agent always learns what became of each file.
+      budgetMs: { type: "integer", minimum: 1000, maximum: 3_600_000, default: 55_000 },
       allowHosts: { type: "array", items: { type: "string", minLength: 1, maxLength: 255 }, default: [] },
       transcription: {
         type: "object",
@@ -50,19 +53,19 @@ export default definePlugin<JsonSchema, MediaConfig>({
           model: { type: "string", minLength: 1, maxLength: 200, default: "whisper-1" },
           language: { type: "string", pattern: "^[a-z]{2,3}$" },
           apiKey: { type: "string", minLength: 1, maxLength: 1000 },
-          timeoutMs: { type: "integer", minimum: 1000, maximum: 1_800_000, default: 120_000 },
+          timeoutMs: { type: "integer", minimum: 1000, maximum: 1_800_000, default: 50_000 },
         },
       },
     },
   },
 
   register(host, config) {
-    const downloader = new Downloader(host, { maxBytes: config.maxBytes, timeoutMs: config.downloadTimeoutMs, allowHosts: config.allowHosts });
+    const downloader = new Downloader(host, { maxBytes: config.maxBytes, timeoutMs: config.downloadTimeoutMs, budgetMs: config.budgetMs, allowHosts: config.allowHosts });
     host.onDispose(() => downloader.close());
     const transcriber = config.transcription ? new Transcriber(config.transcription) : null;
 
     /** Stores one attachment and transcribes it when it is audio; never throws. */
-    const enrichFile = async (context: EnrichContext, attachment: Attachment, index: number): Promise<EnrichedFile> => {
+    const enrichFile = async (context: EnrichContext, attachment: Attachment, index: number, budget: AbortSignal): Promise<EnrichedFile> => {
       const { message } = context;
       const name = attachment.name ?? `${attachment.kind}${index + 1}`;
       const file: EnrichedFile = { name, mime: attachment.mime, size: attachment.size ?? null, path: null };
@@ -70,7 +73,7 @@ export default definePlugin<JsonSchema, MediaConfig>({
 
       let data: Uint8Array;
       try {
-        const downloaded = await downloader.fetch(message.chat, attachment);
+        const downloaded = await downloader.fetch(message.chat, attachment, budget);
         data = downloaded.data;
         file.mime = await sniff(data, downloaded.mime || attachment.mime);
         file.size = data.byteLength;
@@ -84,7 +87,7 @@ export default definePlugin<JsonSchema, MediaConfig>({
       if (whisperExtension(file.mime) === null && !(attachment.kind === "voice" || attachment.kind === "audio")) return file;
       if (!transcriber) return { ...file, error: "voice is not transcribed here: the media-whisper plugin has no transcription endpoint configured" };
       try {
-        file.transcript = await transcriber.transcribe(data, whisperExtension(file.mime) ? file.mime : attachment.mime);
+        file.transcript = await transcriber.transcribe(data, whisperExtension(file.mime) ? file.mime : attachment.mime, budget, config.budgetMs);
         host.log.info({ ...ids, characters: file.transcript.length }, "voice transcribed");
       } catch (error) {
         const reason = error instanceof TranscriptionFailed ? error.message : (error as Error).message;
@@ -97,7 +100,8 @@ export default definePlugin<JsonSchema, MediaConfig>({
     host.hooks.onEnrich.tap(async (enrichment, context) => {
       const attachments = context.message.attachments;
       if (attachments.length === 0) return enrichment;
-      const files = await Promise.all(attachments.map((attachment, index) => enrichFile(context, attachment, index)));
+      const budget = AbortSignal.timeout(config.budgetMs);
+      const files = await Promise.all(attachments.map((attachment, index) => enrichFile(context, attachment, index, budget)));
       return { ...enrichment, files: [...(enrichment.files ?? []), ...files] };
     });
   },

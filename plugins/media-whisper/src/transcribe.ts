@@ -52,6 +52,20 @@ export class TranscriptionFailed extends Error {
   }
 }
 
+/** Extracts the error message of a server's failure body: its JSON `error.message`, or its text without markup. */
+function serverMessage(body: string): string {
+  let text: string;
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: unknown } | string; message?: unknown };
+    const message = typeof parsed.error === "object" ? parsed.error?.message : parsed.error ?? parsed.message;
+    text = typeof message === "string" ? message : body;
+  } catch {
+    text = body.replace(/<[^>]*>/g, " ");
+  }
+  text = text.replace(/\s+/g, " ").trim().slice(0, 200);
+  return text ? `: ${text}` : "";
+}
+
 export class Transcriber {
   private readonly endpoint: string;
 
@@ -59,8 +73,8 @@ export class Transcriber {
     this.endpoint = `${config.baseUrl.replace(/\/+$/, "")}/v1/audio/transcriptions`;
   }
 
-  /** Returns the text heard in `data`, of type `mime`. */
-  async transcribe(data: Uint8Array, mime: string): Promise<string> {
+  /** Returns the text heard in `data`, of type `mime`; gives up when `budget` aborts. */
+  async transcribe(data: Uint8Array, mime: string, budget: AbortSignal, budgetMs: number): Promise<string> {
     const extension = whisperExtension(mime);
     if (extension === null) throw new TranscriptionFailed(`${mime} is not an audio type the transcription server takes`);
 
@@ -76,16 +90,17 @@ export class Transcriber {
         method: "POST",
         body: form,
         headers: this.config.apiKey ? { authorization: `Bearer ${this.config.apiKey}` } : {},
-        signal: AbortSignal.timeout(this.config.timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.config.timeoutMs), budget]),
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      if (budget.aborted) throw new TranscriptionFailed(`the plugin's ${budgetMs / 1000} s budget for this message ran out (raise budgetMs together with hooks.timeoutsMs.onEnrich)`);
       if ((error as Error).name === "TimeoutError") throw new TranscriptionFailed(`the transcription server took longer than ${this.config.timeoutMs / 1000} s`);
       throw new TranscriptionFailed(`the transcription server at ${this.config.baseUrl} is unreachable (${cause?.code ?? cause?.message ?? (error as Error).message})`);
     }
 
     const body = await response.text();
-    if (!response.ok) throw new TranscriptionFailed(`the transcription server returned HTTP ${response.status}: ${body.slice(0, 200)}`);
+    if (!response.ok) throw new TranscriptionFailed(`the transcription server returned HTTP ${response.status}${serverMessage(body)}`);
     try {
       const text = (JSON.parse(body) as { text?: unknown }).text;
       if (typeof text === "string") return text.trim();

@@ -124,7 +124,19 @@ describe("voice notes", () => {
     const target = await world({ transcription: { baseUrl: fake.url } }, { files: new Map([["V", { data: opusVoiceNote(), mime: "audio/ogg" }]]) });
 
     const run = await send(target, "hello", [voice("V")]);
-    expect(run.files[0]![0]!.error).toBe('could not transcribe this audio: the transcription server returned HTTP 500: {"error":{"message":"model crashed"}}');
+    expect(run.files[0]![0]!.error).toBe("could not transcribe this audio: the transcription server returned HTTP 500: model crashed");
+  });
+
+  it("tells the agent when a slow transcription outlasts the plugin's budget, within the hook's timeout", async () => {
+    const fake = await whisper();
+    fake.delayMs = 3000;
+    const target = await world({ budgetMs: 1000, transcription: { baseUrl: fake.url } }, { files: new Map([["V", { data: opusVoiceNote(), mime: "audio/ogg" }]]) });
+
+    const run = await send(target, "slow", [voice("V")]);
+    expect(run.files[0]![0]).toMatchObject({
+      path: expect.stringMatching(/^media\//),
+      error: "could not transcribe this audio: the plugin's 1 s budget for this message ran out (raise budgetMs together with hooks.timeoutsMs.onEnrich)",
+    });
   });
 
   it("says transcription is not configured, and still stores the file", async () => {

@@ -134,6 +134,9 @@ export class WebAccess {
   private checkStillAllowed(caller: Caller, chat: WebChat): void {
     if (caller.kind === "user") {
       if (chat.group === null || this.host.users.mayUse(caller.id, chat.group)) return;
+      if (!this.host.groups.exists(chat.group)) {
+        throw new ArizukoError("ARZ_ERR_GROUP_GONE", `group ${chat.group} was removed, so this chat is closed; start a new chat with another group`, { statusCode: 410 });
+      }
       throw new ArizukoError(
         "ARZ_ERR_FORBIDDEN",
         `you may no longer use group ${chat.group}; an operator can link you again with \`arizuko user join ${caller.user.username} ${chat.group}\``,

@@ -34,13 +34,15 @@ export interface FakeWhisper {
   requests: TranscriptionRequest[];
   /** The status every request gets from now on; null for the normal 200. */
   failWith: number | null;
+  /** How long the server waits before it replies, as a slow model does. */
+  delayMs: number;
   close(): Promise<void>;
 }
 
 /** Returns `{ text: "heard <n> bytes in <file name>" }`, or 400 for an extension Whisper does not take. */
 export async function fakeWhisper(): Promise<FakeWhisper> {
   const requests: TranscriptionRequest[] = [];
-  const fake: FakeWhisper = { url: "", requests, failWith: null, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  const fake: FakeWhisper = { url: "", requests, failWith: null, delayMs: 0, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
   const server = createServer(async (request, response) => {
     const body = await bodyOf(request);
     const form = await new Response(body, { headers: { "content-type": request.headers["content-type"] ?? "" } }).formData();
@@ -54,6 +56,8 @@ export async function fakeWhisper(): Promise<FakeWhisper> {
       authorization: request.headers.authorization ?? null,
     });
     const extension = file.name.split(".").pop() ?? "";
+    if (fake.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fake.delayMs));
+    if (response.destroyed) return;
     response.setHeader("content-type", "application/json");
     if (fake.failWith !== null) return response.writeHead(fake.failWith).end(JSON.stringify({ error: { message: "model crashed" } }));
     if (request.url !== "/v1/audio/transcriptions") return response.writeHead(404).end("{}");
