@@ -46,8 +46,8 @@ export function instanceApi({ store, version, startedAt, statuses, admission, gr
       `SELECT date(started_at / 1000, 'unixepoch') AS day, group_folder AS "group", count(*) AS runs,
               sum(state NOT IN ('done', 'running')) AS failed,
               coalesce(sum(ended_at - started_at), 0) AS durationMs,
-              coalesce(sum(json_extract(usage, '$.input_tokens')), 0) AS inputTokens,
-              coalesce(sum(json_extract(usage, '$.output_tokens')), 0) AS outputTokens,
+              sum(json_extract(usage, '$.input_tokens')) AS inputTokens,
+              sum(json_extract(usage, '$.output_tokens')) AS outputTokens,
               sum(json_extract(usage, '$.cost_usd')) AS costUsd
        FROM runs WHERE started_at >= @since AND started_at < @until
        GROUP BY day, group_folder ORDER BY day, group_folder`,

@@ -415,7 +415,7 @@ export class Kernel {
     this.queue.notifyAll();
     this.delivery.kickAll();
 
-    this.adminSocket = await listenAdminSocket(this.resolved.dataDir, (argv, print) => this.runCli(argv, print), this.log);
+    this.adminSocket = await listenAdminSocket(this.resolved.dataDir, (argv, print) => this.runAdminCommand(argv, print), this.log);
     adminToken(this.resolved.dataDir); // the operator token exists before any operator request
     this.ready = true;
     this.startedAt = Date.now();
@@ -478,6 +478,18 @@ export class Kernel {
   }
 
   /** Stops everything in reverse order of start; safe to call twice. */
+  /**
+   * Runs a command that came through the admin socket, and records in the audit log each
+   * one that succeeded and may have changed something, beside the dashboard's actions.
+   */
+  private async runAdminCommand(argv: string[], print: Parameters<Kernel["runCli"]>[1]) {
+    const result = await this.runCli(argv, print);
+    if (result.exitCode === 0 && changesState(argv)) {
+      this.instance.audit.record({ actor: "cli", action: argv.slice(0, 2).join(" "), target: argv[2] ?? "", detail: argv.slice(3).join(" ") || null });
+    }
+    return result;
+  }
+
   stop(reason: string): Promise<void> {
     this.stopping ??= this.shutdown(reason);
     return this.stopping;
@@ -514,4 +526,15 @@ export class Kernel {
     this.store.close();
     this.log.info({ reason }, "arizuko stopped");
   }
+}
+
+/** Subcommands that only read, and commands that change nothing in the store. */
+const READ_ONLY_SUBCOMMANDS = new Set(["list", "show", "check", "explain", "shares", "identities"]);
+const READ_ONLY_COMMANDS = new Set(["plugins", "migrate", "start"]);
+
+/** Tells whether a CLI command may change the instance (so it belongs in the audit log). */
+function changesState(argv: string[]): boolean {
+  if (argv.length === 0 || argv.some((arg) => arg === "--help" || arg === "-h")) return false;
+  if (READ_ONLY_COMMANDS.has(argv[0]!)) return false;
+  return argv[1] !== undefined && !READ_ONLY_SUBCOMMANDS.has(argv[1]);
 }

@@ -210,6 +210,14 @@ describe("arizuko commands", () => {
       { group_folder: "support", route_reason: "route #2 (chat=web:local/s*) → support" },
     ]);
     expect(instance.output()).toContain('"msg":"admin command"');
+
+    // Changes made through the socket are in the audit log the dashboard shows; reads are not.
+    expect(runArizuko(["group", "list"], cwd).status).toBe(0);
+    expect(runArizuko(["group", "add", "Bad"], cwd).status).toBe(1);
+    expect(query(cwd, "SELECT actor, action, target, detail FROM audit ORDER BY id")).toEqual([
+      { actor: "cli", action: "group add", target: "support", detail: null },
+      { actor: "cli", action: "route add", target: "chat=web:local/s*", detail: "support --seq 10" },
+    ]);
   });
 
   it("reaches a running instance without the config's secrets", async () => {

@@ -426,8 +426,9 @@ export interface RunTotals {
   failed: number;
   /** Summed duration of the finished runs. */
   durationMs: number;
-  inputTokens: number;
-  outputTokens: number;
+  /** Summed tokens of the runs whose harness reported usage, or null when none did. */
+  inputTokens: number | null;
+  outputTokens: number | null;
   /** Summed cost of the runs whose harness reported one, or null when none did. */
   costUsd: number | null;
 }

@@ -100,7 +100,9 @@
       // Not JSON: shown as it came.
     }
     const flash = document.getElementById("flash");
-    if (flash) flash.textContent = message;
+    if (!flash) return;
+    flash.textContent = message;
+    flash.scrollIntoView({ block: "nearest" });
   });
 
   // Only pages with live sections listen; the error pages do not.

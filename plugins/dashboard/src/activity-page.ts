@@ -91,7 +91,8 @@ export function activityFilters(host: Host, query: ActivityFilters): Html {
   <label for="group">Group</label>
   <select id="group" name="group"><option value="">all</option>${host.groups.list().map((group) => option(group.folder, filters.group))}</select>
   <button type="submit">Filter</button> <a href="/dash/activity">clear</a>
-</form>`;
+</form>
+${filters.group !== undefined && !host.groups.exists(filters.group) ? html`<p class="error" role="alert">There is no group ${filters.group}; messages it had before it was removed are still listed.</p>` : ""}`;
 }
 
 function runView(run: RunInfo | null): Html {

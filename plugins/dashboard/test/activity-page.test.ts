@@ -68,7 +68,9 @@ describe("activity list", () => {
     expect(count((await olga.get("/dash/activity?platform=telegram")).body)).toBe(stored("chat LIKE 'telegram:%'"));
     expect((await olga.get("/dash/activity?platform=web")).body).toContain("no messages match these filters");
     expect(count((await olga.get("/dash/activity?group=main")).body)).toBe(stored("group_folder = 'main'"));
-    expect((await olga.get("/dash/activity?group=nowhere")).body).toContain("no messages match these filters");
+    const nowhere = await olga.get("/dash/activity?group=nowhere");
+    expect(nowhere.body).toContain("no messages match these filters");
+    expect(nowhere.body).toContain("There is no group nowhere;");
     expect((await olga.get("/dash/activity/list?platform=telegram")).body).toContain('hx-get="/dash/activity/list?platform=telegram"');
   });
 

@@ -24,6 +24,7 @@ function seed(): void {
     { id: "run_b", group: "main", chat: "web:local/c1", state: "done", harness: "claude", usage: usage(300, 80, 0.0125), error: null, start: DAY + 9 * HOUR, end: DAY + 9 * HOUR + 6000 },
     { id: "run_c", group: "main", chat: "web:local/c2", state: "failed", harness: "claude", usage: null, error: "harness exited with code 1", start: DAY + 9 * HOUR + 60_000, end: DAY + 9 * HOUR + 61_000 },
     { id: "run_d", group: "sales", chat: "telegram:1/5", state: "timed_out", harness: "openai", usage: usage(50, 0, 0), error: "deadline", start: DAY + 23 * HOUR, end: DAY + 23 * HOUR + 300_000 },
+    { id: "run_f", group: "ops", chat: "web:local/c3", state: "stopped", harness: "demo", usage: null, error: null, start: DAY + 5 * HOUR, end: DAY + 5 * HOUR + 500 },
     { id: "run_e", group: "main", chat: "web:local/c1", state: "done", harness: "demo", usage: usage(999, 999, 1), error: null, start: DAY - HOUR, end: DAY - HOUR + 1000 },
   ];
   for (const row of rows) insert.run(row);
@@ -32,6 +33,7 @@ function seed(): void {
 beforeEach(async () => {
   instance = await startInstance({ config: { plugins: ["web", "route-table", "dashboard"] } });
   instance.kernel.groups.add("sales", "Sales");
+  instance.kernel.groups.add("ops", "Ops");
   olga = await person(instance, "olga", { operator: true });
   seed();
 });
@@ -53,15 +55,18 @@ describe("runs page", () => {
     const expected = instance.kernel.store.db
       .prepare(
         `SELECT group_folder AS g, count(*) AS n, sum(state NOT IN ('done','running')) AS failed,
-                coalesce(sum(json_extract(usage,'$.input_tokens')),0) AS tin, coalesce(sum(json_extract(usage,'$.output_tokens')),0) AS tout
+                sum(json_extract(usage,'$.input_tokens')) AS tin, sum(json_extract(usage,'$.output_tokens')) AS tout
          FROM runs WHERE started_at >= ? AND started_at < ? GROUP BY group_folder ORDER BY group_folder`,
       )
-      .all(DAY, DAY + 24 * HOUR) as Array<{ g: string; n: number; failed: number; tin: number; tout: number }>;
-    const fromTable = expected.map((row) => ["2026-11-20", row.g, String(row.n), String(row.failed), String(row.tin), String(row.tout)]);
+      .all(DAY, DAY + 24 * HOUR) as Array<{ g: string; n: number; failed: number; tin: number | null; tout: number | null }>;
+    // A group none of whose runs reported usage shows "–", as a run without usage does.
+    const tokens = (value: number | null) => (value === null ? "–" : value.toLocaleString("en-US"));
+    const fromTable = expected.map((row) => ["2026-11-20", row.g, String(row.n), String(row.failed), tokens(row.tin), tokens(row.tout)]);
     const shown = cells(page.body, "totals").filter((row) => row[0] === "2026-11-20").map((row) => [row[0], row[1], row[2], row[3], row[5], row[6]]);
     expect(shown).toEqual(fromTable);
     expect(shown).toEqual([
       ["2026-11-20", "main", "3", "1", "400", "100"],
+      ["2026-11-20", "ops", "1", "1", "–", "–"],
       ["2026-11-20", "sales", "1", "1", "50", "0"],
     ]);
     expect(cells(page.body, "totals").find((row) => row[1] === "main" && row[0] === "2026-11-20")![7]).toBe("$0.0135");
@@ -72,7 +77,7 @@ describe("runs page", () => {
     const page = await olga.get("/dash/runs?day=2026-11-20");
     const rows = cells(page.body, "run-list");
 
-    expect(rows.map((row) => row[0])).toEqual(["2026-11-20 23:00:00", "2026-11-20 09:01:00", "2026-11-20 09:00:00", "2026-11-20 01:00:00"]);
+    expect(rows.map((row) => row[0])).toEqual(["2026-11-20 23:00:00", "2026-11-20 09:01:00", "2026-11-20 09:00:00", "2026-11-20 05:00:00", "2026-11-20 01:00:00"]);
     expect(rows[0]).toEqual(["2026-11-20 23:00:00", "sales", "telegram:1/5", "(main)", "process", "openai", "5 min", "50", "0", "$0.0000", "timed_out deadline"]);
     expect(rows[1]).toEqual(["2026-11-20 09:01:00", "main", "web:local/c2", "(main)", "process", "claude", "1 s", "–", "–", "–", "failed harness exited with code 1"]);
     expect(page.body).toContain('aria-label="Runs started per hour; largest 2 runs"');

@@ -223,6 +223,11 @@ export function registerRoutes(context: WebRoutesContext): void {
     schema: { params: ChatParams, body: UploadBody },
     // Base64 is 4/3 of the bytes, plus room for the name and the JSON around it.
     bodyLimit: Math.ceil((context.maxUploadBytes * 4) / 3) + 4096,
+    // A body over that limit is refused before it is read whole; the message names the file limit, not the encoded one.
+    errorHandler: (error, _request, reply) => {
+      if ((error as { code?: string }).code !== "FST_ERR_CTP_BODY_TOO_LARGE") throw error;
+      return reply.code(413).send({ error: { code: "ARZ_ERR_FILE_TOO_LARGE", message: `the file is larger than the upload limit of ${context.maxUploadBytes} bytes (web config maxUploadBytes)` } });
+    },
     handler: async (request, reply) => {
       const { chat: name } = request.params as ParamsType;
       const body = request.body as UploadBodyType;

@@ -307,6 +307,9 @@ describe("files", () => {
     const big = await ada.post(`/web/chats/${chat}/files`, { name: "big.bin", data: Buffer.alloc(1025).toString("base64") });
     expect(big.status).toBe(413);
     expect(big.body.error.message).toContain("maxUploadBytes");
+    // Far over the limit, the body is refused before it is read whole, with the same file limit named.
+    const huge = await ada.post(`/web/chats/${chat}/files`, { name: "huge.bin", data: Buffer.alloc(20_000).toString("base64") });
+    expect([huge.status, huge.body.error]).toEqual([413, { code: "ARZ_ERR_FILE_TOO_LARGE", message: "the file is larger than the upload limit of 1024 bytes (web config maxUploadBytes)" }]);
 
     const small = await ada.post(`/web/chats/${chat}/files`, { name: "small.bin", data: Buffer.alloc(10).toString("base64") });
     const crossed = await ada.say(other, "", { attachments: [small.body.id] });
