@@ -482,7 +482,7 @@ export class Kernel {
    * Runs a command that came through the admin socket, and records in the audit log each
    * one that succeeded and may have changed something, beside the dashboard's actions.
    */
-  private async runAdminCommand(argv: string[], print: Parameters<Kernel["runCli"]>[1]) {
+  private async runAdminCommand(argv: string[], print: ProgressSink): Promise<CliResult> {
     const result = await this.runCli(argv, print);
     if (result.exitCode === 0 && changesState(argv)) {
       this.instance.audit.record({ actor: "cli", action: argv.slice(0, 2).join(" "), target: argv[2] ?? "", detail: argv.slice(3).join(" ") || null });
