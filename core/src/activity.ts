@@ -4,6 +4,7 @@
  */
 import type { DeliveryInfo, InstanceApi, MessageTrace, RunInfo, ToolCallInfo } from "@arizuko/sdk";
 import type { Store } from "./store/index.js";
+import type { MessageRecord } from "./store/messages.js";
 
 /** Columns of a `runs` row as a RunInfo; usage is the JSON the harness's last usage frame left. */
 export const RUN_INFO_COLUMNS = `id, group_folder AS "group", chat, topic, runner, harness, state, error, started_at AS startedAt, ended_at AS endedAt,
@@ -34,8 +35,9 @@ export function activityApi(store: Store): InstanceApi["activity"] {
 
       const run = record.runId === null ? null : ((statements.run.get(record.runId) as RunInfo | undefined) ?? null);
       // An inbound message's replies are what its run wrote; an outbound one is its own reply.
-      let written = run ? store.messages.writtenBy(run.id) : [];
+      let written: MessageRecord[] = [];
       if (record.direction === "out") written = [record];
+      else if (run) written = store.messages.writtenBy(run.id);
       const replies = written.map(({ notes: _notes, files: _files, ...reply }) => ({ message: reply, deliveries: statements.deliveries.all(reply.seq) as DeliveryInfo[] }));
       return { message, notes, files, run, toolCalls: run ? toolCalls(run.id) : [], replies };
     },

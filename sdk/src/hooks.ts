@@ -146,7 +146,7 @@ export interface EnrichedFile {
   path: string | null;
   /** Text heard in a voice note or audio file. */
   transcript?: string;
-  /** Why the file was not stored or not transcribed, in words for the agent. */
+  /** The reason the file was not stored or not transcribed, in words for the agent. */
   error?: string;
 }
 export interface EnrichContext {

@@ -479,7 +479,7 @@ export interface DeliveryInfo {
   updatedAt: number;
 }
 
-/** What became of a message: its routing, the run that took or wrote it, that run's tool calls and replies. */
+/** The trace of a message: its routing, the run that took or wrote it, that run's tool calls and replies. */
 export interface MessageTrace {
   message: StoredMessage;
   /** Notes enrichers added for the agent. */

@@ -59,9 +59,9 @@ export function fileLines(messages: BatchMessage[]): string[] {
   return messages.flatMap((message) =>
     (message.files ?? []).map((file) => {
       const where = file.path ? `stored at ${file.path}` : "not stored";
-      const heard = file.transcript !== undefined ? `; heard: "${file.transcript}"` : "";
+      const transcript = file.transcript !== undefined ? `; heard: "${file.transcript}"` : "";
       const problem = file.error ? `; ${file.error}` : "";
-      return `File ${file.name} (${file.mime}): ${where}${heard}${problem}`;
+      return `File ${file.name} (${file.mime}): ${where}${transcript}${problem}`;
     }),
   );
 }

@@ -59,7 +59,7 @@ export function coreCommands(kernel: Kernel): CliCommand[] {
         },
         {
           name: "rm",
-          description: "forget a group (its folder stays on disk); refused while it has children, a run or queued messages",
+          description: "forget a group (its folder stays on disk); rejected while it has children, a run or queued messages",
           arguments: [{ name: "folder", description: "group folder" }],
           run: ({ args }) => {
             const folder = args[0] as string;

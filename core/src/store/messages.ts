@@ -25,7 +25,7 @@ export const DEFAULT_LIST_LIMIT = 100;
 export const MAX_LIST_LIMIT = 1000;
 export const MAX_ACTIVITY_LIMIT = 200;
 
-/** How an outbound message's platform messages fared, from its outbox rows; null when it has none. */
+/** SQL for the delivery state of an outbound message, summed up from its outbox rows; null when it has none. */
 const DELIVERY_SUMMARY = `(SELECT CASE WHEN count(*) = 0 THEN NULL WHEN sum(state = 'failed') > 0 THEN 'failed'
   WHEN sum(state IN ('queued', 'sending')) > 0 THEN 'sending' ELSE 'delivered' END FROM outbox WHERE message_seq = messages.seq)`;
 
@@ -386,7 +386,7 @@ export class MessageStore {
     return (statement.all(params) as Array<MessageRow & { delivery: ActivityEntry["delivery"] }>).map((row) => ({ ...toRecord(row), delivery: row.delivery }));
   }
 
-  /** The outbound messages a run wrote, in order. */
+  /** Returns the outbound messages a run wrote, in order. */
   writtenBy(runId: string): MessageRecord[] {
     return (this.statements.writtenBy.all(runId) as MessageRow[]).map(toRecord);
   }

@@ -148,11 +148,11 @@ describe("one group", () => {
     const open = await olga.get(`/dash/groups/main?file=${encodeURIComponent("MEMORY.md")}`);
     expect(open.body).toContain('<pre class="file">Ada prefers &lt;short&gt; answers.\n</pre>');
     for (const path of ["../outside.txt", ".arizuko/secret.txt", "memory/link.md", "/etc/passwd"]) {
-      const refused = await olga.get(`/dash/groups/main?file=${encodeURIComponent(path)}`);
-      expect(refused.status, path).toBe(200);
-      expect(refused.body, path).toContain("is not a readable file of this group");
-      expect(refused.body, path).not.toContain("host only");
-      expect(refused.body, path).not.toContain("not a group file");
+      const rejected = await olga.get(`/dash/groups/main?file=${encodeURIComponent(path)}`);
+      expect(rejected.status, path).toBe(200);
+      expect(rejected.body, path).toContain("is not a readable file of this group");
+      expect(rejected.body, path).not.toContain("host only");
+      expect(rejected.body, path).not.toContain("not a group file");
     }
   });
 
@@ -166,8 +166,8 @@ describe("one group", () => {
     const list = page.body.slice(page.body.indexOf('id="memory-files"'), page.body.indexOf("</table>", page.body.indexOf('id="memory-files"')));
     expect(list).not.toContain("child/");
     expect(list).not.toContain("kept/");
-    const refused = await olga.get(`/dash/groups/main?file=${encodeURIComponent("main/kept/.arizuko/README.md")}`);
-    expect(refused.body).toContain("is not a readable file of this group");
+    const rejected = await olga.get(`/dash/groups/main?file=${encodeURIComponent("main/kept/.arizuko/README.md")}`);
+    expect(rejected.body).toContain("is not a readable file of this group");
   });
 
   it("answers 404 for an unknown group and 400 for a bad folder", async () => {
@@ -199,9 +199,9 @@ describe("group edits", () => {
     await instance.kernel.runCli(["user", "join", "bob", "acme"]);
     const chat = (await bob.post("/web/chats", { group: "acme" })).body.chat as string;
 
-    const refused = await olga.post("/dash/groups/remove", { folder: "acme" });
-    expect(refused.status).toBe(200);
-    expect(refused.body).toContain("group acme cannot be removed: remove its child groups first (acme/support)");
+    const rejected = await olga.post("/dash/groups/remove", { folder: "acme" });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toContain("group acme cannot be removed: remove its child groups first (acme/support)");
 
     expect((await olga.post("/dash/groups/remove", { folder: "acme/support" })).headers.get("hx-redirect")).toBe("/dash/groups?removed=acme%2Fsupport");
     const removed = await olga.post("/dash/groups/remove", { folder: "acme" });
@@ -225,8 +225,8 @@ describe("group edits", () => {
       )
       .run();
 
-    const refused = await olga.post("/dash/groups/remove", { folder: "main" });
-    expect(refused.body).toContain("group main cannot be removed: 1 message waits for its next run; try again when the queue is empty");
+    const rejected = await olga.post("/dash/groups/remove", { folder: "main" });
+    expect(rejected.body).toContain("group main cannot be removed: 1 message waits for its next run; try again when the queue is empty");
     expect(groupRows()).toHaveLength(1);
   });
 });

@@ -70,8 +70,8 @@ describe("routes page", () => {
     const badSeq = await olga.post("/dash/routes", { match: "", target: "main", seq: "soon" });
     expect(badSeq.body).toContain("invalid seq &quot;soon&quot;");
 
-    const gone = await olga.post("/dash/routes/999/delete", {});
-    expect(gone.body).toMatch(/<section id="routes"[\s\S]*<p class="error" role="alert">route 999 no longer exists; the table below is current<\/p>/);
+    const missingRoute = await olga.post("/dash/routes/999/delete", {});
+    expect(missingRoute.body).toMatch(/<section id="routes"[\s\S]*<p class="error" role="alert">route 999 no longer exists; the table below is current<\/p>/);
 
     expect(table()).toEqual(before);
     expect(audit()).toEqual([]);

@@ -11,10 +11,10 @@ import { BlockedAddress, checkLiteralHost, guardedLookup } from "./address-guard
 const MAX_REDIRECTS = 5;
 
 /** A download that did not happen, with the reason in words for the agent. */
-export class DownloadRefused extends Error {
+export class DownloadFailed extends Error {
   constructor(message: string) {
     super(message);
-    this.name = "DownloadRefused";
+    this.name = "DownloadFailed";
   }
 }
 
@@ -36,8 +36,8 @@ export interface Downloaded {
 /** Formats a size in KiB below a mebibyte, else in MiB with one decimal. */
 const mebibytes = (bytes: number) => (bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KiB` : `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`);
 
-function tooLarge(size: number | string, limit: number): DownloadRefused {
-  return new DownloadRefused(`the file is ${typeof size === "number" ? mebibytes(size) : size}, larger than the ${mebibytes(limit)} limit; it was not downloaded`);
+function tooLarge(size: number | string, limit: number): DownloadFailed {
+  return new DownloadFailed(`the file is ${typeof size === "number" ? mebibytes(size) : size}, larger than the ${mebibytes(limit)} limit; it was not downloaded`);
 }
 
 /** Rejects with `reason()` when `signal` aborts before `promise` settles. */
@@ -56,8 +56,8 @@ async function until<T>(promise: Promise<T>, signal: AbortSignal, reason: () => 
 }
 
 /** Builds the reason for a download stopped by the message's budget. */
-export function budgetSpent(budgetMs: number): DownloadRefused {
-  return new DownloadRefused(`the plugin's ${budgetMs / 1000} s budget for this message ran out (raise budgetMs together with hooks.timeoutsMs.onEnrich)`);
+export function budgetSpent(budgetMs: number): DownloadFailed {
+  return new DownloadFailed(`the plugin's ${budgetMs / 1000} s budget for this message ran out (raise budgetMs together with hooks.timeoutsMs.onEnrich)`);
 }
 
 export class Downloader {
@@ -75,7 +75,7 @@ export class Downloader {
     return Promise.all([this.guarded.close(), this.trusted.close()]).then(() => undefined);
   }
 
-  /** Downloads an attachment of `chat`, giving up when `budget` aborts; throws DownloadRefused with the reason. */
+  /** Downloads an attachment of `chat`, giving up when `budget` aborts; throws DownloadFailed with the reason. */
   async fetch(chat: string, attachment: Attachment, budget: AbortSignal): Promise<Downloaded> {
     if (attachment.size !== undefined && attachment.size > this.limits.maxBytes) throw tooLarge(attachment.size, this.limits.maxBytes);
     const channel = this.host.channels.forChat(chat);
@@ -84,13 +84,13 @@ export class Downloader {
       // TODO: the channel's download goes on after a timeout; only its result is dropped.
       const signal = AbortSignal.any([AbortSignal.timeout(this.limits.timeoutMs), budget]);
       const file = await until(this.host.channels.fetchAttachment(chat, attachment.ref), signal, () =>
-        budget.aborted ? budgetSpent(this.limits.budgetMs) : new DownloadRefused(`downloading from ${channel.name} took longer than ${this.limits.timeoutMs / 1000} s; it was not downloaded`),
+        budget.aborted ? budgetSpent(this.limits.budgetMs) : new DownloadFailed(`downloading from ${channel.name} took longer than ${this.limits.timeoutMs / 1000} s; it was not downloaded`),
       );
       if (file.data.byteLength > this.limits.maxBytes) throw tooLarge(file.data.byteLength, this.limits.maxBytes);
       return file;
     }
     if (attachment.url && /^https?:\/\//i.test(attachment.url)) return this.fromUrl(new URL(attachment.url), channel?.attachmentOrigins ?? [], budget);
-    throw new DownloadRefused(`the channel ${channel?.name ?? "of this chat"} offers no way to download this file`);
+    throw new DownloadFailed(`the channel ${channel?.name ?? "of this chat"} offers no way to download this file`);
   }
 
   private isTrusted(url: URL, origins: string[]): boolean {
@@ -103,7 +103,7 @@ export class Downloader {
     let url = first;
     try {
       for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
-        if (url.protocol !== "http:" && url.protocol !== "https:") throw new DownloadRefused(`redirected to ${url.protocol} URL; only http and https are downloaded`);
+        if (url.protocol !== "http:" && url.protocol !== "https:") throw new DownloadFailed(`redirected to ${url.protocol} URL; only http and https are downloaded`);
         const trusted = this.isTrusted(url, origins);
         if (!trusted) checkLiteralHost(url);
 
@@ -116,11 +116,11 @@ export class Downloader {
         }
         if (!response.ok) {
           await response.body?.cancel();
-          throw new DownloadRefused(`the server returned HTTP ${response.status}`);
+          throw new DownloadFailed(`the server returned HTTP ${response.status}`);
         }
         return { data: await this.readCapped(response), mime: response.headers.get("content-type")?.split(";")[0]?.trim() || "application/octet-stream" };
       }
-      throw new DownloadRefused(`more than ${MAX_REDIRECTS} redirects`);
+      throw new DownloadFailed(`more than ${MAX_REDIRECTS} redirects`);
     } catch (error) {
       throw this.reason(error, signal, budget);
     }
@@ -143,14 +143,14 @@ export class Downloader {
     return Buffer.concat(chunks);
   }
 
-  /** Turns what went wrong into a DownloadRefused the agent can read. */
-  private reason(error: unknown, signal: AbortSignal, budget: AbortSignal): DownloadRefused {
-    if (error instanceof DownloadRefused) return error;
-    if (error instanceof BlockedAddress) return new DownloadRefused(error.message);
+  /** Turns what went wrong into a DownloadFailed the agent can read. */
+  private reason(error: unknown, signal: AbortSignal, budget: AbortSignal): DownloadFailed {
+    if (error instanceof DownloadFailed) return error;
+    if (error instanceof BlockedAddress) return new DownloadFailed(error.message);
     const cause = (error as { cause?: unknown }).cause;
-    if (cause instanceof BlockedAddress) return new DownloadRefused(cause.message);
+    if (cause instanceof BlockedAddress) return new DownloadFailed(cause.message);
     if (budget.aborted) return budgetSpent(this.limits.budgetMs);
-    if (signal.aborted) return new DownloadRefused(`the download took longer than ${this.limits.timeoutMs / 1000} s`);
-    return new DownloadRefused(`the download failed: ${(cause as Error | undefined)?.message ?? (error as Error).message}`);
+    if (signal.aborted) return new DownloadFailed(`the download took longer than ${this.limits.timeoutMs / 1000} s`);
+    return new DownloadFailed(`the download failed: ${(cause as Error | undefined)?.message ?? (error as Error).message}`);
   }
 }

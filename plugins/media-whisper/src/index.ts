@@ -10,7 +10,7 @@
  */
 import { definePlugin, HOST_API_VERSION, type Attachment, type EnrichedFile, type EnrichContext, type JsonSchema } from "@arizuko/sdk";
 import { fileTypeFromBuffer } from "file-type";
-import { DownloadRefused, Downloader } from "./download.js";
+import { DownloadFailed, Downloader } from "./download.js";
 import { storeMedia } from "./media-store.js";
 import { Transcriber, TranscriptionFailed, whisperExtension, type TranscriberConfig } from "./transcribe.js";
 
@@ -64,7 +64,7 @@ export default definePlugin<JsonSchema, MediaConfig>({
     host.onDispose(() => downloader.close());
     const transcriber = config.transcription ? new Transcriber(config.transcription) : null;
 
-    /** Stores one attachment and transcribes it when it is audio; never throws. */
+    /** Stores one attachment and transcribes it when it is audio. Failures go into the returned entry's `error`, not a throw. */
     const enrichFile = async (context: EnrichContext, attachment: Attachment, index: number, budget: AbortSignal): Promise<EnrichedFile> => {
       const { message } = context;
       const name = attachment.name ?? `${attachment.kind}${index + 1}`;
@@ -79,7 +79,7 @@ export default definePlugin<JsonSchema, MediaConfig>({
         file.size = data.byteLength;
         file.path = storeMedia(context.groupPath, `${message.seq}-${index + 1}`, name, data, Date.now());
       } catch (error) {
-        const reason = error instanceof DownloadRefused ? error.message : `the file could not be stored: ${(error as Error).message}`;
+        const reason = error instanceof DownloadFailed ? error.message : `the file could not be stored: ${(error as Error).message}`;
         host.log.warn({ ...ids, reason }, "attachment not stored");
         return { ...file, error: reason };
       }

@@ -1,8 +1,8 @@
 /**
- * A voice note uploaded in the web chat, end to end: a signed-in user uploads an .oga
- * file and sends it, the web channel serves it to the enricher by ref, the fake Whisper
- * server transcribes it, the agent's prompt carries the transcript, the reply comes
- * back in the web chat, and the dashboard's trace shows the file.
+ * A voice note uploaded in the web chat, end to end. A signed-in user uploads an .oga
+ * file and sends it, and the web channel serves it to the enricher by ref. The fake
+ * Whisper server transcribes it and the agent's prompt carries the transcript. The
+ * reply comes back in the web chat, and the dashboard's trace shows the file.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,8 +1,8 @@
 /**
  * Schedules and their next times, on fixed instants. Cron is checked in UTC and in
  * Europe/Berlin across the 2026 daylight saving nights (29 March forward, 25 October
- * back); intervals count from their anchor; one-shot times fire once. Each error shows
- * the expected form.
+ * back). Intervals count from their anchor, and one-shot times fire once. Each error
+ * shows the expected form.
  */
 import { describe, expect, it } from "vitest";
 import { cronSchedule, intervalSchedule, nextTime, onceSchedule, ScheduleError, type Schedule } from "../src/schedule.js";
@@ -35,7 +35,7 @@ describe("cron", () => {
     expect(times(cronSchedule("0 9 * * *", "Asia/Tokyo"), "2026-12-05T00:00:00Z", 1)).toEqual(["2026-12-06T00:00:00.000Z"]);
   });
 
-  it("fires a time in the skipped hour right after it on 29 March 2026, and keeps the next day", () => {
+  it("fires after the spring-forward gap", () => {
     const daily = cronSchedule("30 2 * * *", "Europe/Berlin");
     expect(times(daily, "2026-03-28T12:00:00Z", 3)).toEqual([
       "2026-03-29T01:00:00.000Z", // 03:00 CEST: 02:30 does not exist that night
@@ -44,7 +44,7 @@ describe("cron", () => {
     ]);
   });
 
-  it("fires a fixed-hour time once on 25 October 2026, when 02:30 happens twice", () => {
+  it("fires once in the repeated hour", () => {
     const daily = cronSchedule("30 2 * * *", "Europe/Berlin");
     expect(times(daily, "2026-10-24T12:00:00Z", 3)).toEqual([
       "2026-10-25T00:30:00.000Z", // 02:30 CEST, the first of the two
