@@ -10,7 +10,7 @@ import type { Server } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { tablePrefix, type CliCommand, type RoutingApi, type RunsApi, type InstanceApi } from "@arizuko/sdk";
+import { tablePrefix, type CliCommand, type RoutingApi, type RunsApi, type InstanceApi, type SubmitInput } from "@arizuko/sdk";
 import { DockerRunner } from "./agent/docker-runner.js";
 import { ModelProxy } from "./agent/model-proxy.js";
 import { agentProfile, configuredHarnesses } from "./agent/profile.js";
@@ -212,7 +212,7 @@ export class Kernel {
     this.typing = new TypingIndicators(this.channels, root);
     this.intake = new Intake(store, this.hooks, this.groups, this.outbound, this.queue, this.admission, config.routing.maxDelegationDepth, log);
     this.routing = routingService(store, this.intake, this.channels, this.admission);
-    this.runs = runsService(store, this.queue, this.executor);
+    this.runs = runsService(store, this.queue, this.executor, this.intake);
     this.inbound = new Inbound(store, this.hooks, log);
     this.inbound.afterCommit = (message, entry) => this.intake.submit(message, entry.channel.name);
   }
@@ -332,6 +332,7 @@ export class Kernel {
       groups: this.groups,
       statuses: this.statuses,
       runs: this.runs,
+      inject: (input: SubmitInput, plugin: string) => this.intake.inject(input, plugin),
       routing: this.routing,
       users: this.people,
       instance: this.instance,

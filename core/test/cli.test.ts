@@ -66,7 +66,7 @@ describe("arizuko start", () => {
     const health = await visitor.get("/health");
     expect(health.body).toEqual({
       status: "ok",
-      plugins: Object.fromEntries(["web", "route-table", "route-sticky", "route-command", "route-reply", "route-prefix", "dashboard"].map((name) => [name, { state: "ok" }])),
+      plugins: Object.fromEntries(["web", "route-table", "route-sticky", "route-command", "route-reply", "route-prefix", "dashboard", "scheduler"].map((name) => [name, { state: "ok" }])),
       channels: { web: { state: "ok", detail: null, lastInboundAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) } },
     });
     expect((await visitor.get("/ready")).status).toBe(200);

@@ -81,7 +81,7 @@ describe("core migrations", () => {
     const store = await Store.open(freshDir(), silent);
     open.push(store);
 
-    expect(ledger(store.db, "core").map((row) => row.name)).toEqual(["0001_initial.sql", "0002_routing.sql", "0003_grants.sql", "0004_tools.sql", "0005_auth.sql", "0006_identities.sql", "0007_invitations.sql", "0008_user_groups.sql", "0009_audit.sql", "0010_run_harness.sql", "0011_message_files.sql"]);
+    expect(ledger(store.db, "core").map((row) => row.name)).toEqual(["0001_initial.sql", "0002_routing.sql", "0003_grants.sql", "0004_tools.sql", "0005_auth.sql", "0006_identities.sql", "0007_invitations.sql", "0008_user_groups.sql", "0009_audit.sql", "0010_run_harness.sql", "0011_message_files.sql", "0012_message_role.sql"]);
     expect(objectNames(store.db, "messages")).toContain("messages");
   });
 

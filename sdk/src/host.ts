@@ -141,6 +141,13 @@ export interface CliInput {
 export interface PanelSpec {
   id: string;
   title: string;
+  /**
+   * Shows the panel on a page of its own (`/dash/panels/<id>`, linked in the navigation)
+   * instead of inside the Status page, whose sections reload on every change: right for a
+   * panel with forms, whose typed values a reload would lose.
+   */
+  page?: boolean;
+  /** The panel's HTML; escape what comes from users or platforms (`html` of the sdk does). */
   render(): Promise<string> | string;
 }
 
@@ -255,8 +262,41 @@ export interface UnitStatus extends RunUnit {
   running: boolean;
 }
 
+/** A prompt a plugin hands to a group as if it had arrived in a chat: a scheduled task's, say. */
+export interface SubmitInput {
+  /** The group that runs it; it must exist. */
+  group: string;
+  /** The chat the run's replies go to. */
+  chat: string;
+  /** Platform thread of `chat` the replies go to; default `""`, the chat itself. */
+  thread?: string;
+  /** Session topic of the run; default `thread`. Another topic keeps the run's session apart from the chat's. */
+  topic?: string;
+  /** Unique within the chat: submitting the same id again stores nothing and returns null. */
+  platformId: string;
+  /** Who the prompt comes from, as the agent and the dashboard see it, e.g. `scheduled task tsk_1`. */
+  senderName: string;
+  text: string;
+  /** The role the run acts with (grants see it), e.g. the role of whoever created the task. */
+  role: SenderRole;
+  /** Why the message went to `group`; stored as its routing reason, with the plugin's name as the layer. */
+  reason: string;
+}
+
 /** Control over agent runs, for commands like `/stop` and `/new`. */
 export interface RunsApi {
+  /**
+   * Stores `input` as a message from the group itself (`local:<group>`) in `chat`, already
+   * routed to the group's unit, and queues its run, in one transaction; returns the
+   * stored message, or null when one with this platform id exists. Throws 400 for a bad
+   * chat JID and 404 for an unknown group.
+   */
+  submit(input: SubmitInput): StoredMessage | null;
+  /**
+   * Withdraws a submitted message no run has taken yet (it is marked done with `reason`);
+   * false when a run has it or it is not pending.
+   */
+  withdraw(seq: number, reason: string): boolean;
   /** Asks the runs of `chat` (one topic, or all) to stop; returns how many were asked. */
   stop(chat: string, topic?: string): number;
   /** Asks one live run to stop (the dashboard's Stop button); false when no run with that id is live. */

@@ -8,5 +8,6 @@ export * from "./hooks.js";
 export * from "./host.js";
 export * from "./plugin.js";
 export * from "./split.js";
+export * from "./html.js";
 export * from "./table.js";
 export * from "./routes.js";

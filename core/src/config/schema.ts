@@ -9,7 +9,7 @@
 import type { ProvidersConfig } from "../auth/builtin-providers.js";
 
 /** The web chat and every routing layer; leaving a layer out of the list switches it off. */
-export const DEFAULT_PLUGINS = ["web", "route-table", "route-sticky", "route-command", "route-reply", "route-prefix", "dashboard"];
+export const DEFAULT_PLUGINS = ["web", "route-table", "route-sticky", "route-command", "route-reply", "route-prefix", "dashboard", "scheduler"];
 
 /** A plugin entry: its short name, package name or path, or `{ use, config }`. */
 export type PluginEntryConfig = string | { use: string; config?: Record<string, unknown> };

@@ -12,8 +12,8 @@
  * live pipeline uses. Intake is idempotent until it stores the decision, so a crash in
  * between only means it runs again at start-up.
  */
-import type { ControlResult, EnrichedFile, RouteDecision, RunUnit, SenderRole } from "@arizuko/sdk";
-import { localJid, parentFolder } from "@arizuko/sdk";
+import type { ControlResult, EnrichedFile, RouteDecision, RunUnit, SenderRole, SubmitInput } from "@arizuko/sdk";
+import { localJid, parentFolder, parseChatJid } from "@arizuko/sdk";
 import type { Logger } from "pino";
 import { errors } from "../errors.js";
 import type { GroupService } from "../groups/groups.js";
@@ -350,6 +350,47 @@ export class Intake {
     const stored = this.store.messages.bySeq(row.seq)!;
     void this.hooks.observe("afterStore", { message: stored });
     const unit: RunUnit = { group: input.to, chat: input.chat, topic: input.routeTopic };
+    void this.hooks.observe("onEnqueue", { message: stored, unit });
+    this.queue.notify(unit);
+    return stored;
+  }
+
+  /**
+   * A plugin's prompt for `group` (a scheduled task's): stored as a message from the group
+   * itself, already routed to its unit with the plugin as the layer, and queued. The row
+   * and its decision are one transaction; a platform id stored before gives null.
+   */
+  inject(input: SubmitInput, plugin: string): MessageRecord | null {
+    parseChatJid(input.chat);
+    if (!this.groups.get(input.group)) throw errors.groupNotFound(input.group);
+    const thread = input.thread ?? "";
+    const routeTopic = input.topic ?? thread;
+
+    const row = this.store.transaction(() => {
+      const inserted = this.store.messages.insertDerived(
+        {
+          chat: input.chat,
+          topic: thread,
+          routeTopic,
+          platformId: input.platformId,
+          sender: localJid(input.group),
+          senderName: input.senderName,
+          text: input.text,
+          replyTo: null,
+          origin: null,
+          depth: 0,
+          role: input.role,
+        },
+        Date.now(),
+      );
+      if (inserted) this.store.messages.decide(inserted.seq, { state: "pending", group: input.group, routeTopic, layer: plugin, reason: input.reason });
+      return inserted;
+    });
+    if (!row) return null;
+
+    const stored = this.store.messages.bySeq(row.seq)!;
+    void this.hooks.observe("afterStore", { message: stored });
+    const unit: RunUnit = { group: input.group, chat: input.chat, topic: routeTopic };
     void this.hooks.observe("onEnqueue", { message: stored, unit });
     this.queue.notify(unit);
     return stored;

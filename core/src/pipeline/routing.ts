@@ -43,6 +43,7 @@ function probe(input: ExplainInput): MessageRecord {
     routeTopic: null,
     notes: [],
     files: [],
+    role: null,
     routeText: null,
     origin: null,
     depth: 0,
@@ -89,8 +90,11 @@ export function routingService(store: Store, intake: Intake, channels: ChannelRe
   };
 }
 
-export function runsService(store: Store, queue: RunQueue, executor: Executor): RunsApi {
+/** `host.runs`; each plugin's host stamps `submit` with the plugin's name as the routing layer. */
+export function runsService(store: Store, queue: RunQueue, executor: Executor, intake: Intake): RunsApi {
   return {
+    submit: (input) => intake.inject(input, "core"),
+    withdraw: (seq, reason) => store.messages.withdraw(seq, reason),
     stop: (chat, topic) => executor.stop("user", chat, topic),
     stopRun: (runId) => executor.stopRun("user", runId),
     resetSession: (chat, topic) => queue.resetSession(chat, topic),

@@ -2,7 +2,7 @@
  * Builds the `host` object one plugin receives. Every registration goes through the
  * plugin's scope, so stopping or failing the plugin removes all of it.
  */
-import type { Disposer, Host, HostHooks, HookName, Registry, RoutingApi, RunsApi, ServiceMap, TapFunction, TapOptions, UsersApi, InstanceApi } from "@arizuko/sdk";
+import type { Disposer, Host, HostHooks, HookName, Registry, RoutingApi, RunsApi, ServiceMap, StoredMessage, SubmitInput, TapFunction, TapOptions, UsersApi, InstanceApi } from "@arizuko/sdk";
 import { HOST_API_VERSION } from "@arizuko/sdk";
 import type { Logger } from "pino";
 import { errors } from "../errors.js";
@@ -26,6 +26,8 @@ export interface HostContext {
   groups: GroupService;
   statuses: PluginStatuses;
   runs: RunsApi;
+  /** `runs.submit` on behalf of `plugin`, which becomes the stored message's routing layer. */
+  inject(input: SubmitInput, plugin: string): StoredMessage | null;
   routing: RoutingApi;
   users: UsersApi;
   instance: InstanceApi;
@@ -115,7 +117,7 @@ export function createHost(context: HostContext, owner: Owner, scope: PluginScop
       list: (query) => context.store.messages.list(query),
       findByPlatformId: (chat, platformId) => context.store.messages.findByPlatformId(chat, platformId),
     },
-    runs: context.runs,
+    runs: { ...context.runs, submit: (input) => context.inject(input, owner.name) },
     routing: context.routing,
     signal: scope.signal,
     onDispose: (fn) => scope.add(fn),

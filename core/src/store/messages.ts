@@ -13,6 +13,7 @@ import type {
   MessageQuery,
   MessageState,
   RunUnit,
+  SenderRole,
   StoredMessage,
   Verb,
 } from "@arizuko/sdk";
@@ -52,6 +53,7 @@ interface MessageRow {
   route_reason: string | null;
   notes: string | null;
   files?: string | null;
+  sender_role?: SenderRole | null;
   route_text: string | null;
   origin_chat: string | null;
   origin_topic: string | null;
@@ -66,6 +68,8 @@ export interface MessageRecord extends StoredMessage {
   notes: string[];
   /** Attachments as enrichment left them; empty when no enricher ran. */
   files: EnrichedFile[];
+  /** The role the host vouches for (a scheduled task's creator's), or null: the sender's role applies. */
+  role: SenderRole | null;
 }
 
 export interface InsertResult {
@@ -88,7 +92,7 @@ export interface Decision {
   routeText?: string | null;
 }
 
-/** A message the host writes on a sender's behalf: a delegation, or a command's follow-up. */
+/** A message the host writes on a sender's behalf: a delegation, a command's follow-up, a scheduled task's prompt. */
 export interface DerivedRow {
   chat: string;
   /** Platform thread, the one the message it derives from came in. */
@@ -103,6 +107,8 @@ export interface DerivedRow {
   replyTo: string | null;
   origin: { chat: string; topic: string; message: string } | null;
   depth: number;
+  /** The role its run acts with, vouched for by the host (a scheduled task's creator's). */
+  role?: SenderRole;
 }
 
 export interface OutboundRow {
@@ -146,6 +152,7 @@ function toRecord(row: MessageRow): MessageRecord {
     routeTopic: row.route_topic,
     notes: row.notes ? (JSON.parse(row.notes) as string[]) : [],
     files: row.files ? (JSON.parse(row.files) as EnrichedFile[]) : [],
+    role: row.sender_role ?? null,
     routeText: row.route_text,
     origin: row.origin_chat !== null ? { chat: row.origin_chat, topic: row.origin_topic ?? "", message: row.origin_message ?? "" } : null,
     depth: row.depth,
@@ -175,9 +182,9 @@ export class MessageStore {
       ),
       insertDerived: db.prepare(
         `INSERT INTO messages (id, chat, platform_id, kind, direction, verb, sender, sender_name, text, topic, reply_to,
-           state, route_topic, origin_chat, origin_topic, origin_message, depth, ts, stored_at)
+           state, route_topic, origin_chat, origin_topic, origin_message, depth, sender_role, ts, stored_at)
          VALUES (@id, @chat, @platform_id, 'message', 'in', 'message', @sender, @sender_name, @text, @topic, @reply_to,
-           'pending', @route_topic, @origin_chat, @origin_topic, @origin_message, @depth, @now, @now)
+           'pending', @route_topic, @origin_chat, @origin_topic, @origin_message, @depth, @sender_role, @now, @now)
          ON CONFLICT (chat, platform_id, kind) DO NOTHING
          RETURNING seq`,
       ),
@@ -201,6 +208,9 @@ export class MessageStore {
       platforms: db.prepare("SELECT DISTINCT platform FROM chats ORDER BY platform"),
       unrouted: db.prepare(
         "SELECT * FROM messages WHERE state = 'pending' AND route_layer IS NULL ORDER BY seq",
+      ),
+      withdraw: db.prepare(
+        "UPDATE messages SET state = 'done', route_reason = ? WHERE seq = ? AND state = 'pending' AND route_layer IS NOT NULL",
       ),
       decide: db.prepare(
         `UPDATE messages SET state = @state, group_folder = @group_folder, route_topic = @route_topic,
@@ -308,6 +318,8 @@ export class MessageStore {
 
   /** Stores a message the host writes for a sender (delegation, follow-up); null when it exists already. */
   insertDerived(row: DerivedRow, now: number): MessageRecord | null {
+    // A scheduled task may write into a chat nobody has written in yet.
+    this.statements.ensureChat.run(row.chat, parseChatJid(row.chat).platform, null, now, 0);
     const inserted = this.statements.insertDerived.get({
       id: newId("msg"),
       chat: row.chat,
@@ -322,6 +334,7 @@ export class MessageStore {
       origin_topic: row.origin?.topic ?? null,
       origin_message: row.origin?.message ?? null,
       depth: row.depth,
+      sender_role: row.role ?? null,
       now,
     }) as { seq: number } | undefined;
     return inserted ? this.bySeq(inserted.seq) : null;
@@ -334,6 +347,11 @@ export class MessageStore {
   findByPlatformId(chat: string, platformId: string): MessageRecord | null {
     const row = (this.statements.byPlatformId.get(chat, platformId) ?? this.statements.byDeliveredId.get(chat, platformId)) as MessageRow | undefined;
     return row ? toRecord(row) : null;
+  }
+
+  /** Marks a routed message no run has taken yet as done with `reason`; false when it is not pending. */
+  withdraw(seq: number, reason: string): boolean {
+    return this.statements.withdraw.run(reason, seq).changes === 1;
   }
 
   /** Chats with failed messages stored since `since`, newest first, at most 20. */

@@ -20,16 +20,18 @@ function delegatingGroup(sender: string): string | null {
 }
 
 /**
- * Returns the role behind one message: its sender's, or for a delegated message the
- * role of the sender of the message it was delegated from.
+ * Returns the role behind one message: the one the host vouched for when it wrote the
+ * message (a scheduled task's creator's), else its sender's, or for a delegated message
+ * the role behind the message it was delegated from.
  */
 function roleBehind(store: Store, message: MessageRecord, roleOf: (message: StoredMessage) => SenderRole): SenderRole {
   let current: MessageRecord | null = message;
-  for (let hops = 0; current && delegatingGroup(current.sender) !== null && hops < 8; hops += 1) {
+  for (let hops = 0; current && current.role === null && delegatingGroup(current.sender) !== null && hops < 8; hops += 1) {
     current = current.origin ? store.messages.byId(current.origin.chat, current.origin.message) : null;
   }
   // An origin that cannot be found gives no one's authority.
-  return current ? roleOf(current) : "guest";
+  if (!current) return "guest";
+  return current.role ?? roleOf(current);
 }
 
 /**

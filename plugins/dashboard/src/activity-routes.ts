@@ -5,7 +5,7 @@ import { activityFilters, activityList, traceView, type ActivityFilters } from "
 import { csrfOf } from "./audit.js";
 import { operatorRoute } from "./gate.js";
 import { html } from "./html.js";
-import { layout, sendHtml } from "./layout.js";
+import { layout, sendHtml, panelPages } from "./layout.js";
 
 const FILTERS = {
   type: "object",
@@ -29,7 +29,7 @@ export function registerActivityPage(host: Host): void {
       const body = html`<p class="muted">Messages in and out, newest first. A message's seq opens its trace: routing, run, tool calls and delivery.</p>
 ${activityFilters(host, query)}
 ${activityList(host, query)}`;
-      return sendHtml(reply, layout({ title: "Activity", path: "/dash/activity", user, csrf: csrfOf(request) }, body));
+      return sendHtml(reply, layout({ title: "Activity", path: "/dash/activity", user, csrf: csrfOf(request), nav: panelPages(host) }, body));
     },
   });
 
@@ -54,7 +54,7 @@ ${activityList(host, query)}`;
     handler: (request, reply, user) => {
       const { seq, trace } = traceOf(request);
       const body = html`<p><a href="/dash/activity?chat=${encodeURIComponent(trace.message.chat)}">← Activity of ${trace.message.chat}</a></p>${traceView(seq, trace)}`;
-      return sendHtml(reply, layout({ title: `Message ${seq}`, path: "/dash/activity", user, csrf: csrfOf(request) }, body));
+      return sendHtml(reply, layout({ title: `Message ${seq}`, path: "/dash/activity", user, csrf: csrfOf(request), nav: panelPages(host) }, body));
     },
   });
 

@@ -9,7 +9,7 @@ import { ArizukoError, type Host, type HttpRoute, type UserInfo } from "@arizuko
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { csrfOf } from "./audit.js";
 import { html } from "./html.js";
-import { layout, pageShell, sendHtml } from "./layout.js";
+import { layout, pageShell, sendHtml, panelPages } from "./layout.js";
 
 export const SIGN_IN_PATH = "/dash/sign-in";
 
@@ -86,18 +86,18 @@ export function operatorRoute(host: Host, kind: "page" | "fragment" | "write", r
     handler: async (request, reply) => {
       const user = operators.get(request)!;
       const invalid = (request as FastifyRequest & { validationError?: Error }).validationError;
-      if (invalid) return errorPage(reply, user, request, 400, `This address has a value the page cannot use (${invalid.message}). Fix the address, or start again from the navigation above.`);
+      if (invalid) return errorPage(host, reply, user, request, 400, `This address has a value the page cannot use (${invalid.message}). Fix the address, or start again from the navigation above.`);
       try {
         return await handler(request, reply, user);
       } catch (error) {
         if (!(error instanceof ArizukoError) || error.statusCode >= 500) throw error;
-        return errorPage(reply, user, request, error.statusCode, error.message);
+        return errorPage(host, reply, user, request, error.statusCode, error.message);
       }
     },
   });
 }
 
-function errorPage(reply: FastifyReply, user: UserInfo, request: FastifyRequest, status: number, message: string): FastifyReply {
+function errorPage(host: Host, reply: FastifyReply, user: UserInfo, request: FastifyRequest, status: number, message: string): FastifyReply {
   const title = status === 404 ? "Not found" : "Cannot show this page";
-  return sendHtml(reply, layout({ title, path: "", user, csrf: csrfOf(request) }, html`<p class="error" role="alert">${message}</p>`), status);
+  return sendHtml(reply, layout({ title, path: "", user, csrf: csrfOf(request), nav: panelPages(host) }, html`<p class="error" role="alert">${message}</p>`), status);
 }

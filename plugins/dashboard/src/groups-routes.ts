@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { csrfOf, record } from "./audit.js";
 import { operatorRoute } from "./gate.js";
 import { html, type Html } from "./html.js";
-import { layout, sendHtml } from "./layout.js";
+import { layout, sendHtml, panelPages } from "./layout.js";
 import { aboutSection, grantsSection, groupsSection, groupView, reaches, type SectionOutcome } from "./groups-page.js";
 
 const FOLDER = { type: "string", maxLength: 300 };
@@ -39,7 +39,7 @@ export function registerGroupsPage(host: Host): void {
     handler: (request, reply, user) => {
       const { parent, removed } = request.query as { parent?: string; removed?: string };
       const outcome = removed ? { notice: `group ${removed} removed; its folder stays on disk until deleted by hand` } : {};
-      return sendHtml(reply, layout({ title: "Groups", path: "/dash/groups", user, csrf: csrfOf(request) }, groupsSection(host, outcome, parent)));
+      return sendHtml(reply, layout({ title: "Groups", path: "/dash/groups", user, csrf: csrfOf(request), nav: panelPages(host) }, groupsSection(host, outcome, parent)));
     },
   });
 
@@ -50,7 +50,7 @@ export function registerGroupsPage(host: Host): void {
     handler: (request, reply, user) => {
       const group = groupOf((request.params as { "*": string })["*"]);
       const { file } = request.query as { file?: string };
-      return sendHtml(reply, layout({ title: `Group ${group.folder}`, path: "/dash/groups", user, csrf: csrfOf(request) }, groupView(host, group, file)));
+      return sendHtml(reply, layout({ title: `Group ${group.folder}`, path: "/dash/groups", user, csrf: csrfOf(request), nav: panelPages(host) }, groupView(host, group, file)));
     },
   });
 

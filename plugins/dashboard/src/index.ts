@@ -11,13 +11,13 @@ import { csrfOf, record } from "./audit.js";
 import { ChangeStream } from "./changes.js";
 import { operatorRoute } from "./gate.js";
 import { html } from "./html.js";
-import { layout, sendHtml } from "./layout.js";
+import { layout, sendHtml, panelPages } from "./layout.js";
 import { registerActivityPage } from "./activity-routes.js";
 import { registerGroupsPage } from "./groups-routes.js";
 import { registerRoutesPage } from "./routes-routes.js";
 import { runsPage, type RunsQuery } from "./runs-page.js";
 import { signInPage } from "./sign-in.js";
-import { statusFragments, type Fragment } from "./status.js";
+import { renderPanel, statusFragments, type Fragment } from "./status.js";
 
 const ASSETS = [
   { url: "/dash/htmx.min.js", file: new URL("../vendor/htmx.min.js", import.meta.url), type: "text/javascript; charset=utf-8" },
@@ -54,7 +54,7 @@ export default definePlugin<JsonSchema, Record<string, never>>({
       url: "/dash",
       handler: async (request, reply, user) => {
         const sections = await Promise.all(Object.values(fragments).map((render) => render()));
-        return sendHtml(reply, layout({ title: "Status", path: "/dash", user, csrf: csrfOf(request) }, html`${sections}`));
+        return sendHtml(reply, layout({ title: "Status", path: "/dash", user, csrf: csrfOf(request), nav: panelPages(host) }, html`${sections}`));
       },
     });
 
@@ -64,7 +64,18 @@ export default definePlugin<JsonSchema, Record<string, never>>({
       schema: { querystring: { type: "object", additionalProperties: false, properties: { day: { type: "string", maxLength: 10 }, group: { type: "string", maxLength: 200 } } } },
       handler: (request, reply, user) => {
         const body = runsPage(host, request.query as RunsQuery);
-        return sendHtml(reply, layout({ title: "Runs", path: "/dash/runs", user, csrf: csrfOf(request) }, body));
+        return sendHtml(reply, layout({ title: "Runs", path: "/dash/runs", user, csrf: csrfOf(request), nav: panelPages(host) }, body));
+      },
+    });
+
+    operatorRoute(host, "page", {
+      method: "GET",
+      url: "/dash/panels/:id",
+      schema: { params: { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 64 } } } },
+      handler: async (request, reply, user) => {
+        const panel = host.panels.list().find((candidate) => candidate.page && candidate.id === (request.params as { id: string }).id);
+        if (!panel) throw new ArizukoError("ARZ_ERR_NOT_FOUND", "No plugin panel has this address; the navigation lists the panels with a page.", { statusCode: 404 });
+        return sendHtml(reply, layout({ title: panel.title, path: `/dash/panels/${panel.id}`, user, csrf: csrfOf(request), nav: panelPages(host) }, await renderPanel(host, panel)));
       },
     });
 

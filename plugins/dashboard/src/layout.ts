@@ -1,5 +1,5 @@
 /** The dashboard's page frame: head with its own assets only, navigation, and the CSRF header htmx sends. */
-import type { UserInfo } from "@arizuko/sdk";
+import type { Host, UserInfo } from "@arizuko/sdk";
 import type { FastifyReply } from "fastify";
 import { html, type Html } from "./html.js";
 
@@ -18,6 +18,14 @@ export const PAGES = [
   { path: "/dash/runs", title: "Runs" },
   { path: "/dash/routes", title: "Routes" },
 ];
+
+/** Plugin panels that asked for a page of their own, as navigation entries after the dashboard's pages. */
+export function panelPages(host: Host): Array<{ path: string; title: string }> {
+  return host.panels
+    .list()
+    .filter((panel) => panel.page === true)
+    .map((panel) => ({ path: `/dash/panels/${panel.id}`, title: panel.title }));
+}
 
 /** Wraps `body` in a complete document without navigation (sign-in and error pages). */
 export function pageShell(title: string, body: Html): Html {
@@ -40,8 +48,8 @@ ${body}
 }
 
 /** Renders a dashboard page for a signed-in operator. htmx sends `csrf` with every request it makes. */
-export function layout(options: { title: string; path: string; user: UserInfo; csrf: string }, content: Html): Html {
-  const links = PAGES.map((page) => html`<li><a href="${page.path}"${page.path === options.path ? html` aria-current="page"` : ""}>${page.title}</a></li>`);
+export function layout(options: { title: string; path: string; user: UserInfo; csrf: string; nav?: Array<{ path: string; title: string }> }, content: Html): Html {
+  const links = [...PAGES, ...(options.nav ?? [])].map((page) => html`<li><a href="${page.path}"${page.path === options.path ? html` aria-current="page"` : ""}>${page.title}</a></li>`);
   const headers = JSON.stringify({ "X-CSRF-Token": options.csrf });
   return pageShell(
     options.title,

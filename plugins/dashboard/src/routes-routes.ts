@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { operatorRoute } from "./gate.js";
 import { html } from "./html.js";
 import { csrfOf, record } from "./audit.js";
-import { layout, sendHtml } from "./layout.js";
+import { layout, sendHtml, panelPages } from "./layout.js";
 import { explainSection, moveRow, parseSeq, routesSection, type ExplainForm, type Outcome, type RouteForm } from "./routes-page.js";
 
 const FIELD = { type: "string", maxLength: 2000 };
@@ -25,7 +25,7 @@ export function registerRoutesPage(host: Host): void {
   operatorRoute(host, "page", {
     method: "GET",
     url: "/dash/routes",
-    handler: (request, reply, user) => sendHtml(reply, layout({ title: "Routes", path: "/dash/routes", user, csrf: csrfOf(request) }, html`${routesSection(routes())}${explainSection()}`)),
+    handler: (request, reply, user) => sendHtml(reply, layout({ title: "Routes", path: "/dash/routes", user, csrf: csrfOf(request), nav: panelPages(host) }, html`${routesSection(routes())}${explainSection()}`)),
   });
 
   /** Runs one change of the table for an operator; `change` returns the notice, or throws a 4xx for the form. */

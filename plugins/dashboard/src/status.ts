@@ -4,7 +4,7 @@
  * and the audit log. Each section is a fragment that htmx reloads when the instance
  * reports a change over /dash/events.
  */
-import type { Host } from "@arizuko/sdk";
+import type { Host, PanelSpec } from "@arizuko/sdk";
 import { duration, html, isoTime, raw, state, table, type Html } from "./html.js";
 
 const HOUR_MS = 3_600_000;
@@ -16,6 +16,17 @@ function section(id: string, title: string, body: Html): Html {
 <h2 id="${id}-title">${title}</h2>
 ${body}
 </section>`;
+}
+
+/** A plugin panel's markup, or the error its `render` threw in its place. */
+export async function renderPanel(host: Host, panel: PanelSpec & { plugin: string }): Promise<Html> {
+  // A panel's markup is its plugin's own rendering, and plugins are trusted code of the host.
+  try {
+    return html`<div class="panel">${raw(await panel.render())}</div>`;
+  } catch (error) {
+    host.log.warn({ panel: panel.id, owner: panel.plugin, err: error }, "dashboard panel failed to render");
+    return html`<div class="panel"><p class="error">this panel failed to render: ${(error as Error).message}</p></div>`;
+  }
 }
 
 export type Fragment = () => Html | Promise<Html>;
@@ -80,15 +91,8 @@ export function statusFragments(host: Host): Record<string, Fragment> {
       if (panels.length === 0) return section("panels", "Plugin panels", html`<p class="muted">no plugin added a panel</p>`);
       const articles = await Promise.all(
         panels.map(async (panel) => {
-          // A panel's markup is its plugin's own rendering, and plugins are trusted code of the host.
-          let body: Html;
-          try {
-            body = raw(await panel.render());
-          } catch (error) {
-            host.log.warn({ panel: panel.id, owner: panel.plugin, err: error }, "dashboard panel failed to render");
-            body = html`<p class="error">this panel failed to render: ${(error as Error).message}</p>`;
-          }
-          return html`<article><h3>${panel.title} <span class="muted">(${panel.plugin})</span></h3><div class="panel">${body}</div></article>`;
+          if (panel.page) return html`<article><h3><a href="/dash/panels/${panel.id}">${panel.title}</a> <span class="muted">(${panel.plugin}; on its own page)</span></h3></article>`;
+          return html`<article><h3>${panel.title} <span class="muted">(${panel.plugin})</span></h3>${await renderPanel(host, panel)}</article>`;
         }),
       );
       return section("panels", "Plugin panels", html`${articles}`);

@@ -86,3 +86,23 @@ export function nextTime(schedule: Schedule, after: number): number | null {
     }
   }
 }
+
+/** The schedule in words for lists and logs: `cron 0 7 * * * (Europe/Berlin)`, `every 15m`, `once at 2026-12-24T17:00:00.000Z`. */
+export function describeSchedule(schedule: Schedule): string {
+  switch (schedule.kind) {
+    case "cron":
+      return `cron ${schedule.expression} (${schedule.zone})`;
+    case "interval":
+      return `every ${intervalText(schedule.everyMs)}`;
+    case "once":
+      return `once at ${new Date(schedule.at).toISOString()}`;
+  }
+}
+
+/** An interval in the largest unit that divides it: 90 minutes is `90m`, 2 days `2d`. */
+export function intervalText(everyMs: number): string {
+  for (const unit of ["d", "h", "m"]) {
+    if (everyMs % UNITS[unit]! === 0) return `${everyMs / UNITS[unit]!}${unit}`;
+  }
+  return `${everyMs}ms`;
+}

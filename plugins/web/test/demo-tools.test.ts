@@ -45,7 +45,7 @@ describe("the demo harness with tools", () => {
     expect((await alice.say("alice-chat", script)).status).toBe(202);
 
     const report = await answer(aliceStream, (message) => message.from_agent && message.text.includes("[demo] tools:"), "the demo's tool report");
-    expect(report.text).toMatch(/^\[demo\] tools: add_route, delegate_group, delete, delete_route, edit, escalate_group, /m);
+    expect(report.text).toMatch(/^\[demo\] tools: add_route, cancel_task, delegate_group, delete, delete_route, edit, escalate_group, /m);
     expect(report.text).toMatch(/^\[demo\] send: \{/m);
     expect(report.text).toMatch(/^\[demo\] delegate_group: \{\n {2}"delegated_to": "main\/help"/m);
 
