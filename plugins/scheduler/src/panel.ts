@@ -3,8 +3,10 @@
  * and last results, a form that creates a task or edits one, and pause, resume and
  * delete on each row. The list reloads when the instance reports a change; the form sits
  * outside it, so a reload never loses what an operator is typing. Its writes are
- * operator-only HTTP routes that answer with the panel again, showing what went wrong
- * beside the form with the typed values kept, and record each change in the audit log.
+ * operator-only HTTP routes that record each change in the audit log. Create and edit
+ * respond with the whole panel, which shows what went wrong beside the form with the
+ * typed values kept. The row actions respond with the list alone, so they leave the form
+ * as it is.
  *
  *   GET  /scheduler/panel/list          the list (live reload)
  *   GET  /scheduler/panel/form[?edit=ID] the empty form, or one task's values to edit
@@ -41,16 +43,23 @@ function results(runs: TaskRun[]): Html {
   return html`<ul class="plain">${runs.map((run) => html`<li>${time(run.dueAt)} <span class="state state-${run.state}">${run.state}</span>${run.error ? html` <span class="muted">${run.error}</span>` : ""}</li>`)}</ul>`;
 }
 
+function statusLine(outcome: Outcome): Html | string {
+  if (outcome.error) return html`<p class="error" role="alert">${outcome.error}</p>`;
+  if (outcome.notice) return html`<p class="notice" role="status">${outcome.notice}</p>`;
+  return "";
+}
+
 function actions(task: Task): Html {
   const post = (action: string, label: string, extra: Html | string = "") =>
-    html`<button type="button" class="secondary" hx-post="/scheduler/tasks/${task.id}/${action}" hx-target="#scheduler-tasks" hx-swap="outerHTML"${extra}>${label}</button>`;
+    html`<button type="button" class="secondary" hx-post="/scheduler/tasks/${task.id}/${action}" hx-target="#scheduler-list" hx-swap="outerHTML"${extra}>${label}</button>`;
   const toggle = task.status === "paused" ? post("resume", "Resume") : task.status === "active" ? post("pause", "Pause") : "";
   return html`${toggle}
 <button type="button" class="secondary" hx-get="/scheduler/panel/form?edit=${task.id}" hx-target="#scheduler-form" hx-swap="outerHTML">Edit</button>
 ${post("delete", "Delete", html` hx-confirm="Delete task ${task.id} and its run records?"`)}`;
 }
 
-export function taskList(store: TaskStore): Html {
+/** Renders the list, with the notice or error of a row action above it. */
+export function taskList(store: TaskStore, outcome: Pick<Outcome, "notice" | "error"> = {}): Html {
   const tasks = store.list();
   const rows = tasks.map(
     (task) => html`<tr id="task-${task.id}">
@@ -69,7 +78,7 @@ export function taskList(store: TaskStore): Html {
     tasks.length === 0
       ? html`<p class="muted">no tasks yet: add one below, or let an agent call schedule_task</p>`
       : html`<table><thead><tr>${["Task", "Group", "Chat", "Schedule", "Prompt", "Status", "Next run (UTC)", "Last results", "Actions"].map((header) => html`<th scope="col">${header}</th>`)}</tr></thead><tbody>${rows}</tbody></table>`;
-  return html`<div id="scheduler-list" hx-get="/scheduler/panel/list" hx-trigger="arizuko:changed from:body" hx-swap="outerHTML">${body}</div>`;
+  return html`<div id="scheduler-list" hx-get="/scheduler/panel/list" hx-trigger="arizuko:changed from:body" hx-swap="outerHTML">${statusLine(outcome)}${body}</div>`;
 }
 
 function input(name: keyof TaskFields, label: string, value: string | undefined, placeholder: string): Html {
@@ -80,7 +89,6 @@ export function taskForm(outcome: Outcome = {}): Html {
   const values = outcome.values ?? {};
   const editing = outcome.editing;
   const context = values.context ?? "group";
-  const status = outcome.error ? html`<p class="error" role="alert">${outcome.error}</p>` : outcome.notice ? html`<p class="notice" role="status">${outcome.notice}</p>` : "";
   return html`<div id="scheduler-form">
 <h3>${editing ? html`Edit task <code>${editing}</code>` : "Add a task"}</h3>
 <p class="muted">Give exactly one schedule: a cron expression of five fields with its time zone (<code>0 7 * * 1-5</code>, <code>Europe/Berlin</code>), an interval (<code>15m</code>, <code>2h</code>, <code>1d</code>, at least 1m) or a one-shot time with an offset (<code>2026-12-24T18:00:00+01:00</code>).</p>
@@ -93,7 +101,7 @@ export function taskForm(outcome: Outcome = {}): Html {
 <option value="isolated"${context === "isolated" ? raw(" selected") : ""}>isolated: a fresh session each run</option>
 </select></p>
 <p><button type="submit">${editing ? "Save" : "Add task"}</button>${editing ? html` <button type="button" class="secondary" hx-get="/scheduler/panel/form" hx-target="#scheduler-form" hx-swap="outerHTML">Cancel</button>` : ""}</p>
-${status}
+${statusLine(outcome)}
 </form>
 </div>`;
 }
@@ -199,9 +207,9 @@ export function registerPanel(host: Host, scheduler: Scheduler, store: TaskStore
           const task = apply(id);
           audit(who, `task.${action}`, task.id, null);
           const done = { pause: "paused", resume: "resumed", delete: "deleted" }[action];
-          return send(reply, taskPanel(store, { notice: `task ${task.id} ${done}` }));
+          return send(reply, taskList(store, { notice: `task ${task.id} ${done}` }));
         } catch (error) {
-          return send(reply, taskPanel(store, { error: problem(error) }));
+          return send(reply, taskList(store, { error: problem(error) }));
         }
       },
     });

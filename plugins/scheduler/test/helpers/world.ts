@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
+import type { EmbeddedPlugin } from "../../../../core/src/index.js";
 import { fixtureAgent, startInstance, type TestInstance } from "../../../../core/test/helpers/instance.js";
 import { waitFor } from "../../../../core/test/helpers/wait.js";
 import { schedulerPlugin } from "../../src/index.js";
@@ -21,6 +22,8 @@ export interface WorldOptions {
   scheduler?: Record<string, unknown>;
   config?: Record<string, unknown>;
   agent?: string;
+  /** More plugins to embed, e.g. a probe that taps a hook. */
+  plugins?: EmbeddedPlugin[];
 }
 
 export class World {
@@ -33,7 +36,7 @@ export class World {
     const instance = await startInstance({
       dir: options.dir,
       config: { plugins: PLUGINS, runner: { command: fixtureAgent(options.agent ?? "scripted.mjs") }, ...options.config },
-      plugins: [{ definition: schedulerPlugin({ clock: options.clock }), config: options.scheduler }],
+      plugins: [{ definition: schedulerPlugin({ clock: options.clock }), config: options.scheduler }, ...(options.plugins ?? [])],
     });
     return new World(instance, options.clock);
   }
@@ -50,7 +53,7 @@ export class World {
 
   /** Adds a task with the CLI and returns its id. */
   async addTask(...flags: string[]): Promise<string> {
-    const out = await this.cli("task", "add", "--group", "main", "--chat", CHAT, ...flags);
+    const out = await this.cli("task", "add", ...(flags.includes("--group") ? [] : ["--group", "main"]), ...(flags.includes("--chat") ? [] : ["--chat", CHAT]), ...flags);
     return /added task (tsk_[0-9a-f]+)/.exec(out)![1]!;
   }
 
