@@ -25,7 +25,7 @@ function render(value: unknown): string {
   return escapeHtml(String(value));
 }
 
-/** The tagged template: `html`<td>${name}</td>`` escapes `name`. */
+/** Builds HTML from a template, escaping each value: `html`<td>${name}</td>`` escapes `name`. */
 export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
   let text = strings[0]!;
   for (let index = 0; index < values.length; index += 1) text += render(values[index]) + strings[index + 1]!;

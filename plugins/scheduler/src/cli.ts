@@ -22,7 +22,7 @@ function fieldsOf(options: Record<string, string | boolean | undefined>): TaskFi
   return fields;
 }
 
-/** A task's fields as they are now, for an edit that changes only some. */
+/** Returns a task's fields as they are now, for an edit that changes only some. */
 function currentFields(task: Task): TaskFields {
   const fields: TaskFields = { group: task.group, chat: task.chat, topic: task.topic, prompt: task.prompt, context: task.context };
   if (task.schedule.kind === "cron") return { ...fields, cron: task.schedule.expression, zone: task.schedule.zone };
@@ -36,7 +36,7 @@ function summary(task: Task): string {
 
 const FIELD_OPTIONS: CliOption[] = [
   { flags: "--group <folder>", description: "group that runs the task" },
-  { flags: "--chat <jid>", description: "chat the replies go to, e.g. web:default/alice" },
+  { flags: "--chat <jid>", description: "chat the replies go to, e.g. web:local/alice" },
   { flags: "--topic <topic>", description: "platform thread of the chat (default: the chat itself)" },
   { flags: "--prompt <text>", description: "text the agent gets at each run" },
   { flags: "--cron <expression>", description: 'five-field cron, e.g. "0 7 * * 1-5"' },
@@ -83,7 +83,7 @@ export function taskCommand(scheduler: Scheduler, store: TaskStore, checks: Inpu
       },
       {
         name: "add",
-        description: "add a task, e.g. arizuko task add --group main --chat web:default/alice --prompt 'Morning summary' --cron '0 7 * * *' --zone Europe/Berlin",
+        description: "add a task, e.g. arizuko task add --group main --chat web:local/alice --prompt 'Morning summary' --cron '0 7 * * *' --zone Europe/Berlin",
         options: FIELD_OPTIONS,
         run: ({ options }) => summary(scheduler.create(taskSpec(fieldsOf(options), now(), checks), OPERATOR)).replace(/^task/, "added task"),
       },

@@ -93,7 +93,7 @@ export function taskForm(outcome: Outcome = {}): Html {
 <h3>${editing ? html`Edit task <code>${editing}</code>` : "Add a task"}</h3>
 <p class="muted">Give exactly one schedule: a cron expression of five fields with its time zone (<code>0 7 * * 1-5</code>, <code>Europe/Berlin</code>), an interval (<code>15m</code>, <code>2h</code>, <code>1d</code>, at least 1m) or a one-shot time with an offset (<code>2026-12-24T18:00:00+01:00</code>).</p>
 <form id="task-form" hx-post="/scheduler/tasks${editing ? `/${editing}` : ""}" hx-target="#scheduler-tasks" hx-swap="outerHTML">
-<p>${input("group", "Group", values.group, "main")} ${input("chat", "Chat", values.chat, "web:default/alice")} ${input("topic", "Topic", values.topic, "(the chat itself)")}</p>
+<p>${input("group", "Group", values.group, "main")} ${input("chat", "Chat", values.chat, "web:local/alice")} ${input("topic", "Topic", values.topic, "(the chat itself)")}</p>
 <p><label for="task-prompt">Prompt</label><br><textarea id="task-prompt" name="prompt" rows="3" cols="70">${values.prompt ?? ""}</textarea></p>
 <p>${input("cron", "Cron", values.cron, "0 7 * * *")} ${input("zone", "Zone", values.zone, "UTC")} ${input("every", "or every", values.every, "15m")} ${input("at", "or at", values.at, "2026-12-24T18:00:00+01:00")}</p>
 <p><label for="task-context">Context</label> <select id="task-context" name="context">
@@ -110,7 +110,7 @@ export function taskPanel(store: TaskStore, outcome: Outcome = {}): Html {
   return html`<section id="scheduler-tasks">${taskList(store)}${taskForm(outcome)}</section>`;
 }
 
-/** A task's values as the form shows them for editing. */
+/** Returns a task's values as the form shows them for editing. */
 function formValues(task: Task): TaskFields {
   const values: TaskFields = { group: task.group, chat: task.chat, topic: task.topic, prompt: task.prompt, context: task.context };
   if (task.schedule.kind === "cron") return { ...values, cron: task.schedule.expression, zone: task.schedule.zone };

@@ -87,7 +87,7 @@ export function nextTime(schedule: Schedule, after: number): number | null {
   }
 }
 
-/** The schedule in words for lists and logs: `cron 0 7 * * * (Europe/Berlin)`, `every 15m`, `once at 2026-12-24T17:00:00.000Z`. */
+/** Describes the schedule in words for lists and logs: `cron 0 7 * * * (Europe/Berlin)`, `every 15m`, `once at 2026-12-24T17:00:00.000Z`. */
 export function describeSchedule(schedule: Schedule): string {
   switch (schedule.kind) {
     case "cron":
@@ -99,7 +99,7 @@ export function describeSchedule(schedule: Schedule): string {
   }
 }
 
-/** An interval in the largest unit that divides it: 90 minutes is `90m`, 2 days `2d`. */
+/** Writes an interval in the largest unit that divides it: 90 minutes is `90m`, 2 days `2d`. */
 export function intervalText(everyMs: number): string {
   for (const unit of ["d", "h", "m"]) {
     if (everyMs % UNITS[unit]! === 0) return `${everyMs / UNITS[unit]!}${unit}`;

@@ -2,9 +2,9 @@
  * The scheduler: one timer set to the earliest due time of the active tasks, armed
  * again whenever tasks change or fire. No loop wakes up every N seconds.
  *
- * When a task is due, its due time is claimed (the task's `next_run_at` moves to the
- * following time of its schedule, counted from now and never from a run's end) before
- * its prompt is handed to the host as a message already routed to the task's group.
+ * When a task is due, its due time is claimed first: the task's `next_run_at` moves to
+ * the following time of its schedule, counted from now and never from a run's end.
+ * Only then is its prompt handed to the host as a message routed to the task's group.
  * So a run longer than the period, a second scheduler or a restart never fire a time
  * twice. A due time that comes while the task's previous run is still going is
  * recorded as skipped. After downtime, a task whose times passed runs once (or, with
@@ -23,7 +23,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const RETRY_MS = 5_000;
 
 export interface SchedulerOptions {
-  /** What to do with a due time that passed while the instance was down. */
+  /** The policy for a due time that passed while the instance was down. */
   catchUp: "once" | "skip";
   /** A due time found later than this counts as passed during downtime. */
   lateAfterMs: number;
@@ -46,7 +46,7 @@ function iso(time: number): string {
   return new Date(time).toISOString();
 }
 
-/** The session topic of an isolated task: its own, so its runs never join the chat's session. */
+/** Returns the session topic of an isolated task, its own, so its runs never join the chat's session. */
 export function isolatedTopic(task: Pick<Task, "id">): string {
   return `task-${task.id}`;
 }
@@ -90,8 +90,9 @@ export class Scheduler {
 
     const due = this.store.nextDue();
     const retry = this.store.openRuns().some((run) => run.state === "claimed") ? this.now + RETRY_MS : null;
-    const at = due === null ? retry : retry === null ? due : Math.min(due, retry);
-    if (at === null) return;
+    const times = [due, retry].filter((time): time is number => time !== null);
+    if (times.length === 0) return;
+    const at = Math.min(...times);
     const delay = Math.min(Math.max(0, at - this.now), MAX_TIMER_MS);
     this.cancelTimer = this.deps.clock.setTimer(() => this.wake(), delay);
   }
@@ -193,7 +194,7 @@ export class Scheduler {
     }
   }
 
-  /** An agent run started: the task runs whose message it took are running. */
+  /** Marks the task runs whose message the agent run `agentRunId` took as running. */
   runStarted(agentRunId: string): void {
     for (const run of this.store.openRuns()) {
       const message = run.messageSeq === null ? null : this.deps.messages.bySeq(run.messageSeq);
@@ -201,7 +202,7 @@ export class Scheduler {
     }
   }
 
-  /** An agent run ended: task runs whose message is answered or failed for good are settled. */
+  /** Settles the task runs whose message is done or failed for good, once an agent run ended. */
   runEnded(agentRunId: string, outcome: RunOutcome, error: string | null): void {
     this.settle({ runId: agentRunId, outcome, error });
     this.arm();
@@ -220,7 +221,10 @@ export class Scheduler {
 
       const own = ended !== null && message?.runId === ended.runId;
       const failed = !message || message.state === "failed" || (own && ended.outcome !== "done");
-      const error = !message ? "its message is gone" : failed ? (own ? (ended.error ?? ended.outcome) : "the run failed") : null;
+      let error: string | null = null;
+      if (!message) error = "its message is gone";
+      else if (failed && own) error = ended.error ?? ended.outcome;
+      else if (failed) error = "the run failed";
       if (!this.store.finish(run.id, failed ? "failed" : "done", message?.runId ?? null, error, now)) continue;
 
       const task = this.store.get(run.taskId);

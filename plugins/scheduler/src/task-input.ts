@@ -36,7 +36,7 @@ function given(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value.trim();
 }
 
-/** The schedule from exactly one of `cron` (with an optional `zone`), `every` and `at`. */
+/** Builds the schedule from exactly one of `cron` (with an optional `zone`), `every` and `at`. */
 export function scheduleOf(fields: TaskFields, now: number): Schedule {
   const cron = given(fields.cron);
   const every = given(fields.every);
@@ -66,7 +66,7 @@ export function taskSpec(fields: TaskFields, now: number, checks: InputChecks): 
   else if (!checks.groups.exists(group)) problems.push(`group: no group ${JSON.stringify(group)}; arizuko group list shows them`);
 
   const chat = given(fields.chat);
-  if (chat === undefined) problems.push("chat: give the chat JID the replies go to, e.g. web:default/alice");
+  if (chat === undefined) problems.push("chat: give the chat JID the replies go to, e.g. web:local/alice");
   else problems.push(...chatProblems(chat, checks));
 
   const prompt = fields.prompt?.trim() ?? "";

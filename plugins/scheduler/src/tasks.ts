@@ -43,7 +43,7 @@ export interface TaskRun {
   error: string | null;
 }
 
-/** What a new or edited task is made of. */
+/** The fields of a new or edited task. */
 export interface TaskSpec {
   group: string;
   chat: string;
@@ -199,7 +199,7 @@ export class TaskStore {
     return (this.statements.due.all(now) as TaskRow[]).map(toTask);
   }
 
-  /** The earliest due time of an active task, or null. */
+  /** Returns the earliest due time of an active task, or null. */
   nextDue(): number | null {
     return (this.statements.nextDue.get() as { at: number | null }).at;
   }
@@ -239,7 +239,7 @@ export class TaskStore {
     return (rows as RunRow[]).map(toRun);
   }
 
-  /** The task's newest runs first. */
+  /** Returns the task's runs, newest first. */
   runs(taskId: string, limit: number): TaskRun[] {
     return (this.statements.runs.all(taskId, limit) as RunRow[]).map(toRun);
   }

@@ -2,7 +2,7 @@
  * The task MCP tools: `schedule_task`, `list_tasks`, `pause_task`, `resume_task`,
  * `cancel_task`. A group schedules tasks for itself or a group below it and manages
  * only those; each task runs with the role of the run that created it, and a run
- * that answers a guest cannot schedule at all, since tasks spend model budget unattended. Grants see `chat` (and
+ * acting for a guest cannot schedule at all, since tasks spend model budget unattended. Grants see `chat` (and
  * its platform), so rules on the chat a task writes to hold.
  */
 import type { ToolContext, ToolSpec } from "@arizuko/sdk";
@@ -33,7 +33,7 @@ function view(task: Task, store: TaskStore) {
 const Id = Type.Object({ task_id: Type.String({ minLength: 1, maxLength: 64, description: "Task id from list_tasks" }) }, { additionalProperties: false });
 
 export function taskTools(scheduler: Scheduler, store: TaskStore, checks: InputChecks, now: () => number, maxTasksPerGroup: number): ToolSpec[] {
-  /** The task, when it belongs to the caller's group or a group below it. */
+  /** Returns the task when it belongs to the caller's group or a group below it, else throws 404. */
   const own = (context: ToolContext, id: unknown): Task => {
     const task = scheduler.get(String(id));
     if (!task || !inSubtree(context.group, task.group)) throw new ArizukoError("ARZ_ERR_TASK_NOT_FOUND", `no task ${JSON.stringify(id)} in ${context.group} or below it; list_tasks shows the ids`, { statusCode: 404 });
@@ -64,7 +64,7 @@ export function taskTools(scheduler: Scheduler, store: TaskStore, checks: InputC
     run(args, context) {
       // Unattended runs spend the operator's model budget: a stranger's conversation may not start them.
       if (context.senderRole === "guest") {
-        throw new ArizukoError("ARZ_ERR_TASK_DENIED", "only admitted senders may schedule tasks, and this run answers a guest; an operator can admit the sender (pairing or the allow list)", { statusCode: 403 });
+        throw new ArizukoError("ARZ_ERR_TASK_DENIED", "only admitted senders may schedule tasks, and this run acts for a guest; an operator can admit the sender (pairing or the allow list)", { statusCode: 403 });
       }
       const group = String(args.group);
       if (!inSubtree(context.group, group)) throw new ArizukoError("ARZ_ERR_TASK_DENIED", `${group} is not ${context.group} or below it; a group schedules tasks for its own subtree`, { statusCode: 403 });

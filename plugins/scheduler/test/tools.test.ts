@@ -103,7 +103,7 @@ describe("the task tools", () => {
     const stream = await open(stranger, "anon");
     await stranger.say("anon", 'call schedule_task {"prompt":"spend the budget","every":"1m"}');
     const report = await answer(stream, (message) => message.from_agent, "the report");
-    expect(report.text).toContain("schedule_task failed: only admitted senders may schedule tasks, and this run answers a guest");
+    expect(report.text).toContain("schedule_task failed: only admitted senders may schedule tasks, and this run acts for a guest");
     expect(tasks()).toEqual([]);
   });
 
