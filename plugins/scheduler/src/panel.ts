@@ -93,9 +93,9 @@ export function taskForm(outcome: Outcome = {}): Html {
 <h3>${editing ? html`Edit task <code>${editing}</code>` : "Add a task"}</h3>
 <p class="muted">Give exactly one schedule: a cron expression of five fields with its time zone (<code>0 7 * * 1-5</code>, <code>Europe/Berlin</code>), an interval (<code>15m</code>, <code>2h</code>, <code>1d</code>, at least 1m) or a one-shot time with an offset (<code>2026-12-24T18:00:00+01:00</code>).</p>
 <form id="task-form" hx-post="/scheduler/tasks${editing ? `/${editing}` : ""}" hx-target="#scheduler-tasks" hx-swap="outerHTML">
-<p>${input("group", "Group", values.group, "main")} ${input("chat", "Chat", values.chat, "web:local/alice")} ${input("topic", "Topic", values.topic, "(the chat itself)")}</p>
+<p>${input("group", "Group", values.group, "e.g. main")} ${input("chat", "Chat", values.chat, "e.g. web:local/alice")} ${input("topic", "Topic", values.topic, "(the chat itself)")}</p>
 <p><label for="task-prompt">Prompt</label><br><textarea id="task-prompt" name="prompt" rows="3" cols="70">${values.prompt ?? ""}</textarea></p>
-<p>${input("cron", "Cron", values.cron, "0 7 * * *")} ${input("zone", "Zone", values.zone, "UTC")} ${input("every", "or every", values.every, "15m")} ${input("at", "or at", values.at, "2026-12-24T18:00:00+01:00")}</p>
+<p>${input("cron", "Cron", values.cron, "0 7 * * *")} ${input("zone", "Zone", values.zone, "UTC (default)")} ${input("every", "or every", values.every, "15m")} ${input("at", "or at", values.at, "2026-12-24T18:00+01:00")}</p>
 <p><label for="task-context">Context</label> <select id="task-context" name="context">
 <option value="group"${context === "group" ? raw(" selected") : ""}>group: the chat's session</option>
 <option value="isolated"${context === "isolated" ? raw(" selected") : ""}>isolated: a fresh session each run</option>
