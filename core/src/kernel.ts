@@ -53,6 +53,7 @@ import { Store } from "./store/index.js";
 import { migrate } from "./store/migrate.js";
 import { registerHealthRoutes } from "./http/health.js";
 import { operatorRefusal } from "./auth/operator.js";
+import { backupCommand } from "./cli/backup.js";
 import { builtinProviders, providerProblems } from "./auth/builtin-providers.js";
 import { registerProviderRoutes } from "./auth/provider-routes.js";
 import { registerAuthRoutes } from "./auth/routes.js";
@@ -284,7 +285,8 @@ export class Kernel {
     for (const provider of builtinProviders(this.resolved.config.auth.providers)) this.registries.auth.claim(provider.id, CORE_OWNER, provider);
     const providers = () => this.registries.auth.entriesList().map(([, entry]) => entry.value);
     registerProviderRoutes(this.http, CORE_OWNER, this.auth, providers, () => adminToken(this.resolved.dataDir));
-    for (const command of [...coreCommands(this), userCommand(this.auth, this.groups)]) this.registries.cli.claim(command.name, CORE_OWNER, command);
+    const backup = backupCommand(() => this.store.db, this.resolved.dataDir);
+    for (const command of [...coreCommands(this), userCommand(this.auth, this.groups), backup]) this.registries.cli.claim(command.name, CORE_OWNER, command);
   }
 
   private async loadPlugins(embedded: EmbeddedPlugin[]): Promise<void> {
@@ -531,7 +533,7 @@ export class Kernel {
 
 /** Subcommands that only read, and commands that change nothing in the store. */
 const READ_ONLY_SUBCOMMANDS = new Set(["list", "show", "check", "explain", "shares", "identities"]);
-const READ_ONLY_COMMANDS = new Set(["plugins", "migrate", "start"]);
+const READ_ONLY_COMMANDS = new Set(["plugins", "migrate", "start", "backup"]);
 
 /** Tells whether a CLI command may change the instance (so it belongs in the audit log). */
 function changesState(argv: string[]): boolean {

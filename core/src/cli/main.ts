@@ -4,6 +4,7 @@
  * when none runs on the data folder, one booted just for the command.
  */
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { isArizukoError } from "@arizuko/sdk";
 import pino from "pino";
@@ -145,6 +146,8 @@ async function dispatch(argv: string[], globals: GlobalOptions): Promise<number>
     // A running instance needs only the data folder; the rest of the config (and its secrets) stays with it.
     const dataDir = dataDirOf({ file: globals.config, overrides: { data: globals.data } });
     const print = (text: string) => void process.stdout.write(text);
+    // The running instance writes the backup, so a relative path must mean this shell's folder.
+    if (argv[0] === "backup" && argv[1] !== undefined && !argv[1].startsWith("-")) argv = ["backup", resolve(argv[1]), ...argv.slice(2)];
     if (runningInstance(dataDir) !== null) return sendAdminCommand(dataDir, argv, print);
 
     const resolved = loadConfig({ file: globals.config, overrides: { data: globals.data } });
