@@ -21,7 +21,12 @@ export const errors = {
     error("ARZ_ERR_CONFIG_INVALID", `invalid config in ${where}:\n  - ${problems.join("\n  - ")}`),
 
   configEnvMissing: (file: string, name: string) =>
-    error("ARZ_ERR_CONFIG_ENV", `config file ${file} uses \${${name}} but the environment variable ${name} is not set; set it or remove the reference`),
+    error(
+      "ARZ_ERR_CONFIG_ENV",
+      `config file ${file} uses \${${name}} but the environment variable ${name} is not set; set it, set ${name}_FILE to a file holding the value, or give a default with \${${name}:-value}`,
+    ),
+  configEnvFile: (file: string, name: string, path: string, reason: string) =>
+    error("ARZ_ERR_CONFIG_ENV", `config file ${file} uses \${${name}}, and ${name}_FILE names ${path}, which cannot be read (${reason}); fix the path or its permissions`),
 
   insecureBind: (host: string) =>
     error("ARZ_ERR_INSECURE_BIND", `refusing to listen on ${host} without authentication; add an account first (arizuko user add NAME --operator) so the web chat asks for sign-in, bind to 127.0.0.1, or start with --insecure if this network is trusted`),

@@ -148,6 +148,43 @@ describe("environment substitution", () => {
     expect(error.message).toContain("ARIZUKO_TEST_UNSET");
   });
 
+  it("takes the default of ${NAME:-default} only when NAME is unset", () => {
+    const file = write("arizuko.yaml", "data: ${STATE_DIR:-/var/lib/arizuko}\nagent:\n  harness: ${HARNESS:-demo}\n  options:\n    empty: \"${BLANK:-}\"\n");
+    const { config } = loadConfig({ file, cwd: dir, env: { HARNESS: "scripted" } });
+
+    expect(config.data).toBe("/var/lib/arizuko");
+    expect(config.agent.harness).toBe("scripted");
+    expect(config.agent.options).toEqual({ empty: "" });
+  });
+
+  it("reads a secret from the file NAME_FILE names", () => {
+    const secret = write("model-key.txt", "sk-from-a-file\n");
+    const file = write("arizuko.yaml", "model:\n  apiKey: ${MODEL_KEY}\n");
+    const { config } = loadConfig({ file, cwd: dir, env: { MODEL_KEY_FILE: secret } });
+
+    expect(config.model.apiKey).toBe("sk-from-a-file");
+    // The variable itself wins over its file.
+    expect(loadConfig({ file, cwd: dir, env: { MODEL_KEY: "sk-direct", MODEL_KEY_FILE: secret } }).config.model.apiKey).toBe("sk-direct");
+  });
+
+  it("rejects a NAME_FILE that cannot be read", () => {
+    const file = write("arizuko.yaml", "model:\n  apiKey: ${MODEL_KEY}\n");
+    const missing = join(dir, "nowhere.txt");
+    const error = failure(() => loadConfig({ file, cwd: dir, env: { MODEL_KEY_FILE: missing } }));
+
+    expect(error.code).toBe("ARZ_ERR_CONFIG_ENV");
+    expect(error.message).toContain(`config file ${file} uses \${MODEL_KEY}, and MODEL_KEY_FILE names ${missing}, which cannot be read (ENOENT`);
+  });
+
+  it("says how to give a missing variable", () => {
+    const file = write("arizuko.yaml", "data: ${ARIZUKO_TEST_UNSET}\n");
+    const error = failure(() => loadConfig({ file, cwd: dir, env: {} }));
+
+    expect(error.message).toBe(
+      `config file ${file} uses \${ARIZUKO_TEST_UNSET} but the environment variable ARIZUKO_TEST_UNSET is not set; set it, set ARIZUKO_TEST_UNSET_FILE to a file holding the value, or give a default with \${ARIZUKO_TEST_UNSET:-value}`,
+    );
+  });
+
   it("rejects a missing variable in JSON", () => {
     const file = write("arizuko.json", JSON.stringify({ agent: { harness: "${ARIZUKO_TEST_UNSET}" } }));
     const error = failure(() => loadConfig({ file, cwd: dir, env: {} }));

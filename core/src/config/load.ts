@@ -1,8 +1,10 @@
 /**
  * Finds, reads and validates the config: `--config FILE`, else `arizuko.yaml`,
  * `arizuko.yml` or `arizuko.json` in the working folder, else the embedded defaults.
- * `${NAME}` in any string is replaced by the environment variable NAME (`$${` keeps a
- * literal `${`); validation then converts text to the number or boolean a field needs.
+ * `${NAME}` in any string is replaced by the environment variable NAME, or else by the
+ * contents of the file NAME_FILE names (the Docker secrets convention), or else by the
+ * default in `${NAME:-default}`; `$${` keeps a literal `${`. Validation then converts
+ * text to the number or boolean a field needs.
  * Command-line flags override the file.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -33,15 +35,31 @@ export interface ResolvedConfig {
   dataDir: string;
 }
 
-const ENV_REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const ENV_REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Reads a secret from the file `NAME_FILE` names, without the trailing newline editors add. */
+function secretFile(file: string, name: string, path: string): string {
+  try {
+    return readFileSync(path, "utf8").replace(/\r?\n$/, "");
+  } catch (error) {
+    throw errors.configEnvFile(file, name, path, (error as Error).message);
+  }
+}
+
+function lookup(file: string, env: NodeJS.ProcessEnv, name: string, fallback: string | undefined): string {
+  const value = env[name];
+  if (value !== undefined) return value;
+  const path = env[`${name}_FILE`];
+  if (path !== undefined) return secretFile(file, name, path);
+  if (fallback !== undefined) return fallback;
+  throw errors.configEnvMissing(file, name);
+}
 
 function substitute(value: unknown, file: string, env: NodeJS.ProcessEnv): unknown {
   if (typeof value === "string") {
-    return value.replace(ENV_REFERENCE, (_, escaped: string, name: string) => {
-      if (escaped) return `\${${name}}`;
-      const found = env[name];
-      if (found === undefined) throw errors.configEnvMissing(file, name);
-      return found;
+    return value.replace(ENV_REFERENCE, (whole: string, escaped: string, name: string, fallback: string | undefined) => {
+      if (escaped) return whole.slice(1);
+      return lookup(file, env, name, fallback);
     });
   }
   if (Array.isArray(value)) return value.map((item) => substitute(item, file, env));
