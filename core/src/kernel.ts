@@ -54,6 +54,7 @@ import { migrate } from "./store/migrate.js";
 import { registerHealthRoutes } from "./http/health.js";
 import { operatorRefusal } from "./auth/operator.js";
 import { backupCommand } from "./cli/backup.js";
+import { Metrics } from "./metrics.js";
 import { builtinProviders, providerProblems } from "./auth/builtin-providers.js";
 import { registerProviderRoutes } from "./auth/provider-routes.js";
 import { registerAuthRoutes } from "./auth/routes.js";
@@ -124,6 +125,8 @@ export class Kernel {
   readonly models: ModelProxy;
   readonly routing: RoutingApi;
   readonly runs: RunsApi;
+  /** Prometheus counters and gauges served at /metrics. */
+  readonly metrics: Metrics;
 
   private readonly http: HttpRoutes;
   private readonly scopes = new Map<string, PluginScope>();
@@ -154,9 +157,13 @@ export class Kernel {
     const scrub = scrubber(secretValues(config));
     this.statuses = new PluginStatuses((event) => void this.hooks.observe("onPluginError", event), scrub);
     this.statuses.set("core", { state: "ok", source: "core", version: null });
+    this.metrics = new Metrics({ queueDepth: () => this.instance.queueDepth(), activeRuns: () => this.executor.running });
     this.hooks = new Hooks(
       root,
-      (failure) => (failure.policy === "log" ? this.statuses.count(failure.plugin) : this.statuses.degrade(failure.plugin, failure.hook, failure.error)),
+      (failure) => {
+        this.metrics.pluginFailed(failure.plugin, failure.hook);
+        return failure.policy === "log" ? this.statuses.count(failure.plugin) : this.statuses.degrade(failure.plugin, failure.hook, failure.error);
+      },
       config.hooks.timeoutsMs,
     );
     this.groups = new GroupService(store, resolved.dataDir);
@@ -264,6 +271,8 @@ export class Kernel {
     this.admission.tap(this.hooks);
     this.grants.tap(this.hooks);
     this.typing.tap(this.hooks);
+    this.metrics.tap(this.hooks);
+    this.metrics.register(this.http, CORE_OWNER);
     const kit = {
       store: this.store,
       outbound: this.outbound,
