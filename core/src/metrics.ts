@@ -13,10 +13,10 @@ import type { HttpRoutes } from "./http/routes.js";
 import type { Owner } from "./plugins/registry.js";
 
 const PREFIX = "arizuko_";
-/** Run durations from a quick answer to a long tool-using run (seconds). */
+/** Histogram buckets in seconds, from a quick reply to a long tool-using run. */
 const RUN_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900];
 
-/** The platform part of a chat JID, for labels; `unknown` for anything unparsable. */
+/** Returns the platform part of a chat JID for labels, or `unknown` when it cannot be parsed. */
 function platformOf(chat: string): string {
   const jid = tryParseJid(chat);
   return jid?.kind === "chat" ? jid.platform : "unknown";
@@ -60,7 +60,9 @@ export class Metrics {
       if (message.direction === "in") this.inbound.inc({ platform: platformOf(message.chat) });
     });
     hooks.tap("afterRoute", "core", ({ admitted, control, decision }) => {
-      const layer = !admitted ? "admission" : control ? "control" : (decision?.layer ?? "none");
+      let layer = decision?.layer ?? "none";
+      if (control) layer = "control";
+      if (!admitted) layer = "admission";
       this.routing.inc({ layer });
     });
     hooks.tap("afterAgentRun", "core", ({ outcome, durationMs }: { unit: RunUnit; outcome: string; durationMs: number }) => {
