@@ -24,6 +24,7 @@ const CORE_TOOLS = [
   "list_groups", "react", "register_group", "reply", "reset_session", "send", "send_file", "set_grants",
 ];
 const ROUTE_TOOLS = ["add_route", "delete_route", "list_routes", "set_routes"];
+const TASK_TOOLS = ["cancel_task", "list_tasks", "pause_task", "resume_task", "schedule_task"];
 
 let instance: TestInstance | undefined;
 afterEach(async () => {
@@ -63,7 +64,7 @@ describe("the run's MCP socket", () => {
     const target = await world();
     await target.cli(["route", "add", "platform=telegram", "main"]);
     const [listed] = await script(target, "c1", [{ list: true }]);
-    expect(listed.tools).toEqual([...CORE_TOOLS, ...ROUTE_TOOLS].sort());
+    expect(listed.tools).toEqual([...CORE_TOOLS, ...ROUTE_TOOLS, ...TASK_TOOLS].sort());
   });
 
   it("lists tools by group depth", async () => {

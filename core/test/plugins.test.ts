@@ -280,8 +280,8 @@ const collisionCases: CollisionCase[] = [
   },
   {
     kind: "CLI command",
-    claim: (host, label) => void host.cli.register({ name: "backup", description: label, run: () => label }),
-    holder: (target) => target.kernel.registries.cli.get("backup")?.owner.name,
+    claim: (host, label) => void host.cli.register({ name: "nightly", description: label, run: () => label }),
+    holder: (target) => target.kernel.registries.cli.get("nightly")?.owner.name,
   },
   {
     kind: "MCP tool",
