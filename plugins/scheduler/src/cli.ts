@@ -2,7 +2,7 @@
 import { formatTable, type CliCommand, type CliOption } from "@arizuko/sdk";
 import type { Scheduler } from "./scheduler.js";
 import { describeSchedule } from "./schedule.js";
-import { taskSpec, type InputChecks, type TaskFields } from "./task-input.js";
+import { fieldsOfTask, taskSpec, type InputChecks, type TaskFields } from "./task-input.js";
 import type { Task, TaskStore } from "./tasks.js";
 
 const OPERATOR = { name: "cli", role: "operator" as const };
@@ -20,14 +20,6 @@ function fieldsOf(options: Record<string, string | boolean | undefined>): TaskFi
   const fields: TaskFields = {};
   for (const key of ["group", "chat", "topic", "prompt", "cron", "zone", "every", "at", "context"] as const) fields[key] = optionText(options[key]);
   return fields;
-}
-
-/** Returns a task's fields as they are now, for an edit that changes only some. */
-function currentFields(task: Task): TaskFields {
-  const fields: TaskFields = { group: task.group, chat: task.chat, topic: task.topic, prompt: task.prompt, context: task.context };
-  if (task.schedule.kind === "cron") return { ...fields, cron: task.schedule.expression, zone: task.schedule.zone };
-  if (task.schedule.kind === "interval") return { ...fields, every: `${task.schedule.everyMs / 60_000}m` };
-  return { ...fields, at: new Date(task.schedule.at).toISOString() };
 }
 
 function summary(task: Task): string {
@@ -96,7 +88,7 @@ export function taskCommand(scheduler: Scheduler, store: TaskStore, checks: Inpu
           const task = scheduler.require(args[0] as string);
           const typed = Object.fromEntries(Object.entries(fieldsOf(options)).filter(([, value]) => value !== undefined)) as TaskFields;
           const schedule = typed.cron ?? typed.every ?? typed.at;
-          const base = currentFields(task);
+          const base = fieldsOfTask(task);
           // A new schedule of another kind replaces the old one rather than adding to it.
           if (schedule !== undefined) for (const key of ["cron", "zone", "every", "at"] as const) delete base[key];
           if (schedule === undefined && typed.zone !== undefined) base.zone = typed.zone;

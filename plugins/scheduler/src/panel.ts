@@ -18,7 +18,7 @@ import { html, isArizukoError, raw, type Host, type Html, type UserInfo } from "
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Scheduler } from "./scheduler.js";
 import { describeSchedule } from "./schedule.js";
-import { taskSpec, type InputChecks, type TaskFields } from "./task-input.js";
+import { fieldsOfTask, taskSpec, type InputChecks, type TaskFields } from "./task-input.js";
 import type { Task, TaskRun, TaskStore } from "./tasks.js";
 
 const RESULTS_SHOWN = 3;
@@ -110,14 +110,6 @@ export function taskPanel(store: TaskStore, outcome: Outcome = {}): Html {
   return html`<section id="scheduler-tasks">${taskList(store)}${taskForm(outcome)}</section>`;
 }
 
-/** Returns a task's values as the form shows them for editing. */
-function formValues(task: Task): TaskFields {
-  const values: TaskFields = { group: task.group, chat: task.chat, topic: task.topic, prompt: task.prompt, context: task.context };
-  if (task.schedule.kind === "cron") return { ...values, cron: task.schedule.expression, zone: task.schedule.zone };
-  if (task.schedule.kind === "interval") return { ...values, every: describeSchedule(task.schedule).replace(/^every /, "") };
-  return { ...values, at: new Date(task.schedule.at).toISOString() };
-}
-
 function typed(body: unknown): TaskFields {
   const fields: TaskFields = {};
   const source = (body ?? {}) as Record<string, unknown>;
@@ -153,7 +145,7 @@ export function registerPanel(host: Host, scheduler: Scheduler, store: TaskStore
       const { edit } = request.query as { edit?: string };
       if (edit === undefined) return send(reply, taskForm());
       const task = scheduler.require(edit);
-      return send(reply, taskForm({ values: formValues(task), editing: task.id }));
+      return send(reply, taskForm({ values: fieldsOfTask(task), editing: task.id }));
     },
   });
 

@@ -4,7 +4,7 @@
  */
 import type { ChannelsApi, GroupsApi } from "@arizuko/sdk";
 import { ArizukoError, parseChatJid } from "@arizuko/sdk";
-import { cronSchedule, intervalSchedule, onceSchedule, ScheduleError, type Schedule } from "./schedule.js";
+import { cronSchedule, intervalSchedule, intervalText, onceSchedule, ScheduleError, type Schedule } from "./schedule.js";
 import type { ContextMode, TaskSpec } from "./tasks.js";
 
 export const MAX_PROMPT_LENGTH = 8000;
@@ -26,6 +26,14 @@ export interface TaskFields {
 export interface InputChecks {
   groups: Pick<GroupsApi, "exists">;
   channels: Pick<ChannelsApi, "forChat" | "list">;
+}
+
+/** Returns a task's fields as a caller would type them: for an edit form, or an edit that changes only some. */
+export function fieldsOfTask(task: TaskSpec): TaskFields {
+  const fields: TaskFields = { group: task.group, chat: task.chat, topic: task.topic, prompt: task.prompt, context: task.context };
+  if (task.schedule.kind === "cron") return { ...fields, cron: task.schedule.expression, zone: task.schedule.zone };
+  if (task.schedule.kind === "interval") return { ...fields, every: intervalText(task.schedule.everyMs) };
+  return { ...fields, at: new Date(task.schedule.at).toISOString() };
 }
 
 export function invalidTask(problems: string[]): ArizukoError {

@@ -12,8 +12,8 @@ export type TaskStatus = "active" | "paused" | "completed" | "failed";
 export type ContextMode = "group" | "isolated";
 export type RunState = "claimed" | "queued" | "running" | "done" | "failed" | "skipped" | "missed" | "withdrawn";
 
-export interface Task {
-  id: string;
+/** The fields of a new or edited task. */
+export interface TaskSpec {
   group: string;
   chat: string;
   /** Platform thread the replies go to; `""` is the chat itself. */
@@ -21,6 +21,10 @@ export interface Task {
   prompt: string;
   schedule: Schedule;
   context: ContextMode;
+}
+
+export interface Task extends TaskSpec {
+  id: string;
   status: TaskStatus;
   nextRunAt: number | null;
   creator: string;
@@ -41,16 +45,6 @@ export interface TaskRun {
   startedAt: number | null;
   endedAt: number | null;
   error: string | null;
-}
-
-/** The fields of a new or edited task. */
-export interface TaskSpec {
-  group: string;
-  chat: string;
-  topic: string;
-  prompt: string;
-  schedule: Schedule;
-  context: ContextMode;
 }
 
 interface TaskRow {
