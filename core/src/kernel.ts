@@ -55,6 +55,7 @@ import { registerHealthRoutes } from "./http/health.js";
 import { operatorRefusal } from "./auth/operator.js";
 import { backupCommand } from "./cli/backup.js";
 import { Metrics } from "./metrics.js";
+import { migrationsDir } from "./plugins/migrations-dir.js";
 import { builtinProviders, providerProblems } from "./auth/builtin-providers.js";
 import { registerProviderRoutes } from "./auth/provider-routes.js";
 import { registerAuthRoutes } from "./auth/routes.js";
@@ -64,12 +65,6 @@ import { instanceApi } from "./instance.js";
 import { AuthService } from "./auth/service.js";
 import { signingKey } from "./auth/signing-key.js";
 import { userCommand } from "./auth/user-commands.js";
-
-/** Resolves a plugin's `migrations` (a path or a `file:` URL, possibly from another realm) to a folder path. */
-function migrationsDir(migrations: string | URL): string {
-  const text = typeof migrations === "string" ? migrations : migrations.href;
-  return text.startsWith("file:") ? fileURLToPath(text) : text;
-}
 
 /** How often expired refresh tokens are deleted. */
 const DAY_MS = 86_400_000;

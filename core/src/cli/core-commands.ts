@@ -176,7 +176,8 @@ export function coreCommands(kernel: Kernel): CliCommand[] {
     },
     {
       name: "migrate",
-      description: "apply pending database migrations of the core and every configured plugin",
+      description: "apply pending database migrations of the core and every configured plugin (--dry-run lists them and applies none)",
+      options: [{ flags: "--dry-run", description: "list the migrations that would run, and apply none" }],
       run: ({ offline }) => {
         // Migrations run whenever a host opens the store; this reports what this one applied.
         const applied = kernel.store.applied;

@@ -15,6 +15,7 @@ import { Kernel } from "../kernel.js";
 import { createLogger } from "../log.js";
 import { secretValues } from "../secrets.js";
 import { sendAdminCommand } from "./admin-socket.js";
+import { formatPlan, pendingMigrations } from "./migrate-plan.js";
 import { acquireLock, runningInstance } from "./lock.js";
 import { PROGRAM_NAME } from "./program.js";
 
@@ -173,6 +174,11 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (rest[0] === "start") return await start(rest.slice(1), globals);
+    // Opening the store applies migrations, so the plan is read before any host boots.
+    if (rest[0] === "migrate" && rest.includes("--dry-run")) {
+      process.stdout.write(formatPlan(await pendingMigrations(loadConfig({ file: globals.config, overrides: { data: globals.data } }))) + "\n");
+      return 0;
+    }
     return await dispatch(rest, globals);
   } catch (error) {
     // commander has already printed its own usage errors.
