@@ -1,5 +1,5 @@
 /** `arizuko task add|list|show|edit|pause|resume|rm`: the operator's hands on scheduled tasks. */
-import { formatTable, type CliCommand, type CliOption } from "@arizuko/sdk";
+import { ArizukoError, formatTable, type CliCommand, type CliOption } from "@arizuko/sdk";
 import type { Scheduler } from "./scheduler.js";
 import { describeSchedule } from "./schedule.js";
 import { fieldsOfTask, taskSpec, type InputChecks, type TaskFields } from "./task-input.js";
@@ -87,11 +87,11 @@ export function taskCommand(scheduler: Scheduler, store: TaskStore, checks: Inpu
         run: ({ args, options }) => {
           const task = scheduler.require(args[0] as string);
           const typed = Object.fromEntries(Object.entries(fieldsOf(options)).filter(([, value]) => value !== undefined)) as TaskFields;
-          const schedule = typed.cron ?? typed.every ?? typed.at;
+          if (Object.keys(typed).length === 0) throw new ArizukoError("ARZ_ERR_USAGE", `nothing to change; give the options to change, e.g. arizuko task edit ${task.id} --prompt 'new text'`);
           const base = fieldsOfTask(task);
-          // A new schedule of another kind replaces the old one rather than adding to it.
-          if (schedule !== undefined) for (const key of ["cron", "zone", "every", "at"] as const) delete base[key];
-          if (schedule === undefined && typed.zone !== undefined) base.zone = typed.zone;
+          // A new schedule replaces the old one rather than adding to it; a new cron keeps the old zone unless one is given.
+          if (typed.cron !== undefined || typed.every !== undefined || typed.at !== undefined) for (const key of ["cron", "every", "at"] as const) delete base[key];
+          if (typed.every !== undefined || typed.at !== undefined) delete base.zone;
           return summary(scheduler.edit(task.id, taskSpec({ ...base, ...typed }, now(), checks))).replace(/^task/, "changed task");
         },
       },

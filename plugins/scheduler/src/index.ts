@@ -54,7 +54,8 @@ export function schedulerPlugin(options: SchedulerPluginOptions = {}): PluginDef
       const checks = { groups: host.groups, channels: host.channels };
       const now = () => clock.now();
 
-      for (const tool of taskTools(scheduler, store, checks, now, config.maxTasksPerGroup)) host.tools.register(tool);
+      const audit = (entry: Parameters<typeof host.instance.audit.record>[0]) => host.instance.audit.record(entry);
+      for (const tool of taskTools(scheduler, store, checks, now, config.maxTasksPerGroup, audit)) host.tools.register(tool);
       host.cli.register(taskCommand(scheduler, store, checks, now));
       registerPanel(host, scheduler, store, checks, now);
 

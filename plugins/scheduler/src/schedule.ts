@@ -42,7 +42,7 @@ export function checkZone(zone: string): string {
 /** Parses a cron expression in `zone` (default UTC). */
 export function cronSchedule(expression: string, zone = "UTC"): Schedule {
   const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 5) throw new ScheduleError(`cron expression ${JSON.stringify(expression)} has ${fields.length} fields; expected ${CRON_FORM}`);
+  if (fields.length !== 5) throw new ScheduleError(`cron expression ${JSON.stringify(expression)} has ${fields.length} field${fields.length === 1 ? "" : "s"}; expected ${CRON_FORM}`);
   checkZone(zone);
   try {
     new Cron(fields.join(" "), { timezone: zone, paused: true });

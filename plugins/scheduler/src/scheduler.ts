@@ -14,7 +14,7 @@ import type { GroupsApi, MessagesApi, RunOutcome, RunsApi, StoredMessage } from 
 import { ArizukoError, describeError, isArizukoError } from "@arizuko/sdk";
 import type { Logger } from "pino";
 import type { Clock } from "./clock.js";
-import { describeSchedule, nextTime } from "./schedule.js";
+import { describeSchedule, nextTime, type Schedule } from "./schedule.js";
 import type { Task, TaskRun, TaskSpec, TaskStore } from "./tasks.js";
 
 /** setTimeout's longest delay; a later due time is reached by waking and arming again. */
@@ -36,6 +36,13 @@ export interface SchedulerDeps {
   messages: Pick<MessagesApi, "bySeq" | "findByPlatformId">;
   groups: Pick<GroupsApi, "exists">;
   log: Logger;
+}
+
+/** Tells whether two schedules fire at the same times; an interval's anchor does not count. */
+function sameSchedule(a: Schedule, b: Schedule): boolean {
+  if (a.kind === "cron" && b.kind === "cron") return a.expression === b.expression && a.zone === b.zone;
+  if (a.kind === "interval" && b.kind === "interval") return a.everyMs === b.everyMs;
+  return a.kind === "once" && b.kind === "once" && a.at === b.at;
 }
 
 export function taskError(code: "NOT_FOUND" | "STATE", message: string): ArizukoError {
@@ -248,10 +255,15 @@ export class Scheduler {
     return task;
   }
 
-  /** Changes a task; its next time is counted afresh from now. A failed or completed task becomes active again. */
+  /**
+   * Changes a task. An unchanged schedule keeps its next time (and an interval its
+   * anchor); a new one counts from now. A failed or completed task becomes active again.
+   */
   edit(id: string, spec: TaskSpec): Task {
-    this.require(id);
-    this.store.edit(id, spec, this.firstTime(spec), this.now);
+    const task = this.require(id);
+    const same = sameSchedule(task.schedule, spec.schedule) && task.nextRunAt !== null;
+    const changed = same ? { ...spec, schedule: task.schedule } : spec;
+    this.store.edit(id, changed, same ? task.nextRunAt : this.firstTime(spec), this.now);
     this.arm();
     return this.store.get(id)!;
   }
@@ -259,7 +271,7 @@ export class Scheduler {
   /** Stops a task from firing; a run it queued and no agent took yet is withdrawn. */
   pause(id: string): Task {
     const task = this.require(id);
-    if (task.status === "paused") throw taskError("STATE", `task ${id} is paused already; resume_task starts it again`);
+    if (task.status === "paused") throw taskError("STATE", `task ${id} is paused already; resume it to let it fire again`);
     if (task.status !== "active") throw taskError("STATE", `task ${id} is ${task.status}; only an active task can be paused`);
     this.store.setStatus(id, "paused", task.nextRunAt, null, this.now);
     this.withdrawQueued(task, "task paused before its run started");
@@ -296,7 +308,7 @@ export class Scheduler {
 
   require(id: string): Task {
     const task = this.store.get(id);
-    if (!task) throw taskError("NOT_FOUND", `no task ${JSON.stringify(id)}; list_tasks (or arizuko task list) shows the ids`);
+    if (!task) throw taskError("NOT_FOUND", `no task ${JSON.stringify(id)}; the task list shows the ids`);
     return task;
   }
 

@@ -1,11 +1,13 @@
 /**
  * The task MCP tools: `schedule_task`, `list_tasks`, `pause_task`, `resume_task`,
- * `cancel_task`. A group schedules tasks for itself or a group below it and manages
- * only those; each task runs with the role of the run that created it, and a run
- * acting for a guest cannot schedule at all, since tasks spend model budget unattended. Grants see `chat` (and
- * its platform), so rules on the chat a task writes to hold.
+ * `cancel_task`. A group schedules tasks for itself or a group below it. A run lists the
+ * tasks of its own chat (an operator's run: all of the subtree) and changes only those
+ * made with its role or a lower one. Each task runs with the role of the run that
+ * created it, and a run acting for a guest cannot use the tools at all, since tasks
+ * spend model budget unattended. Grants see `chat` (and its platform), so rules on the
+ * chat a task writes to hold. Agents' changes go to the audit log.
  */
-import type { ToolContext, ToolSpec } from "@arizuko/sdk";
+import type { AuditEntry, SenderRole, ToolContext, ToolSpec } from "@arizuko/sdk";
 import { ArizukoError, inSubtree } from "@arizuko/sdk";
 import { Type } from "typebox";
 import type { Scheduler } from "./scheduler.js";
@@ -30,15 +32,46 @@ function view(task: Task, store: TaskStore) {
   };
 }
 
+/** The sink of agents' task changes: the instance's audit log. */
+export type TaskAudit = (entry: Omit<AuditEntry, "id" | "at">) => void;
+
 const Id = Type.Object({ task_id: Type.String({ minLength: 1, maxLength: 64, description: "Task id from list_tasks" }) }, { additionalProperties: false });
 
-export function taskTools(scheduler: Scheduler, store: TaskStore, checks: InputChecks, now: () => number, maxTasksPerGroup: number): ToolSpec[] {
-  /** Returns the task when it belongs to the caller's group or a group below it, else throws 404. */
+const RANK: Record<SenderRole, number> = { guest: 0, member: 1, operator: 2 };
+const GUEST_REFUSAL =
+  "this run acts for a guest (an anonymous web visitor, or a sender not admitted yet), and guests cannot use scheduled tasks; " +
+  "an operator admits people with web chat accounts (arizuko user add, arizuko user join), pairing or the allow list";
+
+/** Rejects runs that act for a guest: tasks run unattended on the operator's model budget. */
+function refuseGuest(context: ToolContext): void {
+  if (context.senderRole === "guest") throw new ArizukoError("ARZ_ERR_TASK_DENIED", GUEST_REFUSAL, { statusCode: 403 });
+}
+
+/**
+ * Tells whether the run may list `task`: it belongs to the run's group or one below it,
+ * and it targets the run's chat unless the run acts for an operator. So one chat's
+ * members never read the prompts of another chat's tasks.
+ */
+function visible(task: Task, context: ToolContext): boolean {
+  return inSubtree(context.group, task.group) && (task.chat === context.chat || context.senderRole === "operator");
+}
+
+export function taskTools(scheduler: Scheduler, store: TaskStore, checks: InputChecks, now: () => number, maxTasksPerGroup: number, audit: TaskAudit): ToolSpec[] {
+  /** Returns a task the run may change: visible to it, and made by someone of no higher role. */
   const own = (context: ToolContext, id: unknown): Task => {
+    refuseGuest(context);
     const task = scheduler.get(String(id));
-    if (!task || !inSubtree(context.group, task.group)) throw new ArizukoError("ARZ_ERR_TASK_NOT_FOUND", `no task ${JSON.stringify(id)} in ${context.group} or below it; list_tasks shows the ids`, { statusCode: 404 });
+    if (!task || !visible(task, context)) {
+      throw new ArizukoError("ARZ_ERR_TASK_NOT_FOUND", `no task ${JSON.stringify(id)} of this chat in ${context.group} or below it; list_tasks shows the ids`, { statusCode: 404 });
+    }
+    if (RANK[task.creatorRole] > RANK[context.senderRole]) {
+      throw new ArizukoError("ARZ_ERR_TASK_DENIED", `task ${task.id} was made with the ${task.creatorRole} role, and this run acts with the ${context.senderRole} role; only the ${task.creatorRole} role or a higher one can change it`, { statusCode: 403 });
+    }
     return task;
   };
+
+  /** Records an agent's change in the audit log, beside the operators' own. */
+  const record = (context: ToolContext, action: string, task: Task) => audit({ actor: `group:${context.group}`, action, target: `task ${task.id}`, detail: `run ${context.runId} for a ${context.senderRole}` });
 
   const schedule: ToolSpec = {
     name: "schedule_task",
@@ -62,18 +95,18 @@ export function taskTools(scheduler: Scheduler, store: TaskStore, checks: InputC
     ),
     defaults: (context) => ({ chat: context.chat, group: context.group, topic: context.thread }),
     run(args, context) {
-      // Unattended runs spend the operator's model budget: a stranger's conversation may not start them.
-      if (context.senderRole === "guest") {
-        throw new ArizukoError("ARZ_ERR_TASK_DENIED", "only admitted senders may schedule tasks, and this run acts for a guest; an operator can admit the sender (pairing or the allow list)", { statusCode: 403 });
-      }
+      refuseGuest(context);
       const group = String(args.group);
+      if (!checks.groups.exists(group)) throw new ArizukoError("ARZ_ERR_TASK_INVALID", `group: no group ${JSON.stringify(group)}; list_groups shows them`, { statusCode: 400 });
       if (!inSubtree(context.group, group)) throw new ArizukoError("ARZ_ERR_TASK_DENIED", `${group} is not ${context.group} or below it; a group schedules tasks for its own subtree`, { statusCode: 403 });
-      const owned = store.list().filter((task) => task.group === group).length;
+      // Tasks that can still fire count; finished one-shots and the operator's own tasks do not.
+      const owned = store.list().filter((task) => task.group === group && task.creator.startsWith("group:") && (task.status === "active" || task.status === "paused")).length;
       if (owned >= maxTasksPerGroup) {
-        throw new ArizukoError("ARZ_ERR_TASK_LIMIT", `${group} has ${owned} tasks, the most a group may have (scheduler config maxTasksPerGroup); cancel one first`, { statusCode: 409 });
+        throw new ArizukoError("ARZ_ERR_TASK_LIMIT", `${group} has ${owned} active or paused tasks made by agents, the most a group may have (scheduler config maxTasksPerGroup); cancel one first`, { statusCode: 409 });
       }
       const spec = taskSpec(args as Record<string, string>, now(), checks);
       const task = scheduler.create(spec, { name: `group:${context.group}`, role: context.senderRole });
+      record(context, "task.add", task);
       return view(task, store);
     },
   };
@@ -82,28 +115,43 @@ export function taskTools(scheduler: Scheduler, store: TaskStore, checks: InputC
     name: "list_tasks",
     description: "List the scheduled tasks of this group and the groups below it, with their schedule, status, next run and last result. To add one use schedule_task.",
     inputSchema: Type.Object({}, { additionalProperties: false }),
-    run: (_args, context) => ({ tasks: store.list().filter((task) => inSubtree(context.group, task.group)).map((task) => view(task, store)) }),
+    run: (_args, context) => {
+      refuseGuest(context);
+      return { tasks: store.list().filter((task) => visible(task, context)).map((task) => view(task, store)) };
+    },
   };
 
   const pause: ToolSpec = {
     name: "pause_task",
     description: "Pause a scheduled task of this group or below it: it does not fire until resume_task. A run it queued that has not started is withdrawn.",
     inputSchema: Id,
-    run: (args, context) => view(scheduler.pause(own(context, args.task_id).id), store),
+    run: (args, context) => {
+      const task = scheduler.pause(own(context, args.task_id).id);
+      record(context, "task.pause", task);
+      return view(task, store);
+    },
   };
 
   const resume: ToolSpec = {
     name: "resume_task",
     description: "Resume a paused task: it fires again from its next time (times that passed while paused do not run). To pause use pause_task.",
     inputSchema: Id,
-    run: (args, context) => view(scheduler.resume(own(context, args.task_id).id), store),
+    run: (args, context) => {
+      const task = scheduler.resume(own(context, args.task_id).id);
+      record(context, "task.resume", task);
+      return view(task, store);
+    },
   };
 
   const cancel: ToolSpec = {
     name: "cancel_task",
     description: "Delete a scheduled task of this group or below it for good, with its run records. To stop it for a while use pause_task instead.",
     inputSchema: Id,
-    run: (args, context) => ({ deleted: scheduler.remove(own(context, args.task_id).id).id }),
+    run: (args, context) => {
+      const task = scheduler.remove(own(context, args.task_id).id);
+      record(context, "task.delete", task);
+      return { deleted: task.id };
+    },
   };
 
   return [schedule, list, pause, resume, cancel];

@@ -46,16 +46,21 @@ describe("arizuko task", () => {
     expect(shown).toContain("created by cli (runs as operator)");
     expect(shown).toMatch(/DUE +STATE +STARTED +ENDED +RUN +ERROR\n2026-06-02T07:30:00.000Z +done +\S+ +\S+ +run_/);
 
+    // A new cron keeps the zone; a prompt-only edit keeps the next time.
+    expect(await world.cli("task", "edit", id, "--cron", "0 8 * * 1-5")).toContain("cron 0 8 * * 1-5 (Europe/Berlin), group context, active; next run 2026-06-03T06:00:00.000Z");
+    expect(await world.cli("task", "edit", id, "--prompt", "stand-up notes, please")).toContain("next run 2026-06-03T06:00:00.000Z");
+    expect(await fails("task", "edit", id)).toContain(`nothing to change; give the options to change, e.g. arizuko task edit ${id} --prompt 'new text'`);
+
     // Only what is given changes; a new schedule replaces the old one, whatever its kind.
     const edited = await world.cli("task", "edit", id, "--every", "2h", "--context", "isolated");
     expect(edited).toBe(`changed task ${id}: main in ${CHAT}, every 2h, isolated context, active; next run 2026-06-02T10:00:00.000Z\n`);
-    expect(await world.cli("task", "edit", id, "--prompt", "new words")).toContain("every 2h, isolated context");
+    expect(await world.cli("task", "edit", id, "--prompt", "new words")).toContain("every 2h, isolated context, active; next run 2026-06-02T10:00:00.000Z");
 
     expect(await world.cli("task", "pause", id)).toContain("paused; next run");
-    expect(await fails("task", "pause", id)).toContain(`task ${id} is paused already; resume_task starts it again`);
+    expect(await fails("task", "pause", id)).toContain(`task ${id} is paused already; resume it to let it fire again`);
     expect(await world.cli("task", "resume", id)).toContain("active; next run 2026-06-02T10:00:00.000Z");
     expect(await world.cli("task", "rm", id)).toBe(`deleted task ${id}\n`);
-    expect(await fails("task", "show", id)).toContain(`no task "${id}"; list_tasks (or arizuko task list) shows the ids`);
+    expect(await fails("task", "show", id)).toContain(`no task "${id}"; the task list shows the ids`);
   });
 
   it("names every mistake with the form it expects", async () => {

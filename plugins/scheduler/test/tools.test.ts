@@ -101,9 +101,10 @@ describe("the task tools", () => {
     instance = await startInstance();
     const stranger = instance.client();
     const stream = await open(stranger, "anon");
-    await stranger.say("anon", 'call schedule_task {"prompt":"spend the budget","every":"1m"}');
+    await stranger.say("anon", 'call schedule_task {"prompt":"spend the budget","every":"1m"}\ncall list_tasks');
     const report = await answer(stream, (message) => message.from_agent, "the report");
-    expect(report.text).toContain("schedule_task failed: only admitted senders may schedule tasks, and this run acts for a guest");
+    expect(report.text).toContain("schedule_task failed: this run acts for a guest (an anonymous web visitor, or a sender not admitted yet), and guests cannot use scheduled tasks; an operator admits people with web chat accounts (arizuko user add, arizuko user join), pairing or the allow list");
+    expect(report.text).toContain("list_tasks failed: this run acts for a guest");
     expect(tasks()).toEqual([]);
   });
 
@@ -119,9 +120,32 @@ describe("the task tools", () => {
     // main delegates to main/help, whose run then tries to touch main's task.
     await alice.say(chat, `call delegate_group {"group":"main/help","text":"call cancel_task {\\"task_id\\":\\"${id}\\"}\\ncall list_tasks"}`);
     const report = await answer(stream, (message) => message.from_agent && message.group === "main/help", "main/help's report");
-    expect(report.text).toContain(`no task "${id}" in main/help or below it`);
+    expect(report.text).toContain(`no task "${id}" of this chat in main/help or below it`);
     expect(report.text).toContain('list_tasks: {\n  "tasks": []\n}');
     expect(tasks()).toHaveLength(1);
+  });
+
+  it("shows a member the tasks of their chat only, and keeps the operator's tasks out of reach", async () => {
+    const alice = await member();
+    const chat = await newChat(alice);
+    const jid = `web:local/${chat}`;
+    const add = (target: string, prompt: string) => instance!.kernel.runCli(["task", "add", "--group", "main", "--chat", target, "--prompt", prompt, "--every", "1h"]);
+    await add("web:local/elsewhere", "another chat's task");
+    await add(jid, "the operator's task in alice's chat");
+    const [elsewhere, operators] = tasks().map((task) => task.id!);
+    const stream = await open(alice, chat);
+
+    await alice.say(chat, ["call list_tasks", `call pause_task {"task_id":"${elsewhere}"}`, `call cancel_task {"task_id":"${operators}"}`, 'call schedule_task {"prompt":"mine","every":"2h"}'].join("\n"));
+    const report = await answer(stream, (message) => message.from_agent && message.text.includes("schedule_task:"), "the report");
+    expect(report.text).toContain("the operator's task in alice's chat");
+    expect(report.text).not.toContain("another chat's task");
+    expect(report.text).toContain(`pause_task failed: no task "${elsewhere}" of this chat in main or below it`);
+    expect(report.text).toContain(`cancel_task failed: task ${operators} was made with the operator role, and this run acts with the member role; only the operator role or a higher one can change it`);
+    expect(tasks().map((task) => task.status)).toEqual(["active", "active", "active"]);
+
+    // The agent's change is in the audit log beside the operators' own.
+    const audit = instance!.kernel.store.db.prepare("SELECT actor, action, target FROM audit WHERE action LIKE 'task.%'").all();
+    expect(audit).toEqual([{ actor: "group:main", action: "task.add", target: `task ${tasks()[2]!.id}` }]);
   });
 
   it("runs a task with its creator's role", async () => {

@@ -114,7 +114,8 @@
   function render(message) {
     const item = document.createElement("li");
     item.dataset.seq = String(message.seq);
-    // A group handing the conversation to another (delegation) writes as local:<folder>.
+    // A group handing the conversation to another (delegation) writes as local:<folder>; so
+    // does a scheduled task's prompt, which carries a name ("scheduled task tsk_…").
     const handOff = !message.from_agent && message.sender.startsWith("local:");
     if (!message.from_agent && !handOff) item.classList.add("mine");
     if (message.kind === "notice" || handOff) item.classList.add("notice");
@@ -123,7 +124,7 @@
     const who = message.from_agent
       ? (message.group || "agent")
       : handOff
-        ? message.sender.slice("local:".length) + " → " + (message.group || "another group")
+        ? message.sender_name || message.sender.slice("local:".length) + " → " + (message.group || "another group")
         : (message.sender_name && state.session && !state.session.user ? message.sender_name : "you");
     meta.textContent = who + " · " + new Date(message.ts).toLocaleTimeString();
     const body = document.createElement("div");
