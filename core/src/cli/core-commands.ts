@@ -3,6 +3,7 @@
  * `start` entry shown in help (the `arizuko` binary runs `start` itself).
  */
 import { ArizukoError, formatTable as table, type CliCommand, type SenderRole } from "@arizuko/sdk";
+import { checkConfig } from "../config/check.js";
 import { errors } from "../errors.js";
 import { checkGrants } from "../grants/rules.js";
 import { grantParams, GrantsService } from "../grants/service.js";
@@ -170,6 +171,20 @@ export function coreCommands(kernel: Kernel): CliCommand[] {
             if (params.sender_role === undefined) lines.push("(checked as sender_role=member; pass sender_role=guest or operator for others)");
             if (!action.includes("*") && !kernel.registries.tools.has(action)) lines.push(`note: no tool named ${action} is registered; check the spelling (arizuko grants show lists rules, docs/mcp-tools.md the tools)`);
             return { output: lines.join("\n"), exitCode: verdict.allowed ? 0 : 1 };
+          },
+        },
+      ],
+    },
+    {
+      name: "config",
+      description: "check the config file",
+      subcommands: [
+        {
+          name: "check",
+          description: "validate the config and every plugin's settings, listing each problem with its fix (exit 1 when any)",
+          run: async () => {
+            const { output, exitCode } = await checkConfig({ file: kernel.resolved.file ?? undefined, cwd: kernel.resolved.baseDir });
+            return { output, exitCode };
           },
         },
       ],

@@ -16,6 +16,7 @@ import { createLogger } from "../log.js";
 import { secretValues } from "../secrets.js";
 import { sendAdminCommand } from "./admin-socket.js";
 import { formatPlan, pendingMigrations } from "./migrate-plan.js";
+import { checkConfig } from "../config/check.js";
 import { acquireLock, runningInstance } from "./lock.js";
 import { PROGRAM_NAME } from "./program.js";
 
@@ -174,6 +175,11 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (rest[0] === "start") return await start(rest.slice(1), globals);
+    if (rest[0] === "config" && rest[1] === "check") {
+      const result = await checkConfig({ file: globals.config, overrides: { data: globals.data } });
+      (result.exitCode === 0 ? process.stdout : process.stderr).write(result.output + "\n");
+      return result.exitCode;
+    }
     // Opening the store applies migrations, so the plan is read before any host boots.
     if (rest[0] === "migrate" && rest.includes("--dry-run")) {
       process.stdout.write(formatPlan(await pendingMigrations(loadConfig({ file: globals.config, overrides: { data: globals.data } }))) + "\n");

@@ -115,6 +115,18 @@ export function dataDirOf(options: { file?: string; cwd?: string; overrides?: Co
   return resolve(dirname(file), value);
 }
 
+/**
+ * Returns the config file found for `options` and its contents with variables
+ * substituted, before any validation: what `config check` reads the plugins list from
+ * when the rest of the file is invalid.
+ */
+export function readRawConfig(options: { file?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): { file: string | null; baseDir: string; raw: Record<string, unknown> } {
+  const cwd = options.cwd ?? process.cwd();
+  const file = findFile(options.file, cwd);
+  const raw = file ? (substitute(readFile(file), file, options.env ?? process.env) as Record<string, unknown>) : {};
+  return { file, baseDir: file ? dirname(file) : cwd, raw };
+}
+
 export function loadConfig(
   options: { file?: string; cwd?: string; overrides?: ConfigOverrides; env?: NodeJS.ProcessEnv } = {},
 ): ResolvedConfig {

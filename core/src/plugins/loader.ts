@@ -242,7 +242,8 @@ export async function loadPlugins(entries: PluginEntryConfig[], baseDir: string,
   }
 
   const problems = validateConfigs(loaded);
-  if (problems.length > 0) throw errors.configInvalid("the plugins list", problems);
+  // The failures travel with the error, so `config check` can list them beside the config problems.
+  if (problems.length > 0) throw Object.assign(errors.configInvalid("the plugins list", problems), { failures });
 
   return { plugins: order(loaded, failures), failures };
 }
