@@ -4,6 +4,7 @@
  */
 import { ArizukoError, formatTable as table, type CliCommand, type SenderRole } from "@arizuko/sdk";
 import { checkConfig } from "../config/check.js";
+import { schemaOutput } from "../config/json-schema.js";
 import { errors } from "../errors.js";
 import { checkGrants } from "../grants/rules.js";
 import { grantParams, GrantsService } from "../grants/service.js";
@@ -177,8 +178,13 @@ export function coreCommands(kernel: Kernel): CliCommand[] {
     },
     {
       name: "config",
-      description: "check the config file",
+      description: "check the config file, or print its JSON Schema",
       subcommands: [
+        {
+          name: "schema",
+          description: "print the JSON Schema of the whole config (core and plugin settings), for editors",
+          run: async () => (await schemaOutput({ file: kernel.resolved.file ?? undefined, cwd: kernel.resolved.baseDir })).output,
+        },
         {
           name: "check",
           description: "validate the config and every plugin's settings, listing each problem with its fix (exit 1 when any)",

@@ -17,6 +17,7 @@ import { secretValues } from "../secrets.js";
 import { sendAdminCommand } from "./admin-socket.js";
 import { formatPlan, pendingMigrations } from "./migrate-plan.js";
 import { checkConfig } from "../config/check.js";
+import { schemaOutput } from "../config/json-schema.js";
 import { acquireLock, runningInstance } from "./lock.js";
 import { PROGRAM_NAME } from "./program.js";
 
@@ -175,6 +176,12 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (rest[0] === "start") return await start(rest.slice(1), globals);
+    if (rest[0] === "config" && rest[1] === "schema") {
+      const { output, note } = await schemaOutput({ file: globals.config });
+      process.stdout.write(output + "\n");
+      if (note) process.stderr.write(note + "\n");
+      return 0;
+    }
     if (rest[0] === "config" && rest[1] === "check") {
       const result = await checkConfig({ file: globals.config, overrides: { data: globals.data } });
       (result.exitCode === 0 ? process.stdout : process.stderr).write(result.output + "\n");

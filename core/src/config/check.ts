@@ -16,7 +16,7 @@ export interface CheckResult {
 }
 
 /** Keeps the entries of a raw plugins list that have the shape of one, so their configs can still be checked. */
-function entriesOf(raw: unknown): PluginEntryConfig[] {
+export function entriesOf(raw: unknown): PluginEntryConfig[] {
   if (raw === undefined) return DEFAULT_PLUGINS;
   if (!Array.isArray(raw)) return [];
   return raw.filter((entry): entry is PluginEntryConfig => typeof entry === "string" || (typeof entry === "object" && entry !== null && typeof (entry as { use?: unknown }).use === "string"));

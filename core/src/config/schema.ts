@@ -187,7 +187,7 @@ const section = (properties: Record<string, unknown>, required: string[] = []) =
   default: {},
 });
 
-const PLUGIN_ENTRY = {
+export const PLUGIN_ENTRY = {
   description: "a plugin name or path, or { use, config }",
   anyOf: [
     { type: "string", minLength: 1 },

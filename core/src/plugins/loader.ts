@@ -127,6 +127,16 @@ async function importOne(candidate: PluginCandidate, baseDir: string): Promise<L
   };
 }
 
+/**
+ * Imports the plugin an entry names and returns its definition and the specifier it was
+ * found under, without checking its config: what `config schema` needs.
+ */
+export async function importDefinition(entry: string, baseDir: string): Promise<{ definition: PluginDefinition; specifier: string }> {
+  const { url, specifier } = await locate(entry, baseDir);
+  const module = (await import(url)) as { default?: unknown };
+  return { definition: checkShape(entry, module.default), specifier };
+}
+
 function embed(candidate: PluginCandidate, definition: unknown): LoadedPlugin {
   const checked = checkShape(candidate.entry, definition);
   return { definition: checked, owner: { name: checked.name, firstParty: false }, source: "embedded", config: candidate.config, index: candidate.index };
