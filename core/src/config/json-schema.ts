@@ -13,7 +13,7 @@ import { ConfigSchema, DEFAULT_PLUGINS, PLUGIN_ENTRY, type PluginEntryConfig } f
 /** The plugins that come with arizuko, by short name. */
 export const SHIPPED_PLUGINS = [...DEFAULT_PLUGINS, "telegram", "discord", "whatsapp", "http-channel", "media-whisper"];
 
-/** The entry form of one plugin: `use` names it, and `config` follows its schema. */
+/** Builds the entry form of one plugin: `use` names it, and `config` follows its schema. */
 function entryOf(names: string[], configSchema: JsonSchema | undefined): JsonSchema {
   return {
     type: "object",
@@ -58,7 +58,7 @@ export async function configJsonSchema(entries: PluginEntryConfig[], baseDir: st
   return { schema, skipped };
 }
 
-/** The schema for the config `options` name (its plugins list read as written), as `arizuko config schema` prints it. */
+/** Returns the schema for the config `options` name (its plugins list read as written), as `arizuko config schema` prints it. */
 export async function schemaOutput(options: { file?: string; cwd?: string }): Promise<{ output: string; note: string | null }> {
   let raw: Record<string, unknown> = {};
   let baseDir = options.cwd ?? process.cwd();
