@@ -6,6 +6,8 @@ export { Kernel, type KernelMode, type BootOptions } from "./kernel.js";
 export type { EmbeddedPlugin } from "./plugins/loader.js";
 export { loadConfig, type ResolvedConfig, type ConfigOverrides } from "./config/load.js";
 export { ConfigSchema, DEFAULT_PLUGINS, type Config } from "./config/schema.js";
+export { configJsonSchema, SHIPPED_PLUGINS } from "./config/json-schema.js";
+export { configReference } from "./config/reference.js";
 export { createLogger } from "./log.js";
 export { main } from "./cli/main.js";
 export { HOOK_CATALOG, HOOK_NAMES, POLICY_BY_KIND, type HookSpec, type FailurePolicy } from "./hooks/catalog.js";

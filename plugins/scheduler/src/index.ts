@@ -36,11 +36,13 @@ export function schedulerPlugin(options: SchedulerPluginOptions = {}): PluginDef
       type: "object",
       additionalProperties: false,
       properties: {
-        // once: a task whose times passed while the instance was down runs once at start-up; skip: they are recorded as missed.
-        catchUp: { enum: ["once", "skip"], default: "once" },
-        // A due time found later than this counts as passed during downtime.
-        lateAfterMs: { type: "integer", minimum: 1000, maximum: 86_400_000, default: 60_000 },
-        maxTasksPerGroup: { type: "integer", minimum: 1, maximum: 10_000, default: 50 },
+        catchUp: {
+          enum: ["once", "skip"],
+          default: "once",
+          description: "once: a task whose times passed while arizuko was down runs once at start-up; skip: those times are recorded as missed",
+        },
+        lateAfterMs: { type: "integer", minimum: 1000, maximum: 86_400_000, default: 60_000, description: "with catchUp skip, a due time found this late counts as missed" },
+        maxTasksPerGroup: { type: "integer", minimum: 1, maximum: 10_000, default: 50, description: "active or paused tasks agents may make per group" },
       },
     },
     migrations: new URL("../migrations", import.meta.url),
