@@ -18,8 +18,9 @@ function typeOf(schema: JsonSchema): string {
   if (Array.isArray(schema.anyOf)) return (schema.anyOf as JsonSchema[]).map(typeOf).join(" or ");
   const type = Array.isArray(schema.type) ? schema.type.join(" or ") : String(schema.type ?? "any");
   if (type === "array") return `list of ${typeOf((schema.items ?? {}) as JsonSchema)}`;
-  const range = schema.minimum !== undefined && schema.maximum !== undefined ? ` ${schema.minimum} to ${schema.maximum}` : schema.minimum !== undefined ? ` ≥ ${schema.minimum}` : "";
-  return `${type}${range}`;
+  if (schema.minimum !== undefined && schema.maximum !== undefined) return `${type} ${schema.minimum} to ${schema.maximum}`;
+  if (schema.minimum !== undefined) return `${type} ≥ ${schema.minimum}`;
+  return type;
 }
 
 function notesOf(schema: JsonSchema): string {
@@ -42,7 +43,8 @@ function rows(schema: JsonSchema, path: string, required: string[] = []): Row[] 
   return Object.entries(properties).flatMap(([name, field]) => {
     const fieldPath = path ? `${path}.${name}` : name;
     const nested = field.type === "object" && field.properties;
-    const fallback = field.default === undefined ? (required.includes(name) ? "required" : "") : `\`${JSON.stringify(field.default)}\``;
+    let fallback = field.default === undefined ? "" : `\`${JSON.stringify(field.default)}\``;
+    if (field.default === undefined && required.includes(name)) fallback = "required";
     const row = { path: fieldPath, type: nested ? "section" : typeOf(field), default: nested ? "" : fallback, notes: notesOf(field) };
     if (nested) return [row, ...rows(field, fieldPath, (field.required ?? []) as string[])];
     // A map's entries (agent.groups, admission) have fields of their own, listed under `<name>`.
