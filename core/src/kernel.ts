@@ -123,7 +123,8 @@ export class Kernel {
   /** Prometheus counters and gauges served at /metrics. */
   readonly metrics: Metrics;
 
-  private readonly http: HttpRoutes;
+  /** HTTP routes by owner; `arizuko plugins --details` lists them. */
+  readonly http: HttpRoutes;
   private readonly scopes = new Map<string, PluginScope>();
   private adminSocket: Server | null = null;
   private runnerCheck: Promise<unknown> | null = null;

@@ -6,6 +6,7 @@ import { ArizukoError, formatTable as table, type CliCommand, type SenderRole } 
 import { checkConfig } from "../config/check.js";
 import { schemaOutput } from "../config/json-schema.js";
 import { errors } from "../errors.js";
+import { HOOK_NAMES } from "../hooks/catalog.js";
 import { checkGrants } from "../grants/rules.js";
 import { grantParams, GrantsService } from "../grants/service.js";
 
@@ -16,6 +17,23 @@ import type { Kernel } from "../kernel.js";
 function existingGroup(kernel: Kernel, folder: string): string {
   if (!kernel.groups.exists(folder)) throw errors.groupNotFound(folder);
   return folder;
+}
+
+/** Lists, per plugin, the hooks it taps and the routes, tools and commands it registered. */
+function registrations(kernel: Kernel): string {
+  const owned = (entries: Array<[string, { owner: { name: string } }]>, plugin: string) => entries.filter(([, entry]) => entry.owner.name === plugin).map(([name]) => name);
+  const blocks = kernel.statuses.all().map(([plugin]) => {
+    const lines = [
+      ["hooks", HOOK_NAMES.filter((hook) => kernel.hooks.tappers(hook).includes(plugin))],
+      ["routes", kernel.http.list().filter((route) => route.plugin === plugin).map((route) => route.route)],
+      ["tools", owned(kernel.registries.tools.entriesList(), plugin)],
+      ["chat commands", owned(kernel.registries.commands.entriesList(), plugin).map((name) => `/${name}`)],
+      ["cli", owned(kernel.registries.cli.entriesList(), plugin).map((name) => `arizuko ${name}`)],
+    ] as const;
+    const shown = lines.filter(([, names]) => names.length > 0).map(([what, names]) => `  ${what}: ${names.join(", ")}`);
+    return [plugin, ...(shown.length > 0 ? shown : ["  (registered nothing)"])].join("\n");
+  });
+  return blocks.join("\n");
 }
 
 export function coreCommands(kernel: Kernel): CliCommand[] {
@@ -209,11 +227,13 @@ export function coreCommands(kernel: Kernel): CliCommand[] {
     },
     {
       name: "plugins",
-      description: "list plugins and their state",
-      run: ({ offline }) => {
+      description: "list plugins and their state (--details: what each registered)",
+      options: [{ flags: "--details", description: "also list each plugin's hook taps, HTTP routes, MCP tools, chat commands and CLI commands" }],
+      run: ({ offline, options }) => {
         const rows = kernel.statuses.all().map(([name, status]) => [name, status.state, status.version ?? "", status.source, status.error ?? ""]);
         const note = offline ? "\n(no instance is running: these states come from loading the plugins for this command)" : "";
-        return table([["NAME", "STATE", "VERSION", "SOURCE", "ERROR"], ...rows]) + note;
+        const details = options.details ? `\n\n${registrations(kernel)}` : "";
+        return table([["NAME", "STATE", "VERSION", "SOURCE", "ERROR"], ...rows]) + details + note;
       },
     },
   ];
