@@ -1,7 +1,7 @@
 /** `arizuko task add|list|show|edit|pause|resume|rm`: the operator's hands on scheduled tasks. */
 import { ArizukoError, formatTable, type CliCommand, type CliOption } from "@arizuko/sdk";
 import type { Scheduler } from "./scheduler.js";
-import { describeSchedule } from "./schedule.js";
+import { describeSchedule, zoneTime } from "./schedule.js";
 import { fieldsOfTask, taskSpec, type InputChecks, type TaskFields } from "./task-input.js";
 import type { Task, TaskStore } from "./tasks.js";
 
@@ -23,7 +23,8 @@ function fieldsOf(options: Record<string, string | boolean | undefined>): TaskFi
 }
 
 function summary(task: Task): string {
-  return `task ${task.id}: ${task.group} in ${task.chat}${task.topic ? ` #${task.topic}` : ""}, ${describeSchedule(task.schedule)}, ${task.context} context, ${task.status}; next run ${time(task.nextRunAt)}`;
+  const local = zoneTime(task.schedule, task.nextRunAt);
+  return `task ${task.id}: ${task.group} in ${task.chat}${task.topic ? ` #${task.topic}` : ""}, ${describeSchedule(task.schedule)}, ${task.context} context, ${task.status}; next run ${time(task.nextRunAt)}${local ? ` (${local})` : ""}`;
 }
 
 const FIELD_OPTIONS: CliOption[] = [

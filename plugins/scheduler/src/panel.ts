@@ -17,7 +17,7 @@
 import { html, isArizukoError, raw, type Host, type Html, type UserInfo } from "@arizuko/sdk";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Scheduler } from "./scheduler.js";
-import { describeSchedule } from "./schedule.js";
+import { describeSchedule, zoneTime } from "./schedule.js";
 import { fieldsOfTask, taskSpec, type InputChecks, type TaskFields } from "./task-input.js";
 import type { Task, TaskRun, TaskStore } from "./tasks.js";
 
@@ -69,7 +69,7 @@ export function taskList(store: TaskStore, outcome: Pick<Outcome, "notice" | "er
 <td>${describeSchedule(task.schedule)}<br><span class="muted">${task.context} context</span></td>
 <td class="prompt">${task.prompt}</td>
 <td><span class="state state-${task.status}">${task.status}</span>${task.error ? html`<br><span class="error">${task.error}</span>` : ""}</td>
-<td>${time(task.nextRunAt)}</td>
+<td>${time(task.nextRunAt)}${zoneTime(task.schedule, task.nextRunAt) ? html`<br><span class="muted">${zoneTime(task.schedule, task.nextRunAt)}</span>` : ""}</td>
 <td>${results(store.runs(task.id, RESULTS_SHOWN))}</td>
 <td>${actions(task)}</td>
 </tr>`,

@@ -106,3 +106,14 @@ export function intervalText(everyMs: number): string {
   }
   return `${everyMs}ms`;
 }
+
+/**
+ * Writes a time as the wall clock of a cron task's zone shows it, e.g. `2026-06-02 09:30
+ * Europe/Berlin`; null for other schedules and for UTC, whose times are shown as they are.
+ */
+export function zoneTime(schedule: Schedule, time: number | null): string | null {
+  if (time === null || schedule.kind !== "cron" || schedule.zone === "UTC") return null;
+  // The sv-SE locale writes dates as YYYY-MM-DD and times on the 24-hour clock.
+  const text = new Intl.DateTimeFormat("sv-SE", { timeZone: schedule.zone, dateStyle: "short", timeStyle: "short" }).format(time);
+  return `${text} ${schedule.zone}`;
+}

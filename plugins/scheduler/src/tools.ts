@@ -11,7 +11,7 @@ import type { AuditEntry, SenderRole, ToolContext, ToolSpec } from "@arizuko/sdk
 import { ArizukoError, inSubtree } from "@arizuko/sdk";
 import { Type } from "typebox";
 import type { Scheduler } from "./scheduler.js";
-import { describeSchedule } from "./schedule.js";
+import { describeSchedule, zoneTime } from "./schedule.js";
 import { MAX_PROMPT_LENGTH, taskSpec, type InputChecks } from "./task-input.js";
 import type { Task, TaskStore } from "./tasks.js";
 
@@ -27,6 +27,7 @@ function view(task: Task, store: TaskStore) {
     context: task.context,
     status: task.status,
     next_run: task.nextRunAt === null ? null : new Date(task.nextRunAt).toISOString(),
+    next_run_local: zoneTime(task.schedule, task.nextRunAt),
     last_run: last ? { due: new Date(last.dueAt).toISOString(), state: last.state, error: last.error } : null,
     error: task.error,
   };

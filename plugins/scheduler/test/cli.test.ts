@@ -33,7 +33,7 @@ describe("arizuko task", () => {
 
     const added = await world.cli("task", "add", "--group", "main", "--chat", CHAT, "--prompt", "stand-up notes", "--cron", "30 9 * * 1-5", "--zone", "Europe/Berlin");
     const id = /added task (tsk_[0-9a-f]+)/.exec(added)![1]!;
-    expect(added).toBe(`added task ${id}: main in ${CHAT}, cron 30 9 * * 1-5 (Europe/Berlin), group context, active; next run 2026-06-02T07:30:00.000Z\n`);
+    expect(added).toBe(`added task ${id}: main in ${CHAT}, cron 30 9 * * 1-5 (Europe/Berlin), group context, active; next run 2026-06-02T07:30:00.000Z (2026-06-02 09:30 Europe/Berlin)\n`);
 
     const list = await world.cli("task", "list");
     expect(list.split("\n")[0]).toMatch(/^ID +GROUP +CHAT +SCHEDULE +STATUS +NEXT RUN +LAST RUN$/);

@@ -5,7 +5,7 @@
  * shows the expected form.
  */
 import { describe, expect, it } from "vitest";
-import { cronSchedule, intervalSchedule, nextTime, onceSchedule, ScheduleError, type Schedule } from "../src/schedule.js";
+import { cronSchedule, intervalSchedule, nextTime, onceSchedule, ScheduleError, zoneTime, type Schedule } from "../src/schedule.js";
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -96,5 +96,18 @@ describe("one-shot", () => {
 
   it.each(["2026-12-24 18:00", "2026-12-24T18:00:00", "tomorrow", "2026-13-01T00:00:00Z"])("refuses %j, which has no offset or is no time", (time) => {
     expect(() => onceSchedule(time)).toThrow(`invalid time ${JSON.stringify(time)}; expected ISO 8601 with an offset`);
+  });
+});
+
+describe("zoneTime", () => {
+  it("shows a cron task's time on its zone's wall clock", () => {
+    expect(zoneTime(cronSchedule("30 9 * * *", "Europe/Berlin"), Date.parse("2026-06-02T07:30:00Z"))).toBe("2026-06-02 09:30 Europe/Berlin");
+    expect(zoneTime(cronSchedule("30 9 * * *", "Europe/Berlin"), Date.parse("2026-12-02T08:30:00Z"))).toBe("2026-12-02 09:30 Europe/Berlin");
+  });
+
+  it("adds nothing for UTC, intervals, one-shot times and no time", () => {
+    expect(zoneTime(cronSchedule("30 9 * * *"), Date.parse("2026-06-02T09:30:00Z"))).toBeNull();
+    expect(zoneTime(intervalSchedule("1h", 0), 3_600_000)).toBeNull();
+    expect(zoneTime(cronSchedule("30 9 * * *", "Europe/Berlin"), null)).toBeNull();
   });
 });
