@@ -538,7 +538,7 @@ export class Kernel {
 
 /** Subcommands that only read, and commands that change nothing in the store. */
 const READ_ONLY_SUBCOMMANDS = new Set(["list", "show", "check", "explain", "shares", "identities"]);
-const READ_ONLY_COMMANDS = new Set(["plugins", "migrate", "start", "backup"]);
+const READ_ONLY_COMMANDS = new Set(["plugins", "migrate", "start", "backup", "doctor"]);
 
 /** Tells whether a CLI command may change the instance (so it belongs in the audit log). */
 function changesState(argv: string[]): boolean {

@@ -47,6 +47,11 @@ const APIS: Record<ModelApi, { posts: string[]; listsModels: boolean; keyHeader:
   },
 };
 
+/** The header that carries the operator's key upstream for `model`'s API, or none without a key. */
+export function keyHeaders(model: ModelConfig): Record<string, string> {
+  return model.apiKey ? APIS[model.api].keyHeader(model.apiKey) : {};
+}
+
 /** True when `model` names an endpoint and at least one model, so runs get a model socket. */
 export function modelServed(model: ModelConfig): boolean {
   return model.baseUrl !== null && model.models.length > 0;

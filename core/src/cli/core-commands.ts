@@ -5,6 +5,7 @@
 import { ArizukoError, formatTable as table, type CliCommand, type SenderRole } from "@arizuko/sdk";
 import { checkConfig } from "../config/check.js";
 import { schemaOutput } from "../config/json-schema.js";
+import { doctor, formatFindings } from "./doctor.js";
 import { errors } from "../errors.js";
 import { HOOK_NAMES } from "../hooks/catalog.js";
 import { checkGrants } from "../grants/rules.js";
@@ -193,6 +194,11 @@ export function coreCommands(kernel: Kernel): CliCommand[] {
           },
         },
       ],
+    },
+    {
+      name: "doctor",
+      description: "check the config, database, disk, agent runner, model endpoint and clock; ok, warn or fail per line with the fix",
+      run: async () => formatFindings(await doctor({ file: kernel.resolved.file ?? undefined, overrides: { data: kernel.resolved.dataDir } })),
     },
     {
       name: "config",

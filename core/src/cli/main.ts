@@ -18,6 +18,7 @@ import { sendAdminCommand } from "./admin-socket.js";
 import { formatPlan, pendingMigrations } from "./migrate-plan.js";
 import { checkConfig } from "../config/check.js";
 import { schemaOutput } from "../config/json-schema.js";
+import { doctor, formatFindings } from "./doctor.js";
 import { acquireLock, runningInstance } from "./lock.js";
 import { PROGRAM_NAME } from "./program.js";
 
@@ -176,6 +177,11 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (rest[0] === "start") return await start(rest.slice(1), globals);
+    if (rest[0] === "doctor") {
+      const { output, exitCode } = formatFindings(await doctor({ file: globals.config, overrides: { data: globals.data } }));
+      process.stdout.write(output + "\n");
+      return exitCode;
+    }
     if (rest[0] === "config" && rest[1] === "schema") {
       const { output, note } = await schemaOutput({ file: globals.config });
       process.stdout.write(output + "\n");

@@ -55,5 +55,6 @@ export async function checkConfig(options: { file?: string; cwd?: string; overri
   const where = source.file ?? "the built-in defaults";
   if (problems.length > 0) return { output: `${where} is not valid:\n${problems.join("\n")}`, exitCode: 1 };
   const names = loaded!.plugins.map((plugin) => plugin.definition.name).join(", ");
-  return { output: `${where} is valid; plugins: ${names}`, exitCode: 0 };
+  const verdict = source.file ? `${source.file} is valid` : "no config file; the built-in defaults are valid";
+  return { output: `${verdict}; plugins: ${names}`, exitCode: 0 };
 }
