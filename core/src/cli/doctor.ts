@@ -1,10 +1,13 @@
 /**
- * `arizuko doctor`: checks what an instance needs, one line each, `ok`, `warn` or `fail`
- * with the fix: the config and plugin settings, the database (integrity, pending
- * migrations), free disk space, the agent runner (the Docker engine and the agent image
- * for the docker runner), the model endpoint, and the clock against the newest stored
- * message. It runs before any host boots, so a broken config or database is diagnosed
- * rather than stopping the command, and it sends no chat messages.
+ * `arizuko doctor`: checks what an instance needs and prints one line per check, `ok`,
+ * `warn` or `fail`, with the fix. It checks the config and plugin settings, the database
+ * (integrity, pending migrations), free disk space, the agent runner (for the docker
+ * runner: the engine and the agent image), the model endpoint, and the clock against the
+ * newest stored message. It runs before any host boots, so a broken config or database
+ * is diagnosed rather than stopping the command. It sends no chat messages.
+ *
+ * TODO: channel credentials (a Telegram token, a Discord token) need a check each
+ * channel plugin offers; the host API has none yet.
  */
 import { existsSync, mkdtempSync, rmSync, statfsSync } from "node:fs";
 import { tmpdir } from "node:os";
