@@ -5,6 +5,7 @@
  * that quotes a URL with a token in it).
  */
 import pino, { type DestinationStream, type Logger } from "pino";
+import pretty from "pino-pretty";
 import { scrubber } from "./secrets.js";
 
 export const REDACTED_KEYS = ["token", "secret", "password", "apiKey", "api_key", "authorization", "cookie"];
@@ -22,4 +23,14 @@ export function createLogger(level: string, destination?: DestinationStream, sec
     },
     destination ?? pino.destination({ dest: 1, sync: false }),
   );
+}
+
+/**
+ * Where `arizuko start` writes its log: pino's JSON lines on standard output, or, when
+ * that is a terminal, the same lines made readable by pino-pretty. Secrets are scrubbed
+ * before either sees a line.
+ */
+export function logDestination(tty = process.stdout.isTTY === true, output?: NodeJS.WritableStream): DestinationStream {
+  if (!tty) return output ? (output as DestinationStream) : pino.destination({ dest: 1, sync: false });
+  return pretty({ colorize: output === undefined, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", sync: true, ...(output && { destination: output }) });
 }

@@ -12,7 +12,7 @@ import { dataDirOf, loadConfig, type ConfigOverrides } from "../config/load.js";
 import { describe, errors } from "../errors.js";
 import { isLoopback } from "../http/server.js";
 import { Kernel } from "../kernel.js";
-import { createLogger } from "../log.js";
+import { createLogger, logDestination } from "../log.js";
 import { secretValues } from "../secrets.js";
 import { sendAdminCommand } from "./admin-socket.js";
 import { formatPlan, pendingMigrations } from "./migrate-plan.js";
@@ -56,7 +56,9 @@ function extractGlobals(argv: string[]): { globals: GlobalOptions; rest: string[
   return { globals, rest };
 }
 
-function parseStart(argv: string[]): ConfigOverrides & { help?: string } {
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function parseStart(argv: string[]): ConfigOverrides & { help?: string; logLevel?: string } {
   let help: string | undefined;
   const program = new Command(`${PROGRAM_NAME} start`)
     .description("start the gateway: web chat, channels, agents")
@@ -65,6 +67,7 @@ function parseStart(argv: string[]): ConfigOverrides & { help?: string } {
     .option("--host <host>", "address to listen on (default: 127.0.0.1)")
     .option("--port <port>", "port to listen on (default: 8080; 0 picks a free one)")
     .option("--insecure", "allow listening on a non-loopback address without authentication")
+    .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default: log.level of the config, else info)")
     .exitOverride()
     .configureOutput({ writeOut: (text) => (help = (help ?? "") + text), writeErr: (text) => process.stderr.write(text) });
   try {
@@ -73,12 +76,15 @@ function parseStart(argv: string[]): ConfigOverrides & { help?: string } {
     if (error instanceof CommanderError && error.exitCode === 0) return { help: help ?? "" };
     throw error;
   }
-  const options = program.opts<{ host?: string; port?: string; insecure?: boolean }>();
+  const options = program.opts<{ host?: string; port?: string; insecure?: boolean; logLevel?: string }>();
+  if (options.logLevel !== undefined && !LOG_LEVELS.includes(options.logLevel)) {
+    throw errors.cliUsage(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(options.logLevel)}`);
+  }
   const port = options.port === undefined ? undefined : Number(options.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw errors.cliUsage(`--port must be an integer from 0 to 65535, got ${JSON.stringify(options.port)}`);
   }
-  return { host: options.host, port, insecure: options.insecure };
+  return { host: options.host, port, insecure: options.insecure, logLevel: options.logLevel };
 }
 
 async function start(argv: string[], globals: GlobalOptions): Promise<number> {
@@ -91,7 +97,7 @@ async function start(argv: string[], globals: GlobalOptions): Promise<number> {
   const resolved = loadConfig({ file: globals.config, overrides: { ...options, data: globals.data } });
   // A public address needs accounts or --insecure; Kernel.start checks it, since the accounts are in the store.
 
-  const log = createLogger(resolved.config.log.level, undefined, secretValues(resolved.config));
+  const log = createLogger(options.logLevel ?? resolved.config.log.level, logDestination(), secretValues(resolved.config));
   const release = acquireLock(resolved.dataDir);
 
   // Handlers go in before anything slow: a signal arriving before them would kill the
