@@ -26,9 +26,9 @@ export function createLogger(level: string, destination?: DestinationStream, sec
 }
 
 /**
- * Where `arizuko start` writes its log: pino's JSON lines on standard output, or, when
+ * Returns where `arizuko start` writes its log: pino's JSON lines on standard output, or, when
  * that is a terminal, the same lines made readable by pino-pretty. Secrets are scrubbed
- * before either sees a line.
+ * before either receives a line.
  */
 export function logDestination(tty = process.stdout.isTTY === true, output?: NodeJS.WritableStream): DestinationStream {
   if (!tty) return output ? (output as DestinationStream) : pino.destination({ dest: 1, sync: false });
