@@ -8,6 +8,7 @@ import { schemaOutput } from "../config/json-schema.js";
 import { doctor, formatFindings } from "./doctor.js";
 import { errors } from "../errors.js";
 import { HOOK_NAMES } from "../hooks/catalog.js";
+import { installedPlugins } from "../plugins/discover.js";
 import { checkGrants } from "../grants/rules.js";
 import { grantParams, GrantsService } from "../grants/service.js";
 
@@ -239,7 +240,10 @@ export function coreCommands(kernel: Kernel): CliCommand[] {
         const rows = kernel.statuses.all().map(([name, status]) => [name, status.state, status.version ?? "", status.source, status.error ?? ""]);
         const note = offline ? "\n(no instance is running: these states come from loading the plugins for this command)" : "";
         const details = options.details ? `\n\n${registrations(kernel)}` : "";
-        return table([["NAME", "STATE", "VERSION", "SOURCE", "ERROR"], ...rows]) + details + note;
+        const sources = new Set(kernel.statuses.all().map(([, status]) => status.source));
+        const idle = installedPlugins(kernel.resolved.baseDir).filter((found) => !sources.has(found.name));
+        const other = idle.length > 0 ? `\n\ninstalled, not in the config's plugins (add one to load it):\n${idle.map((found) => `  ${found.name} ${found.version ?? ""}`.trimEnd()).join("\n")}` : "";
+        return table([["NAME", "STATE", "VERSION", "SOURCE", "ERROR"], ...rows]) + details + other + note;
       },
     },
   ];
