@@ -35,7 +35,7 @@ function packagesIn(folder: string): string[] {
     try {
       for (const scoped of readdirSync(join(folder, entry))) names.push(`${entry}/${scoped}`);
     } catch {
-      // A scope folder that cannot be read holds nothing we can load either.
+      // A scope folder that cannot be read has no package the loader could import either.
     }
   }
   return names;
