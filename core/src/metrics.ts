@@ -11,6 +11,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import type { Hooks } from "./hooks/hooks.js";
 import type { HttpRoutes } from "./http/routes.js";
 import type { Owner } from "./plugins/registry.js";
+import { busyCount } from "./store/db.js";
 
 const PREFIX = "arizuko_";
 /** Histogram buckets in seconds, from a quick reply to a long tool-using run. */
@@ -43,6 +44,15 @@ export class Metrics {
     const registers = [this.registry];
     new Gauge({ name: `${PREFIX}queue_depth`, help: "Inbound messages waiting for routing or for their run.", registers, collect() { this.set(sources.queueDepth()); } });
     new Gauge({ name: `${PREFIX}runs_active`, help: "Agent runs in progress.", registers, collect() { this.set(sources.activeRuns()); } });
+    new Counter({
+      name: `${PREFIX}sqlite_busy_total`,
+      help: "Times the database stayed locked past its busy timeout (each retried, or answered 503), in this process.",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(busyCount());
+      },
+    });
   }
 
   private counter(name: string, help: string, labelNames: string[]): Counter<string> {

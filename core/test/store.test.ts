@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -22,6 +23,14 @@ function holdLock(file: string, holdMs: number): Promise<{ released: Promise<voi
     });
     child.once("error", reject);
   });
+}
+
+/** Reads arizuko_sqlite_busy_total from the instance's /metrics with the admin token. */
+async function busyMetric(): Promise<number> {
+  const token = readFileSync(join(instance!.dataDir, "admin.token"), "utf8").trim();
+  const text = await (await fetch(`${instance!.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+  const line = text.split("\n").find((candidate) => candidate.startsWith("arizuko_sqlite_busy_total "));
+  return Number(line?.split(" ")[1] ?? NaN);
 }
 
 describe("store under lock contention", () => {
@@ -53,10 +62,13 @@ describe("store under lock contention", () => {
     await visitor.say("c1", "opens the chat");
     // Let the first message's run finish, so the post below is the only writer meeting the lock.
     await waitFor(() => (instance!.kernel.store.db.prepare("SELECT state FROM messages WHERE text = ?").get("opens the chat") as { state: string }).state === "done");
+    const busyBefore = await busyMetric();
     const lock = await holdLock(join(instance.dataDir, "arizuko.db"), BUSY_TIMEOUT_MS + 2000);
 
     const posted = await visitor.say("c1", "written after a long lock");
     await lock.released;
+    // Each wait past the busy timeout is counted for /metrics.
+    expect(await busyMetric()).toBeGreaterThan(busyBefore);
 
     expect(posted.status).toBe(202);
     const stored = instance.kernel.store.db.prepare("SELECT count(*) AS n FROM messages WHERE text = ?").get("written after a long lock") as { n: number };

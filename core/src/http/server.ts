@@ -7,7 +7,7 @@ import fastifyCookie from "@fastify/cookie";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import type { Logger } from "pino";
 import { isArizukoError } from "@arizuko/sdk";
-import { isBusyError } from "../store/db.js";
+import { isBusyError, noteBusy } from "../store/db.js";
 
 /** Largest request body accepted, in bytes. */
 export const BODY_LIMIT_BYTES = 1_048_576;
@@ -80,6 +80,7 @@ export function createServer(log: Logger, trustProxy: boolean | string = false):
       return sendError(reply, error.statusCode, error.code, error.message);
     }
     if (isBusyError(error)) {
+      noteBusy();
       request.log.warn({ method: request.method, url: request.url }, "database locked past its busy timeout; responded 503");
       return reply.header("retry-after", "1").code(503).send({ error: { code: "ARZ_ERR_STORE_BUSY", message: "the database is busy; retry the request in a moment" } });
     }

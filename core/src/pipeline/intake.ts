@@ -19,7 +19,7 @@ import { errors } from "../errors.js";
 import type { GroupService } from "../groups/groups.js";
 import type { Hooks } from "../hooks/hooks.js";
 import { newId } from "../ids.js";
-import { isBusyError } from "../store/db.js";
+import { isBusyError, noteBusy } from "../store/db.js";
 import { GroupCommit } from "../store/group-commit.js";
 import type { Store } from "../store/index.js";
 import type { Decision, MessageRecord } from "../store/messages.js";
@@ -110,6 +110,7 @@ export class Intake {
       .catch((error: unknown) => {
         const ids = { chat: message.chat, seq: message.seq, messageId: message.id, err: error };
         if (isBusyError(error) || (error as { code?: unknown }).code === "ARZ_ERR_STORE_BUSY") {
+          if (isBusyError(error)) noteBusy();
           this.log.warn(ids, `database locked during intake; retrying in ${BUSY_RETRY_MS} ms`);
           setTimeout(() => this.submit(message, channel), BUSY_RETRY_MS).unref();
           return;

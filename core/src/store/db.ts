@@ -33,6 +33,18 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   return db;
 }
 
+/** Locked-database errors met after the busy timeout in this process; /metrics reports the count. */
+let busyErrors = 0;
+
+/** Counts one locked-database error that a caller is about to retry or answer with 503. */
+export function noteBusy(): void {
+  busyErrors += 1;
+}
+
+export function busyCount(): number {
+  return busyErrors;
+}
+
 /** True for SQLite's "database is locked" family of errors, which are worth retrying. */
 export function isBusyError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;

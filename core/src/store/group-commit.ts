@@ -6,7 +6,7 @@
  */
 import type { Logger } from "pino";
 import { errors } from "../errors.js";
-import { isBusyError } from "./db.js";
+import { isBusyError, noteBusy } from "./db.js";
 
 /** Most rows per transaction, bounding how long any one acknowledgement waits. */
 export const MAX_BATCH = 256;
@@ -89,6 +89,7 @@ export class GroupCommit<T, R> {
 
   /** The database stayed locked past busy_timeout: keep the rows and try again, up to a limit. */
   private retryBusy(batch: Array<Pending<T, R>>, error: unknown): void {
+    noteBusy();
     const now = Date.now();
     this.busySince ??= now;
     const waited = now - this.busySince;
@@ -114,6 +115,7 @@ export class GroupCommit<T, R> {
         entry.resolve(this.write(entry.item));
       } catch (error) {
         if (isBusyError(error)) {
+          noteBusy();
           this.queue.unshift(entry);
           this.schedule(this.busyDelay);
         } else {
