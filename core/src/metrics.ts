@@ -46,7 +46,7 @@ export class Metrics {
     new Gauge({ name: `${PREFIX}runs_active`, help: "Agent runs in progress.", registers, collect() { this.set(sources.activeRuns()); } });
     new Counter({
       name: `${PREFIX}sqlite_busy_total`,
-      help: "Times the database stayed locked past its busy timeout (each retried, or answered 503), in this process.",
+      help: "Times the database stayed locked past its busy timeout (each retried, or responded to with 503), in this process.",
       registers,
       collect() {
         this.reset();

@@ -1,6 +1,6 @@
 /**
  * `arizuko backup`: an online copy of the database that opens, passes SQLite's
- * integrity check and holds the same rows, taken while the instance runs and takes
+ * integrity check and contains the same rows, taken while the instance runs and takes
  * messages, and from a shell in another folder through the real binary.
  */
 import { execFile } from "node:child_process";
@@ -30,7 +30,7 @@ function open(file: string): Database.Database {
   return new Database(file, { readonly: true, fileMustExist: true });
 }
 
-/** Waits until every inbound message is answered, so nothing writes during the copy. */
+/** Waits until every inbound message is done, so nothing writes during the copy. */
 async function settled(): Promise<void> {
   await waitFor(() => (instance!.kernel.store.db.prepare("SELECT count(*) AS n FROM messages WHERE direction = 'in' AND state <> 'done'").get() as { n: number }).n === 0, { what: "every message to be answered" });
 }
@@ -67,14 +67,14 @@ describe("arizuko backup", () => {
 
     const copy = open(file);
     expect(copy.pragma("integrity_check", { simple: true })).toBe("ok");
-    // Every message the copy holds is in the live database, unchanged.
+    // Every message in the copy is in the live database, unchanged.
     const copied = copy.prepare("SELECT seq, chat, text FROM messages WHERE direction = 'in' ORDER BY seq").all();
     const live = instance.kernel.store.db.prepare("SELECT seq, chat, text FROM messages WHERE direction = 'in' AND seq <= ? ORDER BY seq").all((copied.at(-1) as { seq: number } | undefined)?.seq ?? 0);
     expect(copied).toEqual(live);
     copy.close();
   });
 
-  it("names a default file in the data folder and will not overwrite a backup", async () => {
+  it("default file name, no overwrite", async () => {
     instance = await startInstance();
     const first = await instance.kernel.runCli(["backup"]);
     expect(first.exitCode, first.stderr).toBe(0);

@@ -23,7 +23,7 @@ afterEach(() => {
   server = undefined;
 });
 
-/** A model server that lists models for the key `sk-good` and answers 401 to any other. */
+/** Starts a model server that lists models for the key `sk-good` and returns 401 for any other. */
 async function modelServer(): Promise<string> {
   server = createServer((request, response) => {
     const good = request.headers.authorization === "Bearer sk-good";
@@ -67,7 +67,7 @@ describe("arizuko doctor", () => {
     expect(lines.join("\n")).toContain('http.port: expected integer, got "high"');
   });
 
-  it("fails a model key the server rejects, and a model server that is down", async () => {
+  it("rejected key, server down", async () => {
     const baseUrl = await modelServer();
     const rejected = await doctor({ model: { baseUrl, apiKey: "sk-wrong", models: ["local"] } });
     expect(rejected.code).toBe(1);

@@ -1,6 +1,6 @@
 /**
  * `GET /metrics`: Prometheus text for operators only, with counters that move when a
- * message comes in, is routed, runs, calls a tool and is answered, and a plugin's
+ * message comes in, is routed, runs, calls a tool and gets a reply, and a plugin's
  * failing tap counted by plugin and hook.
  */
 import { readFileSync } from "node:fs";
@@ -34,7 +34,7 @@ async function scrape(): Promise<{ status: number; type: string | null; text: st
   return { status: response.status, type: response.headers.get("content-type"), text: await response.text() };
 }
 
-/** The value of one sample, e.g. `arizuko_runs_total{outcome="done"}`, or 0 when absent. */
+/** Returns the value of one sample, e.g. `arizuko_runs_total{outcome="done"}`, or 0 when absent. */
 function sample(text: string, series: string): number {
   const line = text.split("\n").find((candidate) => candidate.startsWith(`${series} `));
   return line ? Number(line.slice(series.length + 1)) : 0;
@@ -53,7 +53,7 @@ describe("/metrics", () => {
     expect(text).toContain("arizuko_process_resident_memory_bytes");
   });
 
-  it("moves its counters with a message, its run, a tool call and its answer", async () => {
+  it("counters follow a message", async () => {
     instance = await startInstance({ plugins: [{ definition: faulty }] });
     const before = (await scrape()).text;
     expect(sample(before, 'arizuko_messages_inbound_total{platform="web"}')).toBe(0);

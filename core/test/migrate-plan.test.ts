@@ -62,7 +62,7 @@ describe("arizuko migrate --dry-run", () => {
     expect(ledger(dataDir)).toEqual(before);
   });
 
-  it("says so when the database is up to date, also while the instance runs", async () => {
+  it("up to date, instance running", async () => {
     instance = await startInstance();
     expect(await dryRun(instance.dataDir)).toBe(`nothing to apply; database ${join(instance.dataDir, "arizuko.db")} is up to date\n`);
   });

@@ -262,7 +262,7 @@ export interface UnitStatus extends RunUnit {
   running: boolean;
 }
 
-/** A prompt a plugin hands to a group as if it had arrived in a chat: a scheduled task's, say. */
+/** A prompt a plugin hands to a group as if it had arrived in a chat, such as a scheduled task's. */
 export interface SubmitInput {
   /** The group that runs it; it must exist. */
   group: string;
@@ -274,12 +274,12 @@ export interface SubmitInput {
   topic?: string;
   /** Unique within the chat: submitting the same id again stores nothing and returns null. */
   platformId: string;
-  /** Who the prompt comes from, as the agent and the dashboard see it, e.g. `scheduled task tsk_1`. */
+  /** The sender name the agent and the dashboard show, e.g. `scheduled task tsk_1`. */
   senderName: string;
   text: string;
-  /** The role the run acts with (grants see it), e.g. the role of whoever created the task. */
+  /** The role the run acts with (grants see it), e.g. the role of the task's creator. */
   role: SenderRole;
-  /** Why the message went to `group`; stored as its routing reason, with the plugin's name as the layer. */
+  /** The routing reason stored on the message; the plugin's name becomes its layer. */
   reason: string;
 }
 
@@ -287,14 +287,14 @@ export interface SubmitInput {
 export interface RunsApi {
   /**
    * Stores `input` as a message from the group itself (`local:<group>`) in `chat`, already
-   * routed to the group's unit, and queues its run, in one transaction; returns the
+   * routed to the group's unit, and queues its run, in one transaction. Returns the
    * stored message, or null when one with this platform id exists. Throws 400 for a bad
    * chat JID and 404 for an unknown group.
    */
   submit(input: SubmitInput): StoredMessage | null;
   /**
-   * Withdraws a submitted message no run has taken yet (it is marked done with `reason`);
-   * false when a run has it or it is not pending.
+   * Withdraws a submitted message no run has taken yet, marking it done with `reason`.
+   * Returns false when a run has it or it is not pending.
    */
   withdraw(seq: number, reason: string): boolean;
   /** Asks the runs of `chat` (one topic, or all) to stop; returns how many were asked. */

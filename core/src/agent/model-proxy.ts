@@ -47,7 +47,7 @@ const APIS: Record<ModelApi, { posts: string[]; listsModels: boolean; keyHeader:
   },
 };
 
-/** The header that carries the operator's key upstream for `model`'s API, or none without a key. */
+/** Returns the header that carries the operator's key upstream for `model`'s API, or none without a key. */
 export function keyHeaders(model: ModelConfig): Record<string, string> {
   return model.apiKey ? APIS[model.api].keyHeader(model.apiKey) : {};
 }

@@ -29,12 +29,12 @@ function entryOf(names: string[], configSchema: JsonSchema | undefined): JsonSch
  */
 export async function configJsonSchema(entries: PluginEntryConfig[], baseDir: string): Promise<{ schema: JsonSchema; skipped: string[] }> {
   const named = entries.map((entry) => (typeof entry === "string" ? entry : entry.use));
-  const wanted = [...new Set([...SHIPPED_PLUGINS, ...named])];
+  const requested = [...new Set([...SHIPPED_PLUGINS, ...named])];
   const forms: JsonSchema[] = [];
   const known: string[] = [];
   const skipped: string[] = [];
 
-  for (const entry of wanted) {
+  for (const entry of requested) {
     try {
       const { definition } = await importDefinition(entry, baseDir);
       const names = [...new Set([entry, definition.name])];

@@ -1,9 +1,9 @@
 /**
  * Finds, reads and validates the config: `--config FILE`, else `arizuko.yaml`,
  * `arizuko.yml` or `arizuko.json` in the working folder, else the embedded defaults.
- * `${NAME}` in any string is replaced by the environment variable NAME, or else by the
- * contents of the file NAME_FILE names (the Docker secrets convention), or else by the
- * default in `${NAME:-default}`; `$${` keeps a literal `${`. Validation then converts
+ * `${NAME}` in any string is replaced by the environment variable NAME. When NAME is unset,
+ * the contents of the file NAME_FILE names are used (the Docker secrets convention), else
+ * the default in `${NAME:-default}`. `$${` keeps a literal `${`. Validation then converts
  * text to the number or boolean a field needs.
  * Command-line flags override the file.
  */

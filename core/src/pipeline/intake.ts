@@ -357,9 +357,9 @@ export class Intake {
   }
 
   /**
-   * A plugin's prompt for `group` (a scheduled task's): stored as a message from the group
-   * itself, already routed to its unit with the plugin as the layer, and queued. The row
-   * and its decision are one transaction; a platform id stored before gives null.
+   * Stores a plugin's prompt for `group` (a scheduled task's) as a message from the group
+   * itself, already routed to its unit with the plugin as the layer, and queues it. The
+   * row and its decision are one transaction. A platform id stored before gives null.
    */
   inject(input: SubmitInput, plugin: string): MessageRecord | null {
     parseChatJid(input.chat);

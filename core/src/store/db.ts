@@ -36,7 +36,7 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
 /** Locked-database errors met after the busy timeout in this process; /metrics reports the count. */
 let busyErrors = 0;
 
-/** Counts one locked-database error that a caller is about to retry or answer with 503. */
+/** Counts one locked-database error that a caller is about to retry or respond to with 503. */
 export function noteBusy(): void {
   busyErrors += 1;
 }

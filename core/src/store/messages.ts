@@ -318,7 +318,7 @@ export class MessageStore {
 
   /** Stores a message the host writes for a sender (delegation, follow-up); null when it exists already. */
   insertDerived(row: DerivedRow, now: number): MessageRecord | null {
-    // A scheduled task may write into a chat nobody has written in yet.
+    // A scheduled task may write into a chat that has no messages yet.
     this.statements.ensureChat.run(row.chat, parseChatJid(row.chat).platform, null, now, 0);
     const inserted = this.statements.insertDerived.get({
       id: newId("msg"),

@@ -18,7 +18,7 @@ ${body}
 </section>`;
 }
 
-/** A plugin panel's markup, or the error its `render` threw in its place. */
+/** Renders a plugin panel's markup, or the error its `render` threw in its place. */
 export async function renderPanel(host: Host, panel: PanelSpec & { plugin: string }): Promise<Html> {
   // A panel's markup is its plugin's own rendering, and plugins are trusted code of the host.
   try {

@@ -2,7 +2,7 @@
  * The Tasks panel of the dashboard (a page of its own): the tasks with their next run
  * and last results, a form that creates a task or edits one, and pause, resume and
  * delete on each row. The list reloads when the instance reports a change; the form sits
- * outside it, so a reload never loses what an operator is typing. Its writes are
+ * outside it, so a reload leaves what an operator is typing alone (the browser test checks it). Its writes are
  * operator-only HTTP routes that record each change in the audit log. Create and edit
  * respond with the whole panel, which shows what went wrong beside the form with the
  * typed values kept. The row actions respond with the list alone, so they leave the form

@@ -39,13 +39,13 @@ export type TaskAudit = (entry: Omit<AuditEntry, "id" | "at">) => void;
 const Id = Type.Object({ task_id: Type.String({ minLength: 1, maxLength: 64, description: "Task id from list_tasks" }) }, { additionalProperties: false });
 
 const RANK: Record<SenderRole, number> = { guest: 0, member: 1, operator: 2 };
-const GUEST_REFUSAL =
+const GUEST_DENIAL =
   "this run acts for a guest (an anonymous web visitor, or a sender not admitted yet), and guests cannot use scheduled tasks; " +
   "an operator admits people with web chat accounts (arizuko user add, arizuko user join), pairing or the allow list";
 
 /** Rejects runs that act for a guest: tasks run unattended on the operator's model budget. */
-function refuseGuest(context: ToolContext): void {
-  if (context.senderRole === "guest") throw new ArizukoError("ARZ_ERR_TASK_DENIED", GUEST_REFUSAL, { statusCode: 403 });
+function denyGuest(context: ToolContext): void {
+  if (context.senderRole === "guest") throw new ArizukoError("ARZ_ERR_TASK_DENIED", GUEST_DENIAL, { statusCode: 403 });
 }
 
 /**
@@ -60,7 +60,7 @@ function visible(task: Task, context: ToolContext): boolean {
 export function taskTools(scheduler: Scheduler, store: TaskStore, checks: InputChecks, now: () => number, maxTasksPerGroup: number, audit: TaskAudit): ToolSpec[] {
   /** Returns a task the run may change: visible to it, and made by someone of no higher role. */
   const own = (context: ToolContext, id: unknown): Task => {
-    refuseGuest(context);
+    denyGuest(context);
     const task = scheduler.get(String(id));
     if (!task || !visible(task, context)) {
       throw new ArizukoError("ARZ_ERR_TASK_NOT_FOUND", `no task ${JSON.stringify(id)} of this chat in ${context.group} or below it; list_tasks shows the ids`, { statusCode: 404 });
@@ -96,7 +96,7 @@ export function taskTools(scheduler: Scheduler, store: TaskStore, checks: InputC
     ),
     defaults: (context) => ({ chat: context.chat, group: context.group, topic: context.thread }),
     run(args, context) {
-      refuseGuest(context);
+      denyGuest(context);
       const group = String(args.group);
       if (!checks.groups.exists(group)) throw new ArizukoError("ARZ_ERR_TASK_INVALID", `group: no group ${JSON.stringify(group)}; list_groups shows them`, { statusCode: 400 });
       if (!inSubtree(context.group, group)) throw new ArizukoError("ARZ_ERR_TASK_DENIED", `${group} is not ${context.group} or below it; a group schedules tasks for its own subtree`, { statusCode: 403 });
@@ -117,43 +117,45 @@ export function taskTools(scheduler: Scheduler, store: TaskStore, checks: InputC
     description: "List the scheduled tasks of this group and the groups below it, with their schedule, status, next run and last result. To add one use schedule_task.",
     inputSchema: Type.Object({}, { additionalProperties: false }),
     run: (_args, context) => {
-      refuseGuest(context);
+      denyGuest(context);
       return { tasks: store.list().filter((task) => visible(task, context)).map((task) => view(task, store)) };
     },
   };
 
-  const pause: ToolSpec = {
-    name: "pause_task",
-    description: "Pause a scheduled task of this group or below it: it does not fire until resume_task. A run it queued that has not started is withdrawn.",
+  /** Builds a tool that changes one task the run may change, records it and returns `result`. */
+  const change = (name: string, description: string, action: string, apply: (id: string) => Task, result: (task: Task) => unknown): ToolSpec => ({
+    name,
+    description,
     inputSchema: Id,
     run: (args, context) => {
-      const task = scheduler.pause(own(context, args.task_id).id);
-      record(context, "task.pause", task);
-      return view(task, store);
+      const task = apply(own(context, args.task_id).id);
+      record(context, action, task);
+      return result(task);
     },
-  };
+  });
 
-  const resume: ToolSpec = {
-    name: "resume_task",
-    description: "Resume a paused task: it fires again from its next time (times that passed while paused do not run). To pause use pause_task.",
-    inputSchema: Id,
-    run: (args, context) => {
-      const task = scheduler.resume(own(context, args.task_id).id);
-      record(context, "task.resume", task);
-      return view(task, store);
-    },
-  };
-
-  const cancel: ToolSpec = {
-    name: "cancel_task",
-    description: "Delete a scheduled task of this group or below it for good, with its run records. To stop it for a while use pause_task instead.",
-    inputSchema: Id,
-    run: (args, context) => {
-      const task = scheduler.remove(own(context, args.task_id).id);
-      record(context, "task.delete", task);
-      return { deleted: task.id };
-    },
-  };
+  const shown = (task: Task) => view(task, store);
+  const pause = change(
+    "pause_task",
+    "Pause a scheduled task of this group or below it: it does not fire until resume_task. A run it queued that has not started is withdrawn.",
+    "task.pause",
+    (id) => scheduler.pause(id),
+    shown,
+  );
+  const resume = change(
+    "resume_task",
+    "Resume a paused task: it fires again from its next time (times that passed while paused do not run). To pause use pause_task.",
+    "task.resume",
+    (id) => scheduler.resume(id),
+    shown,
+  );
+  const cancel = change(
+    "cancel_task",
+    "Delete a scheduled task of this group or below it for good, with its run records. To stop it for a while use pause_task instead.",
+    "task.delete",
+    (id) => scheduler.remove(id),
+    (task) => ({ deleted: task.id }),
+  );
 
   return [schedule, list, pause, resume, cancel];
 }

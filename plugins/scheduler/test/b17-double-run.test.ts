@@ -29,7 +29,7 @@ afterEach(async () => {
   world = undefined;
 });
 
-/** A plugin that notes the task's stored next time at the moment each agent run starts. */
+/** Builds a plugin that notes the task's stored next time at the moment each agent run starts. */
 function probe(seen: Array<number | null>) {
   return definePlugin({
     name: "b17-probe",
@@ -60,7 +60,7 @@ function taskMessages(): Array<{ platform_id: string; state: string; route_reaso
 }
 
 describe("B17: a scheduled task runs once per due time", () => {
-  it("runs once while its run outlasts the clock moving 06:59 → 07:40, with the next time stored before the run starts", async () => {
+  it("long run: one run, next time stored first", async () => {
     const clock = new FakeClock(at("2026-03-02T06:59:00Z"));
     const seen: Array<number | null> = [];
     world = await opsWorld(clock, { seen });
@@ -80,7 +80,7 @@ describe("B17: a scheduled task runs once per due time", () => {
     expect(iso(world.task(id).next_run_at)).toBe("2026-03-03T07:00:00.000Z");
   });
 
-  it("does not fire again after a restart at 07:10 in the middle of the run", async () => {
+  it("restart mid-run: no second claim", async () => {
     const clock = new FakeClock(at("2026-03-02T06:59:00Z"));
     world = await opsWorld(clock);
     const dir = world.instance.dir;
@@ -94,7 +94,7 @@ describe("B17: a scheduled task runs once per due time", () => {
     await world.settled();
     // One claim and one message for 07:00. The stop cut its run short before a reply, so
     // the core's start-up recovery runs that message again, as it does any such message,
-    // and it is answered once.
+    // and the chat gets one reply.
     expect(world.runs(id).map((run) => iso(run.due_at))).toEqual(["2026-03-02T07:00:00.000Z"]);
     expect(taskMessages().map((message) => message.platform_id)).toEqual([`task:${id}:${at("2026-03-02T07:00:00Z")}`]);
     await waitFor(() => world!.replies(OPS_CHAT).length === 1, { what: "the one answer" });
@@ -103,7 +103,7 @@ describe("B17: a scheduled task runs once per due time", () => {
     expect(iso(world.task(id).next_run_at)).toBe("2026-03-03T07:00:00.000Z");
   });
 
-  it("does not run a task paused between its claim and the start of its run", async () => {
+  it("pause after claim: no run", async () => {
     const clock = new FakeClock(at("2026-03-02T06:59:00Z"));
     world = await opsWorld(clock, { config: { queue: { maxConcurrentRuns: 1 } } });
     const id = await world.addTask("--group", "ops", "--chat", OPS_CHAT, "--prompt", "report", "--cron", "0 7 * * *");
@@ -124,7 +124,7 @@ describe("B17: a scheduled task runs once per due time", () => {
     expect(world.task(id).status).toBe("paused");
   });
 
-  it("gives the due time to one of two schedulers that both see it due", async () => {
+  it("two schedulers: one claim", async () => {
     const clock = new FakeClock(at("2026-03-02T06:59:00Z"));
     world = await opsWorld(clock);
     const id = await world.addTask("--group", "ops", "--chat", OPS_CHAT, "--prompt", "report", "--cron", "0 7 * * *");
@@ -157,7 +157,7 @@ describe("B17: a scheduled task runs once per due time", () => {
     expect(world.agentRuns("ops")).toHaveLength(1);
   });
 
-  it("gives the due time to one of six processes claiming it at the same instant", async () => {
+  it("six racing processes: one claim", async () => {
     const clock = new FakeClock(at("2026-03-02T06:59:00Z"));
     world = await opsWorld(clock);
     const id = await world.addTask("--group", "ops", "--chat", OPS_CHAT, "--prompt", "report", "--cron", "0 7 * * *");

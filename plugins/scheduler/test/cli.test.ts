@@ -83,7 +83,7 @@ describe("arizuko task", () => {
     expect(world.db.prepare("SELECT count(*) AS n FROM scheduler_tasks").get()).toEqual({ n: 0 });
   });
 
-  it("adds a task while no instance runs, without firing it; the next start does", async () => {
+  it("offline add, fired at next start", async () => {
     const dir = tempDir();
     const file = join(dir, "arizuko.yaml");
     writeFileSync(file, stringify({ http: { port: 0 }, plugins: PLUGINS }));

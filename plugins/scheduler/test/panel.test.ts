@@ -1,7 +1,7 @@
 /**
  * The Tasks page of the dashboard over HTTP: an operator creates, edits, pauses, resumes
  * and deletes tasks, each change checked in the database and the audit log; mistakes
- * come back beside the form with the typed values kept; nobody else changes anything.
+ * come back beside the form with the typed values kept; no one else changes anything.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { Client } from "../../../core/test/helpers/client.js";
@@ -31,7 +31,7 @@ function audit() {
 }
 
 describe("the Tasks page", () => {
-  it("is a page of its own in the navigation, with the form and the list", async () => {
+  it("own page in the navigation", async () => {
     const olga = await operator();
     const page = await olga.get<string>("/dash/panels/tasks");
     expect(page.status).toBe(200);

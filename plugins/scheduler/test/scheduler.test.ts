@@ -56,7 +56,7 @@ describe("the scheduler", () => {
     expect(world.runs(once)).toHaveLength(1);
   });
 
-  it("does not fire a paused task, and resumes from the next time after now", async () => {
+  it("pause and resume", async () => {
     const clock = new FakeClock(at("2026-06-01T10:00:00Z"));
     world = await World.start({ clock });
     const id = await world.addTask("--prompt", "hourly", "--cron", "0 * * * *");
@@ -75,7 +75,7 @@ describe("the scheduler", () => {
     expect(paused.stderr).toContain(`task ${id} is active, not paused`);
   });
 
-  it("skips the times that come while a run longer than the period is still going, without shifting later ones", async () => {
+  it("run longer than the period", async () => {
     const clock = new FakeClock(at("2026-06-01T10:00:00Z"));
     world = await World.start({ clock });
     const id = await world.addTask("--prompt", "slow 2500", "--every", "15m");
@@ -153,7 +153,7 @@ describe("the scheduler", () => {
     expect(sessions("shared run")[1]).toMatch(/^scripted-run_/);
     const topics = world.db.prepare("SELECT DISTINCT route_topic FROM messages WHERE sender = 'local:main' ORDER BY route_topic").all() as Array<{ route_topic: string }>;
     expect(topics.map((row) => row.route_topic)).toEqual(["", `task-${isolated}`]);
-    // Both answered in the chat itself.
+    // Both replied in the chat itself.
     expect(world.replies().filter((text) => text.startsWith("echo: isolated run"))).toHaveLength(2);
     expect(shared).toMatch(/^tsk_/);
   });

@@ -1,6 +1,6 @@
 /**
  * The task MCP tools through the demo agent in the web chat, on the default plugins and
- * the real clock: a signed-in member asks the agent to schedule a one-shot task, and the
+ * the real clock: a signed-in member has the agent schedule a one-shot task, and the
  * task's answer reaches the chat on its own a few seconds later. Tasks run with their
  * creator's role; a stranger's run cannot schedule; a group manages its own subtree only.
  */
@@ -34,7 +34,7 @@ function tasks() {
   return instance!.kernel.store.db.prepare("SELECT id, group_folder, chat, prompt, status, creator, creator_role FROM scheduler_tasks ORDER BY created_at").all() as Array<Record<string, string>>;
 }
 
-/** A member of `main`, signed in to the web chat, where the demo agent answers. */
+/** Signs in a member of `main` to the web chat, where the demo agent replies. */
 async function member(): Promise<Person> {
   instance = await startInstance();
   return person(instance, "alice", { groups: ["main"] });
@@ -48,7 +48,7 @@ async function newChat(who: Person): Promise<string> {
 }
 
 describe("the task tools", () => {
-  it("schedules a task through the demo agent, and its answer reaches the web chat", async () => {
+  it("schedule_task: reply reaches the web chat", async () => {
     const alice = await member();
     const chat = await newChat(alice);
     const stream = await open(alice, chat);
@@ -60,7 +60,7 @@ describe("the task tools", () => {
     const [task] = tasks();
     expect(task).toMatchObject({ group_folder: "main", prompt: "time to stretch", status: "active", creator: "group:main", creator_role: "member" });
 
-    // Nobody writes; at its time the task's prompt runs and the answer arrives in the chat.
+    // With no new message, the task's prompt runs at its time and the reply arrives in the chat.
     const fired = await answer(stream, (message) => message.from_agent && message.text.endsWith("You said: time to stretch"), "the task's answer");
     expect(fired.group).toBe("main");
     await waitFor(() => tasks()[0]?.status === "completed", { what: "the task to complete" });
@@ -69,7 +69,7 @@ describe("the task tools", () => {
     expect(run.run_id).toMatch(/^run_/);
   });
 
-  it("lists, pauses, resumes and cancels tasks, and says what a bad schedule should look like", async () => {
+  it("list, pause, resume, cancel, bad schedules", async () => {
     const alice = await member();
     const chat = await newChat(alice);
     const stream = await open(alice, chat);

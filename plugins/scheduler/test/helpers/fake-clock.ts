@@ -1,5 +1,5 @@
 /**
- * A clock whose time moves only when a test says so. Timers fire in due order as time
+ * A clock whose time moves only when a test moves it. Timers fire in due order as time
  * passes them, each at its own due time, so code that arms a new timer from inside a
  * timer sees the time it expects; a timer set for now fires on the next event-loop turn.
  */

@@ -65,7 +65,7 @@ export class World {
     return this.db.prepare("SELECT due_at, state, error, message_seq, run_id FROM scheduler_runs WHERE task_id = ? ORDER BY due_at, id").all(id) as never;
   }
 
-  /** What reached the agent of `group`, run by run (the scripted agent's record). */
+  /** Returns what reached the agent of `group`, run by run (the scripted agent's record). */
   agentRuns(group = "main"): Array<{ texts: string[]; session_id: string | null }> {
     const file = join(this.instance.kernel.groups.path(group), "runs.jsonl");
     if (!existsSync(file)) return [];
