@@ -25,6 +25,7 @@ import { GroupService, SEEDED_GROUP } from "./groups/groups.js";
 import { Hooks } from "./hooks/hooks.js";
 import { HttpRoutes } from "./http/routes.js";
 import { createServer, isLoopback } from "./http/server.js";
+import { refuseWritesWhileStopping } from "./http/draining.js";
 import { Admission } from "./pipeline/admission.js";
 import { routingService, runsService } from "./pipeline/routing.js";
 import { adminToken } from "./http/admin-token.js";
@@ -86,8 +87,8 @@ const CORE_VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.
 export const REGISTER_TIMEOUT_MS = 30_000;
 /** At shutdown, how long routing of messages already accepted may take. */
 const SHUTDOWN_INTAKE_WAIT_MS = 5_000;
-/** At shutdown, how long runs get to finish after `stop` before they are killed. */
-const SHUTDOWN_RUN_WAIT_MS = 10_000;
+/** At shutdown, time a runner has to exit beyond its grace before the host moves on. */
+const RUNNER_EXIT_SLACK_MS = 2_000;
 
 export class Kernel {
   readonly hooks: Hooks;
@@ -164,6 +165,7 @@ export class Kernel {
     );
     this.groups = new GroupService(store, resolved.dataDir);
     this.server = createServer(root, config.http.trustProxy);
+    refuseWritesWhileStopping(this.server, () => this.stopping !== null);
     const admin = () => adminToken(resolved.dataDir);
     const authenticate = async (user: string, provider: string) => (await this.hooks.gate("onAuthenticate", { user, provider }))?.deny ?? null;
     const created = (user: string) => void this.hooks.observe("onUserCreated", { user });
@@ -503,28 +505,49 @@ export class Kernel {
     return this.stopping;
   }
 
+  /**
+   * The graceful stop. First no new work: writes over HTTP get 503 and no run starts.
+   * Runs in progress then have `shutdown.runDeadlineMs` to finish; later ones are
+   * stopped, and killed after the runner's grace. Replies then have
+   * `shutdown.outboxDeadlineMs` to go out, and only then do channels close. Messages
+   * that arrive meanwhile are stored and run after the next start; what stays in the
+   * outbox is sent then.
+   */
   private async shutdown(reason: string): Promise<void> {
+    const { shutdown: limits, runner } = this.resolved.config;
     this.ready = false;
-    this.log.info({ reason }, "arizuko stopping");
+    this.log.info({ reason, runs: this.executor.running }, "arizuko stopping: no new runs; runs in progress may finish");
     await this.hooks.observe("onShutdown", { reason });
-
     this.adminSocket?.close();
-    this.typing.stopAll();
-    await this.channels.stopAll();
-    await Promise.race([this.intake.idle(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_INTAKE_WAIT_MS).unref())]);
-    this.executor.stop("shutdown");
-    const waited = await Promise.race([
-      this.queue.drain().then(() => true),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_RUN_WAIT_MS).unref()),
-    ]);
-    if (!waited) {
-      this.log.warn("runs still going at shutdown were killed; the next start recovers them");
-      this.executor.killAll();
+
+    // 1. No new work: routing of what was accepted completes, but no run starts.
+    this.executor.close();
+    const runsEnded = this.queue.drain();
+    await withinMs(this.intake.idle(), SHUTDOWN_INTAKE_WAIT_MS);
+
+    // 2. Runs in progress finish, or are stopped at the deadline and killed after the grace.
+    if (!(await withinMs(runsEnded, limits.runDeadlineMs))) {
+      const asked = this.executor.stop("shutdown");
+      this.log.warn({ runs: asked, deadlineMs: limits.runDeadlineMs }, "runs still going at the shutdown deadline were asked to stop");
+      if (!(await withinMs(runsEnded, runner.stopGraceMs + RUNNER_EXIT_SLACK_MS))) {
+        this.log.warn("runs that did not stop were killed; the next start runs their messages again");
+        this.executor.killAll();
+        await withinMs(runsEnded, RUNNER_EXIT_SLACK_MS);
+      }
     }
+    this.typing.stopAll();
+
+    // 3. Replies go out while the channels are still up.
+    const left = await this.delivery.flush(Date.now() + limits.outboxDeadlineMs);
+    this.delivery.stop();
+    if (left.length > 0) this.log.warn({ chats: left }, "replies left in the outbox at shutdown; they are sent after the next start");
+    else this.log.info("outbox flushed");
+
+    // 4. Channels close, then everything else.
+    await this.channels.stopAll();
     await this.runner.shutdown?.();
     await this.toolEndpoints.closeAll();
     await this.models.closeAll();
-    this.delivery.stop();
     this.breaker.stop();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
 
@@ -534,6 +557,21 @@ export class Kernel {
     this.store.close();
     this.log.info({ reason }, "arizuko stopped");
   }
+}
+
+/** Resolves true when `promise` settles within `ms`, false otherwise. */
+function withinMs(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+      timer.unref();
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Subcommands that only read, and commands that change nothing in the store. */

@@ -4,6 +4,7 @@
  * when none runs on the data folder, one booted just for the command.
  */
 import { readFileSync } from "node:fs";
+import { constants } from "node:os";
 import { resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { isArizukoError } from "@arizuko/sdk";
@@ -121,8 +122,10 @@ async function start(argv: string[], globals: GlobalOptions): Promise<number> {
   };
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
-    if (signals > 1) process.exit(130);
-    log.info({ signal }, "signal received; stopping (send it again to exit at once)");
+    // Stored messages are committed rows: exiting now loses none; runs cut short run again after the next start.
+    if (signals > 1) process.exit(128 + (constants.signals[signal] ?? 0));
+    const { runDeadlineMs } = resolved.config.shutdown;
+    log.info({ signal, runDeadlineMs }, `signal received; stopping: runs in progress get up to ${runDeadlineMs / 1000} s to finish (send the signal again to exit at once)`);
     if (kernel) shutdown(kernel, signal);
     else pending = signal;
   };

@@ -142,6 +142,13 @@ export interface Config {
     timeoutsMs: Record<string, number>;
   };
   log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
+  /** The graceful stop on SIGTERM or SIGINT; a second signal exits at once. */
+  shutdown: {
+    /** Milliseconds runs in progress get to finish before they are stopped. */
+    runDeadlineMs: number;
+    /** Milliseconds replies get to go out after the runs ended, before channels close. */
+    outboxDeadlineMs: number;
+  };
 }
 
 export interface ModelSettings {
@@ -320,6 +327,10 @@ export const ConfigSchema = {
     }),
     log: section({
       level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], default: "info" },
+    }),
+    shutdown: section({
+      runDeadlineMs: { ...integer(0, 30_000, 3_600_000), description: "how long runs in progress may go on after SIGTERM before they are stopped; 0 stops them at once" },
+      outboxDeadlineMs: { ...integer(0, 10_000, 600_000), description: "how long replies may take to go out after the runs ended, before the channels close" },
     }),
   },
 };

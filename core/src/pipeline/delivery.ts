@@ -41,8 +41,10 @@ class SendTimeout extends Error {
 export class Delivery {
   private readonly draining = new Set<string>();
   private readonly again = new Set<string>();
-  private readonly wakeups = new Map<string, NodeJS.Timeout>();
+  private readonly wakeups = new Map<string, { timer: NodeJS.Timeout; at: number }>();
   private readonly waitingForChannel = new Set<string>();
+  /** Called each time a chat's drain ends; `flush()` waits on them. */
+  private drainEnded: Array<() => void> = [];
   private stopped = false;
   readonly pacing = new Pacing();
   readonly counters: DeliveryCounters = { delivered: 0, retried: 0, failed: 0, unknownOutcomes: 0, resentAfterCrash: 0 };
@@ -70,6 +72,9 @@ export class Delivery {
       .finally(() => {
         this.draining.delete(chat);
         if (this.again.delete(chat)) this.kick(chat);
+        const waiters = this.drainEnded;
+        this.drainEnded = [];
+        waiters.forEach((wake) => wake());
       });
   }
 
@@ -88,9 +93,38 @@ export class Delivery {
     }
   }
 
+  /**
+   * At shutdown: sends every row that can go out before `deadline` (ms since the epoch),
+   * waiting for sends in progress and for wake-ups (rate limits, backoff) due before it.
+   * Resolves with the chats whose rows stay for the next start: a wake-up past the
+   * deadline, a disconnected channel, or a send still pending at the deadline.
+   */
+  async flush(deadline: number): Promise<string[]> {
+    this.kickAll();
+    for (;;) {
+      const now = Date.now();
+      const nextWake = Math.min(...[...this.wakeups.values()].map((wakeup) => wakeup.at));
+      const busy = this.draining.size > 0 || nextWake < deadline;
+      if (this.stopped || !busy || now >= deadline) break;
+      await this.nextDrainEnd(Math.min(deadline, nextWake) - now);
+    }
+    return this.store.outbox.openChats();
+  }
+
+  /** Resolves when a chat's drain ends, or after `ms`. */
+  private nextDrainEnd(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, ms));
+      this.drainEnded.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   stop(): void {
     this.stopped = true;
-    for (const timer of this.wakeups.values()) clearTimeout(timer);
+    for (const { timer } of this.wakeups.values()) clearTimeout(timer);
     this.wakeups.clear();
   }
 
@@ -128,13 +162,13 @@ export class Delivery {
   }
 
   private wakeAt(chat: string, at: number): void {
-    clearTimeout(this.wakeups.get(chat));
+    clearTimeout(this.wakeups.get(chat)?.timer);
     const timer = setTimeout(() => {
       this.wakeups.delete(chat);
       this.kick(chat);
     }, Math.max(0, at - Date.now()));
     timer.unref();
-    this.wakeups.set(chat, timer);
+    this.wakeups.set(chat, { timer, at });
   }
 
   /** A file goes through `sendFile()`; a channel without it cannot ever send the row. */

@@ -79,6 +79,8 @@ const noticeTimedOut = (ms: number) =>
 
 export class Executor {
   private readonly live = new Map<string, Attempt>();
+  /** Set at shutdown: live runs go on, but no retry starts. */
+  private closing = false;
 
   constructor(
     private readonly store: Store,
@@ -102,8 +104,9 @@ export class Executor {
     const first = await this.attempt(unit, messages, 1, null);
     if (!first.retry) return;
 
-    // A failure that paused the group leaves the batch pending until the group resumes.
-    if (!this.breaker.allows(unit.group)) {
+    // A failure that paused the group leaves the batch pending until the group resumes;
+    // one during shutdown, until the next start.
+    if (this.closing || !this.breaker.allows(unit.group)) {
       this.store.runs.releaseMessages(first.runId);
       return;
     }
@@ -161,6 +164,11 @@ export class Executor {
   /** The runs in progress. */
   liveRuns(): Array<RunUnit & { runId: string; startedAt: number }> {
     return [...this.live.values()].map((attempt) => ({ ...attempt.unit, runId: attempt.runId, startedAt: attempt.startedAt }));
+  }
+
+  /** Shutdown: runs in progress may finish, but a failed one gets its retry after the next start. */
+  close(): void {
+    this.closing = true;
   }
 
   /** Kills every live runner at once (shutdown after the grace period). */

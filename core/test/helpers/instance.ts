@@ -46,7 +46,9 @@ export interface InstanceOptions {
 
 export async function startInstance(options: InstanceOptions = {}): Promise<TestInstance> {
   const dir = options.dir ?? tempDir();
-  const config = { http: { port: 0 }, ...options.config };
+  // Tests often end with runs in flight (hung agents): they are stopped at once rather
+  // than given the production 30 s to finish.
+  const config = { http: { port: 0 }, shutdown: { runDeadlineMs: 0 }, ...options.config };
   const file = join(dir, "arizuko.yaml");
   writeFileSync(file, stringify(config));
 

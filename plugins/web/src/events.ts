@@ -102,8 +102,14 @@ export class EventHub {
     for (const stream of this.streams.get(chat) ?? []) this.write(stream, `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
+  /** Ends every stream after sending what is stored, so replies sent just before a stop are seen. */
   closeAll(): void {
-    for (const set of this.streams.values()) for (const stream of set) stream.response.end();
+    for (const set of this.streams.values()) {
+      for (const stream of set) {
+        this.catchUp(stream);
+        stream.response.end();
+      }
+    }
   }
 
   /** Ends every stream whose caller lost its chat, e.g. after a share link was revoked. */
