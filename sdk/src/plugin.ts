@@ -45,6 +45,28 @@ export interface PluginDefinition<S = TSchema, C = ConfigOf<S>> {
    */
   migrations?: string | URL;
   register(host: Host, config: C): void | Promise<void>;
+  /**
+   * `arizuko doctor`: checks what the plugin needs outside arizuko (a platform token, a
+   * linked session, an endpoint) with the config the schema accepted, without a host and
+   * without sending any message. One finding per thing checked; a `fail` says how to fix it.
+   */
+  doctor?(config: C, context: DoctorContext): Promise<DoctorFinding[]>;
+}
+
+/** One line of `arizuko doctor`. */
+export interface DoctorFinding {
+  /** What was checked, e.g. `bot 600000001`; the plugin's name is put before it. */
+  check: string;
+  level: "ok" | "warn" | "fail";
+  /** What was found and, unless ok, how to fix it. */
+  detail: string;
+}
+
+export interface DoctorContext {
+  /** The instance's data folder (it may not exist before the first start). */
+  dataDir: string;
+  /** Aborted when the check runs out of time; pass it to network calls. */
+  signal: AbortSignal;
 }
 
 /** Declares a plugin; checks the name at import time so a typo fails early and clearly. */

@@ -3,11 +3,9 @@
  * `warn` or `fail`, with the fix. It checks the config and plugin settings, the database
  * (integrity, pending migrations), free disk space, the agent runner (for the docker
  * runner: the engine and the agent image), the model endpoint, and the clock against the
- * newest stored message. It runs before any host boots, so a broken config or database
- * is diagnosed rather than stopping the command. It sends no chat messages.
- *
- * TODO: channel credentials (a Telegram token, a Discord token) need a check each
- * channel plugin offers; the host API has none yet.
+ * newest stored message, and whatever each plugin's own `doctor()` checks (a channel's
+ * token, a linked session). It runs before any host boots, so a broken config or
+ * database is diagnosed rather than stopping the command. It sends no chat messages.
  */
 import { existsSync, mkdtempSync, rmSync, statfsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +18,7 @@ import { checkConfig } from "../config/check.js";
 import { loadConfig, type ConfigOverrides, type ResolvedConfig } from "../config/load.js";
 import { describe } from "../errors.js";
 import { DATABASE_FILE, openDatabase } from "../store/db.js";
+import { loadPlugins } from "../plugins/loader.js";
 import { formatPlan, pendingMigrations } from "./migrate-plan.js";
 import pino from "pino";
 
@@ -118,6 +117,29 @@ async function model(resolved: ResolvedConfig): Promise<Finding> {
   }
 }
 
+/** A plugin's own checks get this long in all; network calls should take the signal. */
+const PLUGIN_CHECK_TIMEOUT_MS = 15_000;
+
+/** The checks plugins offer: channel credentials and the like, each line named after its plugin. */
+async function pluginChecks(resolved: ResolvedConfig): Promise<Finding[]> {
+  const { plugins } = await loadPlugins(resolved.config.plugins, resolved.baseDir);
+  const findings: Finding[] = [];
+  for (const { definition, config } of plugins) {
+    if (!definition.doctor) continue;
+    const signal = AbortSignal.timeout(PLUGIN_CHECK_TIMEOUT_MS);
+    try {
+      const found = await Promise.race([
+        definition.doctor(config, { dataDir: resolved.dataDir, signal }),
+        new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(new Error(`no answer within ${PLUGIN_CHECK_TIMEOUT_MS / 1000} s`)))),
+      ]);
+      for (const finding of found) findings.push({ ...finding, check: `${definition.name}: ${finding.check}` });
+    } catch (error) {
+      findings.push({ check: definition.name, level: "fail", detail: `its check failed (${describe(error)}); the plugin's docs say what it needs` });
+    }
+  }
+  return findings;
+}
+
 /** Runs every check; the config check first, since the others need a valid config. */
 export async function doctor(options: { file?: string; overrides?: ConfigOverrides }): Promise<Finding[]> {
   const config = await checkConfig(options);
@@ -130,6 +152,7 @@ export async function doctor(options: { file?: string; overrides?: ConfigOverrid
     disk(resolved),
     await runner(resolved),
     await model(resolved),
+    ...(await pluginChecks(resolved)),
   ];
 }
 

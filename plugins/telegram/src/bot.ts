@@ -62,7 +62,7 @@ const RETRY_MS = { first: 500, max: 30_000 };
  * method. The cause quotes the request URL, which has the bot token in its path, so the
  * token is cut out.
  */
-function unreachable(error: unknown, token: string): string {
+export function unreachable(error: unknown, token: string): string {
   const cause = error instanceof HttpError ? (error.error as Error | undefined) : (error as Error);
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
   const text = [cause?.message, code].filter(Boolean).join(", ") || String(error);

@@ -4,6 +4,7 @@
  */
 import { definePlugin, HOST_API_VERSION, type JsonSchema } from "@arizuko/sdk";
 import { botIdOf, telegramBot, type BotSettings } from "./bot.js";
+import { checkBots } from "./doctor.js";
 
 export interface TelegramConfig {
   bots: BotSettings[];
@@ -66,6 +67,8 @@ export default definePlugin<JsonSchema, TelegramConfig>({
     }
     return problems;
   },
+
+  doctor: checkBots,
 
   register(host, config) {
     const read = host.db.prepare("SELECT next_update FROM telegram_offsets WHERE bot_id = ?");

@@ -77,6 +77,8 @@ export class FakeBotApi {
   readonly actions: Array<{ chat_id: string; action: string; message_thread_id?: number; at: number }> = [];
   /** Every setWebhook call's parameters. */
   readonly webhooks: Array<{ bot: number; url: string; secret_token?: string }> = [];
+  /** What getWebhookInfo reports as the last failed webhook delivery, per bot id. */
+  readonly webhookErrors = new Map<number, { date: number; message: string }>();
   /** The offset of every getUpdates call, per bot. */
   readonly polls = new Map<number, number[]>();
   readonly files = new Map<string, { path: string; data: Buffer; mime: string }>();
@@ -161,6 +163,11 @@ export class FakeBotApi {
         return this.ok(response, true);
       case "deleteWebhook":
         return this.ok(response, true);
+      case "getWebhookInfo": {
+        const url = this.webhooks.filter((webhook) => webhook.bot === bot.id).at(-1)?.url ?? "";
+        const error = this.webhookErrors.get(bot.id);
+        return this.ok(response, { url, has_custom_certificate: false, pending_update_count: 0, ...(error && { last_error_date: error.date, last_error_message: error.message }) });
+      }
       case "getUpdates":
         return this.getUpdates(response, bot, body, request);
       case "sendMessage":
