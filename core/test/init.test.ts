@@ -27,7 +27,7 @@ function workspace(): string {
   return dir;
 }
 
-/** The environment without the variables the channel plugins read, so a test sets exactly the ones it means. */
+/** Copies the environment without the variables the channel plugins read, so each test sets only the ones it needs. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of ["TELEGRAM_TOKEN", "DISCORD_TOKEN", "WHATSAPP_AUTH_KEY", "WHATSAPP_PHONE", "HTTP_CHANNEL_SECRET"]) {
@@ -154,14 +154,14 @@ describe("arizuko init", () => {
   });
 
   it("asks on a terminal and writes what the flags would", async () => {
-    const asked = workspace();
+    const prompted = workspace();
     const input = new PassThrough();
     const output = new PassThrough();
     let printed = "";
     output.setEncoding("utf8").on("data", (chunk: string) => (printed += chunk));
     // Dashboard off and media-whisper (13th) on, a word not on the list, Enter; a bad username, then ada; port 9000.
     input.end(["dashboard 13", "nope", "", "bad name!", "ada", "9000", ""].join("\n"));
-    const code = await init([], {}, { input, output, interactive: true, cwd: asked, env: cleanEnv() });
+    const code = await init([], {}, { input, output, interactive: true, cwd: prompted, env: cleanEnv() });
     expect(code).toBe(0);
     expect(printed).toContain("  7 [x] dashboard");
     expect(printed).toContain('"nope" is not on the list; type numbers from 1 to 13 or plugin names');
@@ -172,7 +172,7 @@ describe("arizuko init", () => {
     const flagged = workspace();
     const plugins = "web,route-table,route-sticky,route-command,route-reply,route-prefix,scheduler,media-whisper";
     expect(runArizuko(["init", "--plugins", plugins, "--operator", "ada", "--port", "9000"], flagged, cleanEnv()).status).toBe(0);
-    expect(readFileSync(join(asked, "arizuko.yaml"), "utf8")).toBe(readFileSync(join(flagged, "arizuko.yaml"), "utf8"));
+    expect(readFileSync(join(prompted, "arizuko.yaml"), "utf8")).toBe(readFileSync(join(flagged, "arizuko.yaml"), "utf8"));
   });
 
   it("stops when the input ends before the answers", async () => {

@@ -101,6 +101,8 @@ async function answersFor(options: InitOptions, streams: InitStreams): Promise<I
   const defaults = { plugins: options.plugins ?? DEFAULT_PLUGINS, operator: options.operator ?? DEFAULT_OPERATOR, port: options.port ?? DEFAULT_PORT };
   if (!streams.interactive || options.yes) return defaults;
 
+  // Importing every plugin (discord.js, Baileys, …) takes a few seconds.
+  streams.output.write("Reading the plugins arizuko ships…\n");
   const choices = [];
   for (const name of SHIPPED_PLUGINS) {
     const { definition } = await importDefinition(name, streams.cwd ?? process.cwd());

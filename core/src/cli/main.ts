@@ -184,7 +184,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (rest[0] === "start") return await start(rest.slice(1), globals);
-    // There is no config yet, so no host to boot: init writes one first.
+    // Before init there is no config, so no host can boot: init writes the config first.
     if (rest[0] === "init") return await init(rest.slice(1), globals, { input: process.stdin, output: process.stdout, interactive: process.stdin.isTTY === true });
     if (rest[0] === "doctor") {
       const { output, exitCode } = formatFindings(await doctor({ file: globals.config, overrides: { data: globals.data } }));

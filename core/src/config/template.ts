@@ -45,7 +45,7 @@ const CORE_NOTES: Record<string, string> = {
   "model.baseUrl": "base URL ending in the API version, e.g. http://127.0.0.1:11434/v1",
   "model.apiKey": "the endpoint's key; it stays in arizuko and never reaches an agent",
   "model.models": "models agents may use; the first is the default",
-  "log.level": "how much the log says",
+  "log.level": "the lowest level of messages logged",
 };
 
 /** Names that hold secrets: their placeholders are environment references. */
@@ -123,7 +123,7 @@ function settingLines(name: string, field: JsonSchema, indent: number, walk: Wal
   if (field.type === "object" && field.properties) {
     const inner = propertyLines(field, indent + 2, child, written);
     const anyWritten = inner.some((line) => !line.comment);
-    // "section" alone says nothing the indented lines below do not.
+    // A note of only "section" would repeat what the indented lines below show.
     const about = notesOf(field) ? notes : [];
     return [...about, { indent, text: `${name}:`, comment: !anyWritten }, ...inner];
   }
@@ -141,9 +141,9 @@ function settingLines(name: string, field: JsonSchema, indent: number, walk: Wal
     return [...notes, { indent, text: `${name}: ${reference}`, comment: false }];
   }
 
-  let shown = field.default === undefined ? "" : ` ${yamlValue(field.default)}`;
-  if (SECRET_NAME.test(name) && (field.default === undefined || field.default === null || field.default === "")) shown = ` ${reference}`;
-  return [...notes, { indent, text: `${name}:${shown}`, comment: true }];
+  let placeholder = field.default === undefined ? "" : ` ${yamlValue(field.default)}`;
+  if (SECRET_NAME.test(name) && (field.default === undefined || field.default === null || field.default === "")) placeholder = ` ${reference}`;
+  return [...notes, { indent, text: `${name}:${placeholder}`, comment: true }];
 }
 
 /**
@@ -196,7 +196,7 @@ function pluginLines(plugin: TemplatePlugin, env: NodeJS.ProcessEnv): { lines: s
   const missing = walk.variables.filter((name) => !isSet(env, name));
   if (missing.length === 0) return { lines: [...render(about), ...entry], variables: walk.variables, missing };
 
-  // Loaded without its variables the entry would fail `config check`; written as comments it tells what to set.
+  // Loaded without its variables the entry would fail `config check`, so it is written as comments under a note naming them.
   const files = missing.length > 1 ? "files that contain them" : "a file that contains it";
   const instruction = noteLines(`To load ${plugin.name}, set ${missing.join(" and ")} in the environment (or ${missing.map((name) => `${name}_FILE`).join(" and ")} naming ${files}), then remove the first "# " of each line of the entry below.`, 2);
   const commented = entry.map((line) => `  # ${line.slice(2)}`);
