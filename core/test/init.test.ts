@@ -71,6 +71,7 @@ describe("arizuko init", () => {
     expect(text).toContain("docs/config.md");
     expect(text).toContain("      # catchUp: once");
     expect(text).toContain("# apiKey: ${MODEL_API_KEY}");
+    expect(text).toContain("#   telegram: { policy: pairing }");
     expect(parse(text).http).toEqual({ port: 9000 });
     expect(existsSync(join(cwd, "data", "arizuko.db"))).toBe(true);
     expect(existsSync(join(cwd, "data", "groups", "main", "PERSONA.md"))).toBe(true);
@@ -142,6 +143,14 @@ describe("arizuko init", () => {
     expect(rejected.stderr).toContain("telegram, discord, whatsapp, http-channel, media-whisper");
     expect(existsSync(join(cwd, "arizuko.yaml"))).toBe(false);
     expect(existsSync(join(cwd, "data"))).toBe(false);
+  });
+
+  it("rejects a config file not named .yaml", () => {
+    const cwd = workspace();
+    const rejected = runArizuko(["init", "--config", "arizuko.json"], cwd);
+    expect(rejected.stderr).toContain("--config must name a .yaml or .yml file");
+    expect(rejected.status).toBe(1);
+    expect(existsSync(join(cwd, "arizuko.json"))).toBe(false);
   });
 
   it("writes the data folder given with --data", () => {

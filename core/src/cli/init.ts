@@ -135,15 +135,17 @@ async function setUpData(file: string, operator: string, env: NodeJS.ProcessEnv,
   }
 }
 
-function nextSteps(template: Template, file: string, cwd: string, port: number, operator: string): string {
+function nextSteps(template: Template, file: string, cwd: string, answers: InitAnswers): string {
   const lines: string[] = [];
   for (const { plugin, variables } of template.pending) {
     lines.push(`${plugin} is commented out in the config until ${variables.join(" and ")} ${variables.length > 1 ? "are" : "is"} set; the lines above its entry say how to load it`);
   }
   if (template.variables.length > 0) lines.push(`start needs these environment variables set: ${template.variables.join(", ")}`);
   const configFlag = file === join(cwd, "arizuko.yaml") ? "" : ` --config ${relative(cwd, file)}`;
-  const url = `http://127.0.0.1:${port === 0 ? "PORT" : port}`;
-  lines.push(`next: npx arizuko start${configFlag}, then open ${url}/ and sign in as ${operator} (the dashboard is at ${url}/dash)`);
+  const url = `http://127.0.0.1:${answers.port === 0 ? "PORT" : answers.port}`;
+  const chat = answers.plugins.includes("web") ? `, then open ${url}/ and sign in as ${answers.operator}` : "";
+  const dashboard = answers.plugins.includes("dashboard") ? ` (the dashboard is at ${url}/dash)` : "";
+  lines.push(`next: npx arizuko start${configFlag}${chat}${dashboard}`);
   return lines.join("\n") + "\n";
 }
 
@@ -160,6 +162,8 @@ export async function init(argv: string[], globals: { config?: string; data?: st
 
   // 1. Every check that needs no answer runs before any question.
   const file = resolve(cwd, globals.config ?? "arizuko.yaml");
+  // The file is YAML with comments, which JSON has not.
+  if (!/\.ya?ml$/.test(file)) throw errors.cliUsage(`arizuko init writes YAML, so --config must name a .yaml or .yml file, not ${file}`);
   checkTarget(file, globals.config !== undefined, cwd, parsed.force);
   const unknown = (parsed.plugins ?? []).filter((name) => !SHIPPED_PLUGINS.includes(name));
   if (unknown.length > 0) throw errors.initUnknownPlugins(unknown, SHIPPED_PLUGINS);
@@ -184,6 +188,6 @@ export async function init(argv: string[], globals: { config?: string; data?: st
 
   // 4. The data folder, the main group and the operator.
   await setUpData(file, answers.operator, env, print);
-  print(nextSteps(template, file, cwd, answers.port, answers.operator));
+  print(nextSteps(template, file, cwd, answers));
   return 0;
 }

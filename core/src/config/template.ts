@@ -48,6 +48,9 @@ const CORE_NOTES: Record<string, string> = {
   "log.level": "the lowest level of messages logged",
 };
 
+/** Shipped plugins whose platform, named as the plugin, admits nobody until `admission` lists it. */
+const GATED_PLATFORMS = ["telegram", "discord", "whatsapp"];
+
 /** Names that hold secrets: their placeholders are environment references. */
 const SECRET_NAME = /token|secret|password|key$/i;
 
@@ -203,6 +206,20 @@ function pluginLines(plugin: TemplatePlugin, env: NodeJS.ProcessEnv): { lines: s
   return { lines: [...render(about), ...render(instruction), ...commented], variables: walk.variables, missing };
 }
 
+/** Suggests, as comments, pairing for the chosen platforms that admit nobody by default. */
+function admissionLines(plugins: TemplatePlugin[]): string[] {
+  const platforms = plugins.map((plugin) => plugin.name).filter((name) => GATED_PLATFORMS.includes(name));
+  if (platforms.length === 0) return [];
+  return [
+    "",
+    "# Who may start runs on each platform. Without an entry the web chat is open and every",
+    "# other platform admits nobody. Under pairing a stranger is sent a code that an operator",
+    "# approves with `npx arizuko pair approve CODE`; docs/routing.md has the other policies.",
+    "# admission:",
+    ...platforms.map((name) => `#   ${name}: { policy: pairing }`),
+  ];
+}
+
 /** Writes the whole file. */
 export function configTemplate(input: TemplateInput): Template {
   const header = [
@@ -238,5 +255,5 @@ export function configTemplate(input: TemplateInput): Template {
     "plugins:",
     ...entries,
   ];
-  return { text: [...header, ...core, ...plugins].join("\n") + "\n", pending, variables };
+  return { text: [...header, ...core, ...admissionLines(input.plugins), ...plugins].join("\n") + "\n", pending, variables };
 }
