@@ -109,7 +109,7 @@ function listItemLines(item: JsonSchema, indent: number, walk: Walk): Line[] {
   const fields = propertyLines(item, indent + 2, walk, true);
   const first = fields.findIndex((line) => !line.comment);
   return fields.map((line, index) => {
-    if (index < first) return { ...line, indent: indent };
+    if (index < first) return { ...line, indent };
     if (index === first) return { indent, text: `- ${line.text}`, comment: false };
     return line;
   });
@@ -132,9 +132,10 @@ function settingLines(name: string, field: JsonSchema, indent: number, walk: Wal
   }
 
   const item = field.items as JsonSchema | undefined;
-  if (written && field.type === "array" && item?.properties) {
-    return [...notes, { indent, text: `${name}:`, comment: false }, ...listItemLines(item, indent + 2, child)];
-  }
+  const entry = written && field.type === "array" && item?.properties ? listItemLines(item, indent + 2, child) : [];
+  if (entry.some((line) => !line.comment)) return [...notes, { indent, text: `${name}:`, comment: false }, ...entry];
+  // A required list whose items need nothing starts empty, its item's fields shown below as comments.
+  if (entry.length > 0) return [...notes, { indent, text: `${name}: []`, comment: false }, ...entry.map((line) => ({ ...line, comment: true }))];
 
   if (path in walk.values) return [...notes, { indent, text: `${name}: ${yamlValue(walk.values[path])}`, comment: false }];
 
