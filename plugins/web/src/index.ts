@@ -48,10 +48,10 @@ export default definePlugin<JsonSchema, WebConfig>({
     additionalProperties: false,
     properties: {
       instance: { type: "string", pattern: "^[a-z0-9][a-z0-9_-]{0,63}$", default: "local", description: "account part of the chat JIDs: web:<instance>/<chat>" },
-      maxTextLength: { type: "integer", minimum: 256, maximum: 100_000, default: 16_000, description: "longest reply chunk shown as one message, in characters" },
+      maxTextLength: { type: "integer", minimum: 256, maximum: 100_000, default: 16_000, description: "max length, in characters, of a reply chunk shown as one message" },
       page: { type: "boolean", default: true, description: "serve the chat page at /" },
       access: { enum: ["auto", "open", "users"], default: "auto", description: "auto: open while the instance has no user accounts, users once it has one; open: every browser is a visitor; users: signed-in users and share-link visitors" },
-      maxUploadBytes: { type: "integer", minimum: 1024, maximum: 104_857_600, default: 20_971_520, description: "largest upload in bytes" },
+      maxUploadBytes: { type: "integer", minimum: 1024, maximum: 104_857_600, default: 20_971_520, description: "max upload size in bytes" },
       shareVisitsPerHour: { type: "integer", minimum: 1, maximum: 100_000, default: 30, description: "share-link openings per IP address per hour" },
       shareMessagesPerMinute: { type: "integer", minimum: 1, maximum: 10_000, default: 10, description: "messages per share-link visitor's IP address per minute" },
     },
