@@ -134,6 +134,12 @@ export const errors = {
     error("ARZ_ERR_ADMIN_SOCKET", `cannot reach the running instance at ${socket}: ${reason}`),
 
   cliUsage: (message: string) => error("ARZ_ERR_USAGE", message, 400),
+
+  initConfigExists: (file: string) =>
+    error("ARZ_ERR_INIT_EXISTS", `${file} already exists and arizuko init does not overwrite it; pass --force to replace it (the data folder and its users are kept), or --config FILE to write another file`, 400),
+
+  initUnknownPlugins: (names: string[], shipped: string[]) =>
+    error("ARZ_ERR_INIT_PLUGIN", `unknown plugin${names.length > 1 ? "s" : ""} ${names.map((name) => JSON.stringify(name)).join(", ")}; arizuko init writes the plugins arizuko ships: ${shipped.join(", ")} (add others to the file afterwards)`, 400),
 };
 
 /** Returns the message of any thrown value, for logs and stored error columns. */

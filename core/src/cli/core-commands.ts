@@ -46,6 +46,11 @@ export function coreCommands(kernel: Kernel): CliCommand[] {
       run: () => "arizuko is already running here; stop it first to start another",
     },
     {
+      name: "init",
+      description: "write a commented config, create the data folder, the main group and the first operator (see arizuko init --help)",
+      run: () => "arizuko is already running here, so it is set up; stop it first to run init",
+    },
+    {
       name: "group",
       description: "manage agent groups",
       subcommands: [

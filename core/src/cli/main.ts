@@ -20,6 +20,7 @@ import { formatPlan, pendingMigrations } from "./migrate-plan.js";
 import { checkConfig } from "../config/check.js";
 import { schemaOutput } from "../config/json-schema.js";
 import { doctor, formatFindings } from "./doctor.js";
+import { init } from "./init.js";
 import { acquireLock, runningInstance } from "./lock.js";
 import { PROGRAM_NAME } from "./program.js";
 
@@ -186,6 +187,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (rest[0] === "start") return await start(rest.slice(1), globals);
+    // Before init there is no config, so no host can boot: init writes the config first.
+    if (rest[0] === "init") return await init(rest.slice(1), globals, { input: process.stdin, output: process.stdout, interactive: process.stdin.isTTY === true });
     if (rest[0] === "doctor") {
       const { output, exitCode } = formatFindings(await doctor({ file: globals.config, overrides: { data: globals.data } }));
       process.stdout.write(output + "\n");

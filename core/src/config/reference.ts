@@ -13,7 +13,7 @@ interface Row {
 }
 
 /** Writes a schema's type in words: `integer 1 to 65535`, `"once" or "skip"`, `list of string`. */
-function typeOf(schema: JsonSchema): string {
+export function typeOf(schema: JsonSchema): string {
   if (Array.isArray(schema.enum)) return schema.enum.map((value) => JSON.stringify(value)).join(", ");
   if (Array.isArray(schema.anyOf)) return (schema.anyOf as JsonSchema[]).map(typeOf).join(" or ");
   const type = Array.isArray(schema.type) ? schema.type.join(" or ") : String(schema.type ?? "any");
@@ -23,7 +23,8 @@ function typeOf(schema: JsonSchema): string {
   return type;
 }
 
-function notesOf(schema: JsonSchema): string {
+/** Joins a setting's description, pattern and map form into one note; `arizuko init` reuses it for the comments it writes. */
+export function notesOf(schema: JsonSchema): string {
   const notes: string[] = [];
   if (typeof schema.description === "string") notes.push(schema.description);
   if (typeof schema.pattern === "string") notes.push(`matches \`${schema.pattern}\``);
@@ -84,7 +85,8 @@ export function configReference(schema: JsonSchema): string {
     "Generated from the config schema by `npm run docs:config`; do not edit by hand. Every",
     "setting has the default shown. `arizuko config check` validates a file against the same",
     "schema, and `arizuko config schema` prints it for editors. How to write the file",
-    "(environment variables, secrets from files) is in the README.",
+    "(environment variables, secrets from files) is in the README; `arizuko init` writes a",
+    "first file with the settings of the plugins you pick as comments.",
     "",
     "## Core",
     "",

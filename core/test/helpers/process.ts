@@ -57,7 +57,7 @@ export function startArizuko(args: string[], options: { cwd: string; timeoutMs?:
 }
 
 /** Runs a one-off `arizuko …` command and returns its exit code and output. */
-export function runArizuko(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [ARIZUKO_BIN, ...args], { cwd, encoding: "utf8", timeout: 60_000 });
+export function runArizuko(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [ARIZUKO_BIN, ...args], { cwd, env, encoding: "utf8", timeout: 60_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
