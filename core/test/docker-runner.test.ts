@@ -300,7 +300,7 @@ describe("the docker runner", () => {
 
   it("runs arizuko itself from the gateway image", async () => {
     if (!provisioning.ok) throw new Error(provisioning.reason);
-    // A new named volume for the data, as docs/agents.md shows: it must start out writable.
+    // A new named volume for the data: the image makes the folder it mounts on writable for uid 1000.
     const volume = `arizuko-test-${Date.now()}`;
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const container = await docker.createContainer({
