@@ -85,9 +85,9 @@ const CORE_VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.
 /** Maximum time a plugin's register() may take. */
 export const REGISTER_TIMEOUT_MS = 30_000;
 /** At shutdown, how long routing of messages already accepted may take. */
-const SHUTDOWN_INTAKE_WAIT_MS = 5_000;
+export const SHUTDOWN_INTAKE_WAIT_MS = 5_000;
 /** At shutdown, how long runs get to finish after `stop` before they are killed. */
-const SHUTDOWN_RUN_WAIT_MS = 10_000;
+export const SHUTDOWN_RUN_WAIT_MS = 10_000;
 
 export class Kernel {
   readonly hooks: Hooks;
