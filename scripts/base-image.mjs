@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Builds a minimal base image for the agent and gateway images on a machine that cannot
-// pull node:20-bookworm-slim: this machine's `node` as /usr/local/bin/node, the shared
-// libraries it links (and those of the Claude Code executable, when installed),
-// /usr/bin/env, /tmp, and a uid 1000 user. The image has no shell and no package manager.
+// Builds a minimal base image for the agent and gateway images, for a machine that
+// cannot pull node:20-bookworm-slim. It contains this machine's `node` as
+// /usr/local/bin/node, the shared libraries it links (and those of the Claude Code
+// executable, when installed), /usr/bin/env, /tmp, and a uid 1000 user. It has no shell
+// and no package manager.
 //
 // Usage: node scripts/base-image.mjs [TAG]     (default arizuko-base:local)
 // It talks to the engine DOCKER_HOST names, else /var/run/docker.sock. Then:

@@ -32,7 +32,7 @@ interface ComposeService {
   healthcheck: { test: string[] };
 }
 
-/** The JSON array of the Dockerfile's `HEALTHCHECK … CMD [...]`. */
+/** Returns the command of the Dockerfile's `HEALTHCHECK … CMD [...]` line. */
 function imageHealthCheck(): string[] {
   const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8").replace(/\\\n/g, " ");
   const match = /^HEALTHCHECK .*?CMD (\[.*\])$/m.exec(dockerfile);
@@ -42,7 +42,7 @@ function imageHealthCheck(): string[] {
 
 /**
  * Runs the image's health check command on this machine, with ARIZUKO_PORT set, and
- * resolves with its exit code. Asynchronous, so an instance in this process can answer it.
+ * resolves with its exit code. It is asynchronous, so an instance in this process can respond.
  */
 function runHealthCheck(port: number): Promise<number | null> {
   const [command, ...args] = imageHealthCheck();
@@ -81,7 +81,7 @@ function seconds(duration: string): number {
   return Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0);
 }
 
-/** The longest a clean shutdown may take: every step at its limit, with the default runner grace. */
+/** Returns the maximum time a clean shutdown takes: every step at its limit, with the default runner grace. */
 function shutdownLimitMs(): number {
   const { stopGraceMs } = loadConfig({ cwd: tempDir() }).config.runner;
   return HOOK_CATALOG.onShutdown.timeoutMs + CHANNEL_STOP_TIMEOUT_MS + SHUTDOWN_INTAKE_WAIT_MS + SHUTDOWN_RUN_WAIT_MS + stopGraceMs;
