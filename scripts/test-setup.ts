@@ -4,7 +4,7 @@
  * command-line tools the deployment file tests call (docker-compose, systemd-analyze).
  *
  * It runs scripts/provision-browser.sh, which returns at once when /usr/bin/chromium
- * exists, scripts/docker-setup.ts, and scripts/provision-tools.sh, which returns at once
+ * exists, scripts/docker-setup.mjs, and scripts/provision-tools.sh, which returns at once
  * when the tools are on the PATH. It passes the outcomes to the test files as `browser`,
  * `docker` and `tools`. A failed provisioning does not stop the run: the other tests
  * still run, and the tests that need it fail with the reason this setup provides. The
@@ -31,7 +31,7 @@ declare module "vitest" {
 
 const SCRIPT = fileURLToPath(new URL("./provision-browser.sh", import.meta.url));
 const TOOLS_SCRIPT = fileURLToPath(new URL("./provision-tools.sh", import.meta.url));
-/** Commands the deployment file tests run, each with the Debian package that has it. */
+/** Commands the deployment file tests run, each with the Debian package that provides it. */
 const TOOLS = ["docker-compose=docker-compose", "systemd-analyze=systemd"];
 const CHROMIUM = "/usr/bin/chromium";
 /** Lines of the script's stderr kept for the failure reason. */
