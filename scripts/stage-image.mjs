@@ -9,7 +9,7 @@
 // Usage: node scripts/stage-image.mjs agent|gateway DIR
 // Then:  docker build -t arizuko-agent DIR        (BASE_IMAGE defaults to node:20-bookworm-slim)
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -18,8 +18,8 @@ const IMAGES = {
   agent: { workspace: "@arizuko/agent", dockerfile: join(ROOT, "agent", "Dockerfile"), entry: join(ROOT, "agent", "dist", "main.js") },
   gateway: { workspace: "@arizuko/core", dockerfile: join(ROOT, "Dockerfile"), entry: join(ROOT, "core", "dist", "index.js") },
 };
-/** Parts of a workspace package the image needs; sources and tests stay out. */
-const WORKSPACE_PARTS = ["package.json", "dist", "bin", "migrations", "templates", "public"];
+/** Parts of a workspace package without a `files` list that the image needs; sources and tests stay out. */
+const WORKSPACE_PARTS = ["dist", "bin", "migrations", "templates", "public"];
 
 function fail(message) {
   process.stderr.write(`stage: ${message}\n`);
@@ -51,8 +51,10 @@ function dependencyFolders(workspace) {
 
 function copyPackage(from, to) {
   if (lstatSync(from).isSymbolicLink()) {
-    // A workspace package: only what it ships.
-    for (const part of WORKSPACE_PARTS) if (existsSync(join(from, part))) cpSync(join(from, part), join(to, part), { recursive: true, dereference: true });
+    // A workspace package: only what `npm pack` would ship, its package.json `files`.
+    // NOTE: entries are taken as plain paths; a glob in `files` would be skipped.
+    const files = JSON.parse(readFileSync(join(from, "package.json"), "utf8")).files ?? WORKSPACE_PARTS;
+    for (const part of ["package.json", ...files]) if (existsSync(join(from, part))) cpSync(join(from, part), join(to, part), { recursive: true, dereference: true });
     return;
   }
   cpSync(from, to, { recursive: true, dereference: true });
@@ -75,6 +77,9 @@ if (kind === "gateway") {
   writeFileSync(join(dir, "data", ".keep"), "");
   // What `npm pack` would bundle into @arizuko/core: the core migrations and the group template.
   const core = join(dir, "app", "node_modules", "@arizuko", "core");
+  // The `arizuko` command on the image's PATH, as npm links a package's bin.
+  mkdirSync(join(dir, "app", "bin"));
+  symlinkSync("../node_modules/@arizuko/core/bin/arizuko.js", join(dir, "app", "bin", "arizuko"));
   const outsideBuilds = (source) => !/[\\/](dist|node_modules)([\\/]|$)/.test(source.slice(ROOT.length));
   for (const folder of ["migrations", "templates"]) cpSync(join(ROOT, folder), join(core, folder), { recursive: true, filter: outsideBuilds });
 }

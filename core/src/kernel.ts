@@ -86,9 +86,9 @@ const CORE_VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.
 /** Maximum time a plugin's register() may take. */
 export const REGISTER_TIMEOUT_MS = 30_000;
 /** At shutdown, how long routing of messages already accepted may take. */
-const SHUTDOWN_INTAKE_WAIT_MS = 5_000;
+export const SHUTDOWN_INTAKE_WAIT_MS = 5_000;
 /** At shutdown, time a runner has to exit beyond its grace before the host moves on. */
-const RUNNER_EXIT_SLACK_MS = 2_000;
+export const RUNNER_EXIT_SLACK_MS = 2_000;
 
 export class Kernel {
   readonly hooks: Hooks;

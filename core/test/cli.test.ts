@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -138,6 +139,34 @@ describe("arizuko start", () => {
     expect(second.status).toBe(1);
     expect(second.stderr).toContain("ARZ_ERR_INSTANCE_RUNNING");
     expect(second.stderr).toContain(`(pid ${first.child.pid})`);
+  });
+
+  it("counts a foreign pid's lock while the admin socket answers", async () => {
+    // Containers sharing a data folder each see the other's pid as no process (or as their own).
+    const cwd = workspace();
+    const first = await start(cwd);
+    const lock = join(cwd, "data", "arizuko.lock");
+    const foreignPid = spawnSync("true").pid!;
+    writeFileSync(lock, `${foreignPid}\n`);
+
+    const second = runArizuko(["start", "--port", "0"], cwd);
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain("ARZ_ERR_INSTANCE_RUNNING");
+    expect(readFileSync(lock, "utf8")).toBe(`${foreignPid}\n`);
+
+    const command = runArizuko(["group", "list"], cwd);
+    expect(command.status).toBe(0);
+    await waitFor(() => first.output().includes('"msg":"admin command"'), { what: "the command to reach the running instance" });
+  });
+
+  it("takes over a lock whose admin socket is gone", async () => {
+    const cwd = workspace();
+    await (await start(cwd)).kill("SIGKILL");
+    expect(existsSync(join(cwd, "data", "arizuko.lock"))).toBe(true);
+    expect(existsSync(join(cwd, "data", "admin.sock"))).toBe(true);
+
+    const second = await start(cwd);
+    expect((await fetch(`${second.url}/ready`)).status).toBe(200);
   });
 
   it("refuses a public address without --insecure", () => {

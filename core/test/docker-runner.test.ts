@@ -4,6 +4,7 @@
  * in a hardened container, which calls an MCP tool over the mounted socket; the
  * container is removed afterwards, and start-up removes containers an earlier host left.
  */
+import { spawnSync } from "node:child_process";
 import Docker from "dockerode";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { FakeAnthropic, toolResults } from "./helpers/fake-anthropic.js";
@@ -300,7 +301,7 @@ describe("the docker runner", () => {
 
   it("runs arizuko itself from the gateway image", async () => {
     if (!provisioning.ok) throw new Error(provisioning.reason);
-    // A new named volume for the data, as docs/agents.md shows: it must start out writable.
+    // A new named volume for the data: the image makes the folder it mounts on writable for uid 1000.
     const volume = `arizuko-test-${Date.now()}`;
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const container = await docker.createContainer({
@@ -315,6 +316,14 @@ describe("the docker runner", () => {
         return response?.status === 200 ? response : null;
       }, { timeoutMs: 30_000, what: "the gateway container to be ready" });
       expect(health.status).toBe(200);
+      // Every plugin's files are in the image (the dashboard serves its vendor/ folder).
+      const report = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { status: string; plugins: Record<string, { state: string }> };
+      expect(report.plugins.dashboard?.state).toBe("ok");
+      expect(report.status).toBe("ok");
+      // The image's `arizuko` command reaches the running instance through its admin socket.
+      const exec = spawnSync("docker", ["exec", container.id, "arizuko", "group", "list"], { encoding: "utf8", env: { ...process.env, DOCKER_HOST: `unix://${provisioning.socket}` } });
+      expect(exec.stderr).toBe("");
+      expect(exec.stdout).toMatch(/^main\s+Main\s+ok$/m);
       const client = new Client(`http://127.0.0.1:${port}`);
       await client.get("/");
       expect((await client.say("g1", "hello from the host")).status).toBe(202);

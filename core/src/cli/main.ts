@@ -100,7 +100,7 @@ async function start(argv: string[], globals: GlobalOptions): Promise<number> {
   // A public address needs accounts or --insecure; Kernel.start checks it, since the accounts are in the store.
 
   const log = createLogger(options.logLevel ?? resolved.config.log.level, logDestination(), secretValues(resolved.config));
-  const release = acquireLock(resolved.dataDir);
+  const release = await acquireLock(resolved.dataDir);
 
   // Handlers go in before anything slow: a signal arriving before them would kill the
   // process outright, leaving the lock and runs behind. One that arrives during start-up
@@ -162,7 +162,7 @@ async function dispatch(argv: string[], globals: GlobalOptions): Promise<number>
     const print = (text: string) => void process.stdout.write(text);
     // The running instance writes the backup, so a relative path must mean this shell's folder.
     if (argv[0] === "backup" && argv[1] !== undefined && !argv[1].startsWith("-")) argv = ["backup", resolve(argv[1]), ...argv.slice(2)];
-    if (runningInstance(dataDir) !== null) return sendAdminCommand(dataDir, argv, print);
+    if ((await runningInstance(dataDir)) !== null) return sendAdminCommand(dataDir, argv, print);
 
     const resolved = loadConfig({ file: globals.config, overrides: { data: globals.data } });
     const log = createLogger("warn", pino.destination({ dest: 2, sync: true }));
