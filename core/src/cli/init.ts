@@ -170,7 +170,7 @@ export async function init(argv: string[], globals: { config?: string; data?: st
   if (parsed.operator !== undefined && operatorProblem(parsed.operator)) throw errors.cliUsage(operatorProblem(parsed.operator)!);
   const configDir = dirname(file);
   const dataDir = globals.data !== undefined ? resolve(cwd, globals.data) : resolve(configDir, DEFAULT_DATA);
-  const pid = runningInstance(dataDir);
+  const pid = await runningInstance(dataDir);
   if (pid !== null) throw errors.instanceRunning(dataDir, pid);
 
   // 2. Questions, on a terminal.
