@@ -3,6 +3,7 @@
  */
 import type { Static, TSchema } from "typebox";
 import { ArizukoError } from "./errors.js";
+import type { Database } from "better-sqlite3";
 import type { Host } from "./host.js";
 
 /** The host API major version this sdk describes. A host refuses plugins built for another major. */
@@ -65,6 +66,8 @@ export interface DoctorFinding {
 export interface DoctorContext {
   /** The instance's data folder (it may not exist before the first start). */
   dataDir: string;
+  /** The store, read-only; null before the first start. The plugin's tables may be missing until it first ran. */
+  db: Database | null;
   /** Aborted when the check runs out of time; pass it to network calls. */
   signal: AbortSignal;
 }

@@ -123,19 +123,25 @@ const PLUGIN_CHECK_TIMEOUT_MS = 15_000;
 /** The checks plugins offer: channel credentials and the like, each line named after its plugin. */
 async function pluginChecks(resolved: ResolvedConfig): Promise<Finding[]> {
   const { plugins } = await loadPlugins(resolved.config.plugins, resolved.baseDir);
+  const file = join(resolved.dataDir, DATABASE_FILE);
+  const db = existsSync(file) ? openDatabase(file, { readonly: true }) : null;
   const findings: Finding[] = [];
-  for (const { definition, config } of plugins) {
-    if (!definition.doctor) continue;
-    const signal = AbortSignal.timeout(PLUGIN_CHECK_TIMEOUT_MS);
-    try {
-      const found = await Promise.race([
-        definition.doctor(config, { dataDir: resolved.dataDir, signal }),
-        new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(new Error(`no answer within ${PLUGIN_CHECK_TIMEOUT_MS / 1000} s`)))),
-      ]);
-      for (const finding of found) findings.push({ ...finding, check: `${definition.name}: ${finding.check}` });
-    } catch (error) {
-      findings.push({ check: definition.name, level: "fail", detail: `its check failed (${describe(error)}); the plugin's docs say what it needs` });
+  try {
+    for (const { definition, config } of plugins) {
+      if (!definition.doctor) continue;
+      const signal = AbortSignal.timeout(PLUGIN_CHECK_TIMEOUT_MS);
+      try {
+        const found = await Promise.race([
+          definition.doctor(config, { dataDir: resolved.dataDir, db, signal }),
+          new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(new Error(`no answer within ${PLUGIN_CHECK_TIMEOUT_MS / 1000} s`)))),
+        ]);
+        for (const finding of found) findings.push({ ...finding, check: `${definition.name}: ${finding.check}` });
+      } catch (error) {
+        findings.push({ check: definition.name, level: "fail", detail: `its check failed (${describe(error)}); the plugin's docs say what it needs` });
+      }
     }
+  } finally {
+    db?.close();
   }
   return findings;
 }

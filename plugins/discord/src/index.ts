@@ -4,6 +4,7 @@
  */
 import { definePlugin, HOST_API_VERSION, type JsonSchema } from "@arizuko/sdk";
 import { botIdOf, discordBot, type BotSettings } from "./bot.js";
+import { checkBots } from "./doctor.js";
 
 export interface DiscordConfig {
   bots: BotSettings[];
@@ -63,6 +64,8 @@ export default definePlugin<JsonSchema, DiscordConfig>({
       return [];
     });
   },
+
+  doctor: checkBots,
 
   register(host, config) {
     const list = host.db.prepare("SELECT channel_id AS channelId, message_id AS messageId FROM discord_cursors WHERE bot_id = ?");

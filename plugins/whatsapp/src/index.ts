@@ -3,6 +3,7 @@
  * `whatsapp:<phone>/` chats, on Baileys. See docs/channels/whatsapp.md.
  */
 import { definePlugin, HOST_API_VERSION, type JsonSchema } from "@arizuko/sdk";
+import { checkAccounts } from "./doctor.js";
 import { WhatsAppAccount, type AccountSettings } from "./account.js";
 import { whatsappCommand } from "./cli.js";
 import { qrSvg } from "./link.js";
@@ -90,6 +91,8 @@ export function whatsappPlugin(options: WhatsAppPluginOptions = {}) {
       if (config.reconnectMaxMs < config.reconnectMinMs) problems.push(`reconnectMaxMs (${config.reconnectMaxMs}) is below reconnectMinMs (${config.reconnectMinMs})`);
       return problems;
     },
+
+    doctor: checkAccounts,
 
     register(host, config) {
       const accounts = new Map<string, WhatsAppAccount>();
