@@ -124,7 +124,14 @@ const PLUGIN_CHECK_TIMEOUT_MS = 15_000;
 async function pluginChecks(resolved: ResolvedConfig): Promise<Finding[]> {
   const { plugins } = await loadPlugins(resolved.config.plugins, resolved.baseDir);
   const file = join(resolved.dataDir, DATABASE_FILE);
-  const db = existsSync(file) ? openDatabase(file, { readonly: true }) : null;
+  // A database that cannot be opened has its own failed line; the plugins then check without it.
+  const db = (() => {
+    try {
+      return existsSync(file) ? openDatabase(file, { readonly: true }) : null;
+    } catch {
+      return null;
+    }
+  })();
   const findings: Finding[] = [];
   try {
     for (const { definition, config } of plugins) {
