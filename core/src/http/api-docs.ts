@@ -1,0 +1,62 @@
+/**
+ * The OpenAPI 3 description of every HTTP route, built by @fastify/swagger from the
+ * route schemas: `GET /docs/json` (and `/docs/yaml`) serve it, `GET /docs` shows it in
+ * Swagger UI, whose files @fastify/swagger-ui ships, so the page loads nothing from
+ * another host. The description contains no data, so /docs needs no sign-in.
+ *
+ * Must be awaited before the first route is added: @fastify/swagger collects routes
+ * with an onRoute hook, which sees only routes added after it.
+ */
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import type { FastifyInstance } from "fastify";
+
+export const DOCS_PATH = "/docs";
+
+/** The schema a route publishes, when it differs from the one fastify validates with (see HttpRoutes). */
+export interface DocsRouteConfig {
+  openapi?: Record<string, unknown>;
+}
+
+const DESCRIPTION = [
+  "The HTTP API of an arizuko instance: health, sign-in, the operator API, and the routes of the plugins it loaded (one tag per plugin).",
+  "Errors are JSON `{ error: { code, message } }` unless a route says otherwise (the HTTP channel answers `{ ok: false, error }`).",
+  "Response schemas document the answer; the server does not strip fields that a schema leaves out.",
+].join("\n\n");
+
+export async function registerApiDocs(server: FastifyInstance, version: string): Promise<void> {
+  await server.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: { title: "arizuko", version, description: DESCRIPTION },
+      components: {
+        securitySchemes: {
+          operatorToken: {
+            type: "http",
+            scheme: "bearer",
+            description: "The admin token from `<data>/admin.token`, or the access token of a user with the operator role (POST /auth/token).",
+          },
+          bearerToken: {
+            type: "http",
+            scheme: "bearer",
+            description: "A bearer token; the route's description says which one (a user's access token, an HTTP channel adapter's secret or token).",
+          },
+          sessionCookie: {
+            type: "apiKey",
+            in: "cookie",
+            name: "arizuko_access",
+            description: "The browser session that POST /auth/login sets. Requests that change state also need the X-CSRF-Token header equal to the arizuko_csrf cookie.",
+          },
+        },
+      },
+    },
+    // Routes whose validated schema differs from their description carry the description in their config.
+    transform: ({ schema, url, route }) => ({ schema: (route.config as DocsRouteConfig | undefined)?.openapi ?? schema, url }),
+  });
+  await server.register(fastifySwaggerUi, {
+    routePrefix: DOCS_PATH,
+    uiConfig: { docExpansion: "list", deepLinking: true },
+    // Swagger UI would otherwise load a badge from the public validator; false turns it off.
+    validatorUrl: false,
+  });
+}
