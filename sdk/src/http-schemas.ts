@@ -21,6 +21,8 @@ export const SECURITY = {
   operator: [{ operatorToken: [] }, { sessionCookie: [] }],
   /** A signed-in user: an access token, or the session cookie. */
   user: [{ bearerToken: [] }, { sessionCookie: [] }],
+  /** A signed-in user, or nobody: the route's description says what a caller without a sign-in gets (the web chat's visitor cookie). */
+  userOrVisitor: [{ bearerToken: [] }, { sessionCookie: [] }, {}],
   /** A bearer token the route's description names (an adapter's secret or token). */
   bearer: [{ bearerToken: [] }],
   /** No credential. */
