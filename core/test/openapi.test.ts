@@ -117,6 +117,13 @@ describe("OpenAPI description at /docs/json", () => {
     expect(Object.keys(operation.responses ?? {})).toEqual(expect.arrayContaining(["200", "401", "403"]));
   });
 
+  it("marks optional request bodies", () => {
+    const operation = (path: string) => paths[path]!.post! as Operation & { requestBody?: { required: boolean } };
+    expect(operation("/auth/refresh").requestBody?.required).toBe(false);
+    expect(operation("/auth/login").requestBody?.required).toBe(true);
+    expect(JSON.stringify(document)).not.toContain("x-arizuko-body-optional");
+  });
+
   it("is a valid OpenAPI 3 document", async () => {
     expect(document.openapi).toMatch(/^3\./);
     // validate() dereferences in place; the document has no external $ref, so nothing is fetched.

@@ -87,6 +87,8 @@ export interface RouteSchema extends FastifySchema {
   /** Which credential the route takes; `SECURITY` has the ones `/docs` declares. */
   security?: ReadonlyArray<{ [scheme: string]: readonly string[] }>;
   deprecated?: boolean;
+  /** The request may leave out the body that `body` describes; /docs then marks it not required. */
+  bodyOptional?: boolean;
 }
 
 /** Request parts of a route's `schema` that fastify validates unless `documentOnly` lists them. */

@@ -21,7 +21,7 @@ export const SECURITY = {
   operator: [{ operatorToken: [] }, { sessionCookie: [] }],
   /** A signed-in user: an access token, or the session cookie. */
   user: [{ bearerToken: [] }, { sessionCookie: [] }],
-  /** A signed-in user, or nobody: the route's description says what a caller without a sign-in gets (the web chat's visitor cookie). */
+  /** A signed-in user, or no credential at all: the route's description says what a caller without a sign-in gets (the web chat's visitor cookie). */
   userOrVisitor: [{ bearerToken: [] }, { sessionCookie: [] }, {}],
   /** A bearer token the route's description names (an adapter's secret or token). */
   bearer: [{ bearerToken: [] }],
@@ -29,22 +29,22 @@ export const SECURITY = {
   none: [],
 } as const;
 
-/** A response schema for an HTML page. */
+/** Builds the response schema of an HTML page. */
 export function htmlResponse(description: string) {
   return { description, content: { "text/html": { schema: Type.String() } } };
 }
 
-/** A response schema for a Server-Sent Events stream. */
+/** Builds the response schema of a Server-Sent Events stream. */
 export function eventStreamResponse(description: string) {
   return { description, content: { "text/event-stream": { schema: Type.String() } } };
 }
 
-/** A response schema for a body of another media type, e.g. a file's bytes. */
+/** Builds the response schema of a binary body, e.g. a file's bytes. */
 export function binaryResponse(description: string, mediaType = "application/octet-stream") {
   return { description, content: { [mediaType]: { schema: Type.String({ format: "binary" }) } } };
 }
 
-/** A redirect response: the target is in the Location header. */
+/** Builds the response schema of a redirect, whose target is in the Location header. */
 export function redirectResponse(description: string) {
   return { description, type: "null", headers: { location: Type.String({ description: "where the browser goes next" }) } };
 }

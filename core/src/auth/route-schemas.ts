@@ -62,6 +62,7 @@ export const REFRESH = {
     "With `{ refresh_token }` in the body the answer is a new token pair. Without a body the refresh cookie is used (with the X-CSRF-Token check) and the cookies are renewed.",
   security: SECURITY.none,
   body: RefreshBody,
+  bodyOptional: true,
   response: {
     200: Type.Union([TokenPair, BrowserSession], { description: "A token pair for a body token, the browser session for the cookie." }),
     400: error("The body is neither empty nor `{ refresh_token }` (ARZ_ERR_BAD_REQUEST)."),
@@ -75,6 +76,7 @@ export const LOGOUT = {
   description: "Revokes the refresh token of the body or of the cookie and clears the session cookies.",
   security: SECURITY.none,
   body: RefreshBody,
+  bodyOptional: true,
   response: {
     204: { description: "Signed out.", type: "null" },
     400: error("The body is neither empty nor `{ refresh_token }` (ARZ_ERR_BAD_REQUEST)."),

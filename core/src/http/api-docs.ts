@@ -10,6 +10,7 @@
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
+import { OPTIONAL_BODY } from "./route-schema.js";
 
 export const DOCS_PATH = "/docs";
 
@@ -23,6 +24,20 @@ const DESCRIPTION = [
   "Errors are JSON `{ error: { code, message } }` unless a route says otherwise (the HTTP channel answers `{ ok: false, error }`).",
   "Response schemas document the answer; the server does not strip fields that a schema leaves out.",
 ].join("\n\n");
+
+type OpenApiDocument = { paths?: Record<string, Record<string, Record<string, unknown>>> };
+
+/** Marks the request body not required where the route said `bodyOptional`; @fastify/swagger marks every described body required. */
+function markOptionalBodies(document: OpenApiDocument): OpenApiDocument {
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      if (!operation[OPTIONAL_BODY]) continue;
+      delete operation[OPTIONAL_BODY];
+      if (operation.requestBody) (operation.requestBody as { required: boolean }).required = false;
+    }
+  }
+  return document;
+}
 
 export async function registerApiDocs(server: FastifyInstance, version: string): Promise<void> {
   await server.register(fastifySwagger, {
@@ -50,8 +65,9 @@ export async function registerApiDocs(server: FastifyInstance, version: string):
         },
       },
     },
-    // Routes whose validated schema differs from their description carry the description in their config.
+    // HttpRoutes puts the schema to publish in each route's config; fastify's own copy lacks the responses and the documentOnly parts.
     transform: ({ schema, url, route }) => ({ schema: (route.config as DocsRouteConfig | undefined)?.openapi ?? schema, url }),
+    transformObject: (documentObject) => markOptionalBodies((documentObject as { openapiObject: OpenApiDocument }).openapiObject),
   });
   await server.register(fastifySwaggerUi, {
     routePrefix: DOCS_PATH,

@@ -3,7 +3,7 @@
  * `degraded` and the failing plugins named when any plugin failed or a tap of it did,
  * and each channel's state; 503 only when the store itself is broken. Ready is 200 once start-up finished.
  */
-import { ErrorBody } from "@arizuko/sdk";
+import { ErrorBody, SECURITY } from "@arizuko/sdk";
 import { Type } from "typebox";
 import type { Owner } from "../plugins/registry.js";
 import type { HttpRoutes } from "./routes.js";
@@ -33,12 +33,14 @@ const HealthBody = Type.Object({
 
 const HEALTH_SCHEMA = {
   summary: "Health of the store, the plugins and the channels",
+  security: SECURITY.none,
   description: "Needs no sign-in, for load balancers and monitors. 200 while the store answers, even with failed plugins (status `degraded`).",
   response: { 200: HealthBody, 503: { ...HealthBody, description: "The store is broken." } },
 };
 
 const READY_SCHEMA = {
   summary: "Whether start-up has finished",
+  security: SECURITY.none,
   description: "Needs no sign-in. 503 until the plugins are registered and the channels were started.",
   response: { 200: Type.Object({ ready: Type.Literal(true) }), 503: { ...ErrorBody, description: "Still starting (ARZ_ERR_NOT_READY)." } },
 };

@@ -10,6 +10,9 @@ import type { FastifySchema } from "fastify";
 
 const REQUEST_PARTS: HttpRequestPart[] = ["body", "querystring", "params", "headers"];
 
+/** The operation extension that tells api-docs.ts to mark the request body optional. */
+export const OPTIONAL_BODY = "x-arizuko-body-optional";
+
 export const UNDESCRIBED_NOTE = "This route declares no schema: its parameters, body and responses are not described here.";
 
 const OPERATOR_NOTE = "Needs an operator: `Authorization: Bearer` with the admin token or an operator's access token, or an operator's session cookie (with X-CSRF-Token for writes).";
@@ -37,13 +40,15 @@ export function documentedSchema(route: HttpRoute, plugin: string): Record<strin
   const method = [route.method].flat()[0]!;
   const notes = [schema.description ?? (route.schema ? undefined : UNDESCRIBED_NOTE), operator ? OPERATOR_NOTE : undefined].filter(Boolean);
 
+  const { bodyOptional, ...rest } = schema;
   const documented: Record<string, unknown> = {
-    ...schema,
+    ...rest,
     summary: schema.summary ?? `${String(method).toUpperCase()} ${route.url}`,
     tags: schema.tags ?? [plugin],
   };
   if (notes.length > 0) documented.description = notes.join("\n\n");
   if (!route.schema) documented["x-arizuko-undescribed"] = true;
+  if (bodyOptional) documented[OPTIONAL_BODY] = true;
   if (operator) {
     documented.security = schema.security ?? SECURITY.operator;
     documented.response = { ...OPERATOR_RESPONSES, ...((schema.response as object | undefined) ?? { 200: { description: "Default Response" } }) };

@@ -51,7 +51,7 @@ export async function operatorOf(host: Host, request: FastifyRequest, reply: Fas
 
 const error = (description: string) => ({ ...ErrorBody, description });
 
-/** What the gate adds to each kind of route's OpenAPI description. */
+/** The note and responses the gate adds to each kind of route in the OpenAPI description. */
 const GATE_DOCS: Record<"page" | "fragment" | "write", { note: string; response: Record<number, unknown> }> = {
   page: {
     note: "A page for an operator's browser.",
@@ -78,7 +78,7 @@ const GATE_DOCS: Record<"page" | "fragment" | "write", { note: string; response:
   },
 };
 
-/** The route's schema with the gate's security, note and responses; the route's own entries win. */
+/** Adds the gate's security, note and responses to a route's schema; the route's own entries win. */
 function documented(kind: "page" | "fragment" | "write", schema: RouteSchema | undefined): RouteSchema {
   const docs = GATE_DOCS[kind];
   return {

@@ -72,7 +72,7 @@ export const INBOUND = {
 
 export const DEREGISTER = {
   summary: "Deregister an adapter",
-  description: "`Authorization: Bearer <token>` from registration. Removes the channel and forgets the token. The body may be empty.",
+  description: "`Authorization: Bearer <token>` from registration. Removes the channel and forgets the token. Send no body, or `null`.",
   security: SECURITY.bearer,
   response: {
     200: Type.Object({ ok: Type.Literal(true) }),

@@ -82,7 +82,7 @@ export function webhookPath(botId: string): string {
 
 const SECRET_HEADER = "x-telegram-bot-api-secret-token";
 
-/** Telegram posts updates here; nobody else has the secret. */
+/** The webhook route, for Telegram only: the secret header proves the sender. */
 const WEBHOOK_SCHEMA = {
   summary: "Telegram webhook of a bot",
   description: `Telegram posts each update here with the ${SECRET_HEADER} header that setWebhook gave it. The 200 goes out only after the update is stored.`,

@@ -83,7 +83,7 @@ export class FileLinks {
       method: "GET",
       url: `${filesPath(this.botId)}/:fileId`,
       schema: FILE_LINK_SCHEMA,
-      // The handler checks both and answers 403 for any bad link.
+      // The handler checks both and responds 403 to any bad link.
       documentOnly: ["params", "querystring"],
       handler: async (request, reply) => {
         const { fileId } = request.params as { fileId: string };

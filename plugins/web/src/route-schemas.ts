@@ -104,7 +104,7 @@ export const DOCS = {
 
   postMessage: {
     summary: "Post a message to a chat",
-    description: `${CALLER} Answers once the message is committed. A repeated id for the same chat stores nothing new and answers with the first seq.`,
+    description: `${CALLER} Responds once the message is committed. A repeated id for the same chat stores nothing new and returns the first seq.`,
     security: SECURITY.userOrVisitor,
     response: {
       202: Type.Object({ id: Type.String(), seq: Type.Integer(), duplicate: Type.Boolean({ description: "the id was posted before" }) }),
@@ -156,7 +156,7 @@ export const DOCS = {
   shares: { summary: "List share links", response: { 200: Type.Object({ shares: Type.Array(Share) }) } },
   createShare: {
     summary: "Create a share link",
-    description: "The link's path is in the answer only; it cannot be shown again.",
+    description: "Only this response contains the link's path; it cannot be shown again.",
     response: { 201: Type.Object({ ...Share.properties, path: Type.String({ description: "/s/<token>; prefix it with this server's address" }) }), 404: error("No such group (ARZ_ERR_GROUP_NOT_FOUND).") },
   },
   revokeShare: {

@@ -180,7 +180,7 @@ export function registerRoutes(context: WebRoutesContext): void {
     method: "GET",
     url: "/web/chats/:chat/events",
     schema: { ...DOCS.events, params: ChatParams, querystring: EventsQuery },
-    // The handler reads Last-Event-ID itself and answers a bad one with ARZ_ERR_INVALID_EVENT_ID.
+    // The handler reads Last-Event-ID itself and rejects a bad one with ARZ_ERR_INVALID_EVENT_ID.
     documentOnly: ["headers"],
     handler: async (request, reply) => {
       const { chat: name } = request.params as ParamsType;
