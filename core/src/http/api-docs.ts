@@ -5,7 +5,7 @@
  * another host. The description contains no data, so /docs needs no sign-in.
  *
  * Must be awaited before the first route is added: @fastify/swagger collects routes
- * with an onRoute hook, which sees only routes added after it.
+ * with an onRoute hook, which runs only for routes added after it.
  */
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
@@ -14,20 +14,20 @@ import { OPTIONAL_BODY } from "./route-schema.js";
 
 export const DOCS_PATH = "/docs";
 
-/** The schema a route publishes, when it differs from the one fastify validates with (see HttpRoutes). */
+/** The route config key with the schema /docs publishes; HttpRoutes sets it on every route it adds. */
 export interface DocsRouteConfig {
   openapi?: Record<string, unknown>;
 }
 
 const DESCRIPTION = [
   "The HTTP API of an arizuko instance: health, sign-in, the operator API, and the routes of the plugins it loaded (one tag per plugin).",
-  "Errors are JSON `{ error: { code, message } }` unless a route says otherwise (the HTTP channel answers `{ ok: false, error }`).",
+  "Errors are JSON `{ error: { code, message } }` unless a route states otherwise (the HTTP channel responds `{ ok: false, error }`).",
   "Response schemas document the answer; the server does not strip fields that a schema leaves out.",
 ].join("\n\n");
 
 type OpenApiDocument = { paths?: Record<string, Record<string, Record<string, unknown>>> };
 
-/** Marks the request body not required where the route said `bodyOptional`; @fastify/swagger marks every described body required. */
+/** Marks the request body not required where the route set `bodyOptional`, because @fastify/swagger marks every described body required. */
 function markOptionalBodies(document: OpenApiDocument): OpenApiDocument {
   for (const operations of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(operations)) {
@@ -54,7 +54,7 @@ export async function registerApiDocs(server: FastifyInstance, version: string):
           bearerToken: {
             type: "http",
             scheme: "bearer",
-            description: "A bearer token; the route's description says which one (a user's access token, an HTTP channel adapter's secret or token).",
+            description: "A bearer token; the route's description names which one (a user's access token, an HTTP channel adapter's secret or token).",
           },
           sessionCookie: {
             type: "apiKey",

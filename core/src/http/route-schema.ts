@@ -10,7 +10,7 @@ import type { FastifySchema } from "fastify";
 
 const REQUEST_PARTS: HttpRequestPart[] = ["body", "querystring", "params", "headers"];
 
-/** The operation extension that tells api-docs.ts to mark the request body optional. */
+/** The operation extension by which api-docs.ts marks the request body optional. */
 export const OPTIONAL_BODY = "x-arizuko-body-optional";
 
 export const UNDESCRIBED_NOTE = "This route declares no schema: its parameters, body and responses are not described here.";
@@ -22,7 +22,7 @@ const OPERATOR_RESPONSES = {
   403: { ...ErrorBody, description: "A signed-in user who is not an operator (ARZ_ERR_FORBIDDEN), or a cookie request without the CSRF header (ARZ_ERR_CSRF)." },
 };
 
-/** The request parts fastify validates: the route's schema without `response`, the OpenAPI fields and the `documentOnly` parts. */
+/** Returns the request parts fastify validates: the route's schema without `response`, the OpenAPI fields and the `documentOnly` parts. */
 export function validatedSchema(route: HttpRoute): FastifySchema | undefined {
   if (!route.schema) return undefined;
   const skipped = new Set(route.documentOnly ?? []);
@@ -33,7 +33,7 @@ export function validatedSchema(route: HttpRoute): FastifySchema | undefined {
   return Object.keys(validated).length > 0 ? validated : undefined;
 }
 
-/** The schema /docs publishes for the route. */
+/** Builds the schema /docs publishes for the route. */
 export function documentedSchema(route: HttpRoute, plugin: string): Record<string, unknown> {
   const schema = route.schema ?? {};
   const operator = route.auth === "operator";

@@ -1,6 +1,6 @@
 /**
  * OpenAPI schemas of the adapter API. The bodies only document: `wire.ts` checks them
- * and answers `{ ok: false, error }` naming the bad field, the shape the arizuko Go
+ * and responds `{ ok: false, error }` naming the bad field, the shape the arizuko Go
  * adapters expect. The other direction, the host's calls to the adapter's `/send`,
  * `/send-file`, `/like`, `/edit`, `/delete` and `/health`, is in docs/channel-plugins.md.
  */
@@ -50,7 +50,7 @@ export const REGISTER = {
   security: SECURITY.bearer,
   body: RegisterBody,
   response: {
-    200: Type.Object({ ok: Type.Literal(true), token: Type.String({ description: "the adapter's session token, valid across host restarts" }) }),
+    200: Type.Object({ ok: Type.Literal(true), token: Type.String({ description: "the adapter's session token, valid across host restarts" }) }, { description: "Registered." }),
     400: Failure("The body names a bad field."),
     401: Failure("Wrong secret."),
     409: Failure("Another channel owns the name or a prefix."),
@@ -59,11 +59,11 @@ export const REGISTER = {
 
 export const INBOUND = {
   summary: "Deliver an inbound message",
-  description: "`Authorization: Bearer <token>` from registration. Answers once the message is stored; acknowledge the platform only then.",
+  description: "`Authorization: Bearer <token>` from registration. Responds once the message is stored; acknowledge the platform only then.",
   security: SECURITY.bearer,
   body: InboundBody,
   response: {
-    200: Type.Object({ ok: Type.Literal(true), id: Type.String({ description: "arizuko's id of the stored message" }) }),
+    200: Type.Object({ ok: Type.Literal(true), id: Type.String({ description: "arizuko's id of the stored message" }) }, { description: "Stored; a repeated id is stored once." }),
     400: Failure("The body names a bad field, or a JID outside the adapter's prefixes."),
     401: Failure("Unknown token; register again."),
     503: Failure("The channel is not started yet (the host is starting or stopping); retry."),
@@ -75,7 +75,7 @@ export const DEREGISTER = {
   description: "`Authorization: Bearer <token>` from registration. Removes the channel and forgets the token. Send no body, or `null`.",
   security: SECURITY.bearer,
   response: {
-    200: Type.Object({ ok: Type.Literal(true) }),
+    200: Type.Object({ ok: Type.Literal(true) }, { description: "Deregistered." }),
     401: Failure("Unknown token."),
   },
 };

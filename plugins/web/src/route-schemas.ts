@@ -107,7 +107,7 @@ export const DOCS = {
     description: `${CALLER} Responds once the message is committed. A repeated id for the same chat stores nothing new and returns the first seq.`,
     security: SECURITY.userOrVisitor,
     response: {
-      202: Type.Object({ id: Type.String(), seq: Type.Integer(), duplicate: Type.Boolean({ description: "the id was posted before" }) }),
+      202: Type.Object({ id: Type.String(), seq: Type.Integer(), duplicate: Type.Boolean({ description: "the id was posted before" }) }, { description: "Stored." }),
       ...CHAT_ERRORS,
       429: error("Too many posts from this address (ARZ_ERR_RATE_LIMITED); share-link visitors only."),
       503: error("The web channel is still starting (ARZ_ERR_NOT_READY); retry."),
@@ -124,14 +124,14 @@ export const DOCS = {
     summary: "Read a chat's history",
     description: `${CALLER} Messages after the seq \`after\`, oldest first, at most \`limit\` (default 100, at most 1000).`,
     security: SECURITY.userOrVisitor,
-    response: { 200: Type.Object({ messages: Type.Array(WebMessage) }), ...CHAT_ERRORS },
+    response: { 200: Type.Object({ messages: Type.Array(WebMessage) }, { description: "The messages." }), ...CHAT_ERRORS },
   },
   upload: {
     summary: "Upload a file to a chat",
     description: `${CALLER} Then post a message with its id in attachments.`,
     security: SECURITY.userOrVisitor,
     response: {
-      201: Type.Object({ id: Type.String(), name: Type.String(), mime: Type.String(), size: Type.Integer(), kind: Type.String() }),
+      201: Type.Object({ id: Type.String(), name: Type.String(), mime: Type.String(), size: Type.Integer(), kind: Type.String() }, { description: "Stored; post its id in a message's attachments." }),
       ...CHAT_ERRORS,
       413: error("The file is larger than the web config's maxUploadBytes (ARZ_ERR_FILE_TOO_LARGE)."),
     },
