@@ -24,7 +24,7 @@ import { describe, errors } from "./errors.js";
 import { GroupService, SEEDED_GROUP } from "./groups/groups.js";
 import { Hooks } from "./hooks/hooks.js";
 import { HttpRoutes } from "./http/routes.js";
-import { createServer, isLoopback } from "./http/server.js";
+import { createServer, isLoopback, trackRoutes, type ServedRoute } from "./http/server.js";
 import { refuseWritesWhileStopping } from "./http/draining.js";
 import { Admission } from "./pipeline/admission.js";
 import { routingService, runsService } from "./pipeline/routing.js";
@@ -53,6 +53,7 @@ import { ToolEndpoints } from "./tools/endpoint.js";
 import { Store } from "./store/index.js";
 import { migrate } from "./store/migrate.js";
 import { registerHealthRoutes } from "./http/health.js";
+import { registerApiDocs } from "./http/api-docs.js";
 import { operatorRefusal } from "./auth/operator.js";
 import { backupCommand } from "./cli/backup.js";
 import { Metrics } from "./metrics.js";
@@ -104,6 +105,8 @@ export class Kernel {
   readonly registries = new Registries();
   readonly groups: GroupService;
   readonly server: FastifyInstance;
+  /** Every route the server has, as fastify added it (HEAD twins included). */
+  readonly servedRoutes: () => ServedRoute[];
   readonly channels: ChannelRegistry;
   readonly delivery: Delivery;
   readonly outbound: Outbound;
@@ -166,6 +169,7 @@ export class Kernel {
     this.groups = new GroupService(store, resolved.dataDir);
     this.server = createServer(root, config.http.trustProxy);
     refuseWritesWhileStopping(this.server, () => this.stopping !== null);
+    this.servedRoutes = trackRoutes(this.server);
     const admin = () => adminToken(resolved.dataDir);
     const authenticate = async (user: string, provider: string) => (await this.hooks.gate("onAuthenticate", { user, provider }))?.deny ?? null;
     const created = (user: string) => void this.hooks.observe("onUserCreated", { user });
@@ -241,6 +245,7 @@ export class Kernel {
     if (mode === "server") kernel.runnerCheck = kernel.checkRunner();
     try {
       kernel.seed();
+      await registerApiDocs(kernel.server, CORE_VERSION);
       kernel.registerCore();
       await kernel.loadPlugins(options.plugins ?? []);
       return kernel;

@@ -90,6 +90,11 @@ export class Metrics {
         method: "GET",
         url: "/metrics",
         auth: "operator",
+        schema: {
+          summary: "Prometheus metrics",
+          description: "Counters and histograms of messages, routing, runs, tool calls and deliveries, in the Prometheus text format.",
+          response: { 200: { description: "The metrics.", content: { "text/plain": { schema: { type: "string" } } } } },
+        },
         handler: async (_request, reply) => reply.type(this.registry.contentType).send(await this.registry.metrics()),
       },
       owner,

@@ -4,7 +4,7 @@
  * plugin never leaks a tap, route, tool or timer.
  */
 import type { Database } from "better-sqlite3";
-import type { FastifyReply, FastifyRequest, HTTPMethods, RouteShorthandOptions } from "fastify";
+import type { FastifyReply, FastifyRequest, FastifySchema, HTTPMethods, RouteShorthandOptions } from "fastify";
 import type { Logger } from "pino";
 import type { TSchema } from "typebox";
 import type { Channel, ChannelCapabilities, ChannelState } from "./channel.js";
@@ -76,10 +76,45 @@ export interface ToolContext {
   signal: AbortSignal;
 }
 
-/** A fastify route; `method` + `url` are unique across plugins. */
+/** fastify's route schema plus the OpenAPI fields `/docs` shows for the operation. */
+export interface RouteSchema extends FastifySchema {
+  /** One line: what the route does. */
+  summary?: string;
+  /** Longer text: who may call it, what it answers, what to do on each error. */
+  description?: string;
+  /** Default: the plugin's name. */
+  tags?: readonly string[];
+  /** Which credential the route takes; `SECURITY` has the ones `/docs` declares. */
+  security?: ReadonlyArray<{ [scheme: string]: readonly string[] }>;
+  deprecated?: boolean;
+  /** The request may leave out the body that `body` describes; /docs then marks it not required. */
+  bodyOptional?: boolean;
+}
+
+/** Request parts of a route's `schema` that fastify validates unless `documentOnly` lists them. */
+export type HttpRequestPart = "body" | "querystring" | "params" | "headers";
+
+/**
+ * A fastify route; `method` + `url` are unique across plugins.
+ *
+ * `schema` is fastify's route schema, and `/docs` publishes it as the route's OpenAPI
+ * operation: `summary`, `description` and `tags` (default: the plugin's name), `params`,
+ * `querystring`, `headers` and `body` (JSON Schema, e.g. TypeBox), and `response` by
+ * status code. A response with another media type uses `content`, e.g.
+ * `{ 200: { description, content: { "text/html": { schema: { type: "string" } } } } }`.
+ * Response schemas only document: the host serializes replies with `JSON.stringify`,
+ * so they never drop a field. A route without `schema` is still listed, marked as
+ * undescribed.
+ */
 export interface HttpRoute extends RouteShorthandOptions {
   method: HTTPMethods | HTTPMethods[];
   url: string;
+  /**
+   * Parts of `schema` that only document the request: fastify does not validate them,
+   * because the handler checks them itself and answers with its own error messages.
+   */
+  documentOnly?: HttpRequestPart[];
+  schema?: RouteSchema;
   /**
    * `operator`: the request needs `Authorization: Bearer <token>` with the instance's
    * admin token (`<data>/admin.token`) or an operator user's access token (or that

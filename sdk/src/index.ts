@@ -9,5 +9,6 @@ export * from "./host.js";
 export * from "./plugin.js";
 export * from "./split.js";
 export * from "./html.js";
+export * from "./http-schemas.js";
 export * from "./table.js";
 export * from "./routes.js";

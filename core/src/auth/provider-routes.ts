@@ -16,6 +16,7 @@ import { sendError } from "../http/server.js";
 import type { Owner } from "../plugins/registry.js";
 import { OAuthFailure, OAuthFlows, PENDING_TTL_MS } from "./oauth-flow.js";
 import { identify } from "./request-auth.js";
+import { PROVIDER_CALLBACK, PROVIDER_START, PROVIDERS } from "./route-schemas.js";
 import type { AuthService } from "./service.js";
 import { writeSessionCookies, type CookieReply } from "./session-cookies.js";
 
@@ -77,6 +78,7 @@ export function registerProviderRoutes(http: HttpRoutes, owner: Owner, auth: Aut
     {
       method: "GET",
       url: PROVIDER_PATH,
+      schema: PROVIDERS,
       handler: () => ({ providers: providers().map((provider) => ({ id: provider.id, title: provider.title, start: provider.oauth ? `${PROVIDER_PATH}/${provider.id}/start` : null })) }),
     },
     owner,
@@ -86,6 +88,9 @@ export function registerProviderRoutes(http: HttpRoutes, owner: Owner, auth: Aut
     {
       method: "GET",
       url: `${PROVIDER_PATH}/:id/start`,
+      schema: PROVIDER_START,
+      // safeNext() turns a bad or repeated `next` into `/` rather than a 400.
+      documentOnly: ["querystring"],
       async handler(request, reply) {
         const { id } = request.params as { id: string };
         const provider = find(id);
@@ -111,6 +116,8 @@ export function registerProviderRoutes(http: HttpRoutes, owner: Owner, auth: Aut
     {
       method: "GET",
       url: `${PROVIDER_PATH}/:id/callback`,
+      schema: PROVIDER_CALLBACK,
+      documentOnly: ["querystring"],
       async handler(request, reply) {
         const { id } = request.params as { id: string };
         const provider = find(id);

@@ -16,15 +16,10 @@ import type { HttpRoutes } from "../http/routes.js";
 import { sendError } from "../http/server.js";
 import { csrfProblem, foreignOrigin, identify, REFRESH_COOKIE } from "./request-auth.js";
 import { clearSessionCookies, writeSessionCookies, type CookieReply as Reply } from "./session-cookies.js";
+import { ACCEPT_INVITATION, INVITATION, LOGIN, LOGOUT, ME, REFRESH, TOKEN } from "./route-schemas.js";
 import type { AuthService } from "./service.js";
 import type { User } from "./users.js";
 
-const CREDENTIALS = {
-  type: "object",
-  required: ["username", "password"],
-  additionalProperties: false,
-  properties: { username: { type: "string", minLength: 1, maxLength: 64 }, password: { type: "string", minLength: 1, maxLength: 1024 } },
-};
 /** Returns the refresh token of a JSON body `{ "refresh_token" }`: undefined without one (a browser uses its cookie), null for a malformed body. */
 function bodyToken(request: FastifyRequest): string | undefined | null {
   const body = request.body as { refresh_token?: unknown } | undefined | null;
@@ -88,7 +83,7 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
     {
       method: "POST",
       url: "/auth/login",
-      schema: { body: CREDENTIALS },
+      schema: LOGIN,
       async handler(request, reply) {
         // A sign-in posted from another site would sign the browser in as someone else.
         const foreign = request.headers.origin ? foreignOrigin(request, request.headers.origin) : null;
@@ -106,7 +101,7 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
     {
       method: "POST",
       url: "/auth/token",
-      schema: { body: CREDENTIALS },
+      schema: TOKEN,
       async handler(request, reply) {
         const result = await signIn(request, reply);
         if (!result) return reply;
@@ -120,6 +115,9 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
     {
       method: "POST",
       url: "/auth/refresh",
+      schema: REFRESH,
+      // The handler reads the body itself: it may be empty, and a bad one gets its own message.
+      documentOnly: ["body"],
       async handler(request, reply) {
         const presented = presentedRefreshToken(request, reply);
         if (!presented) return reply;
@@ -143,6 +141,8 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
     {
       method: "POST",
       url: "/auth/logout",
+      schema: LOGOUT,
+      documentOnly: ["body"],
       async handler(request, reply) {
         const presented = presentedRefreshToken(request, reply);
         if (!presented) return reply;
@@ -158,6 +158,7 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
     {
       method: "GET",
       url: "/auth/invitations/:token",
+      schema: INVITATION,
       handler(request, reply) {
         const invitation = auth.invitations.check((request.params as { token: string }).token);
         if (!invitation.ok) return sendError(reply, invitation.status, "ARZ_ERR_INVITATION", invitation.reason);
@@ -171,7 +172,7 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
     {
       method: "POST",
       url: "/auth/invitations/:token",
-      schema: { body: CREDENTIALS },
+      schema: ACCEPT_INVITATION,
       async handler(request, reply) {
         const { username, password } = request.body as { username: string; password: string };
         const result = await auth.acceptInvitation((request.params as { token: string }).token, username, password);
@@ -186,6 +187,7 @@ export function registerAuthRoutes(http: HttpRoutes, owner: Owner, auth: AuthSer
     {
       method: "GET",
       url: "/auth/me",
+      schema: ME,
       async handler(request, reply) {
         const who = await identify(request, auth, adminToken);
         if (!who.caller) return sendError(reply.header("www-authenticate", "Bearer"), who.status, "ARZ_ERR_UNAUTHORIZED", who.reason);

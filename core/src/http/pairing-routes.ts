@@ -5,6 +5,8 @@
  *   POST /admin/approvals/revoke { sender }  withdraws a sender's approval
  * The same actions as `arizuko pair list|approve|revoke`.
  */
+import { ErrorBody } from "@arizuko/sdk";
+import { Type } from "typebox";
 import type { Admission } from "../pipeline/admission.js";
 import type { Owner } from "../plugins/registry.js";
 import type { HttpRoutes } from "./routes.js";
@@ -21,12 +23,56 @@ const RevokeBody = {
   properties: { sender: { type: "string", minLength: 3, maxLength: 512 } },
 };
 
+const error = (description: string) => ({ ...ErrorBody, description });
+const INVALID = error("The code or the body is malformed (ARZ_ERR_INVALID_REQUEST).");
+
+const LIST_SCHEMA = {
+  summary: "List open pairing codes",
+  description: "Codes sent to senders and not yet approved or expired, as `arizuko pair list` shows them.",
+  response: {
+    200: Type.Object({
+      pairings: Type.Array(
+        Type.Object({
+          code: Type.String({ description: "XXXX-XXXX" }),
+          platform: Type.String(),
+          sender: Type.String({ description: "the sender's JID" }),
+          chat: Type.String({ description: "the chat JID the code was sent in" }),
+          created_at: Type.Integer({ description: "milliseconds since the epoch" }),
+          expires_at: Type.Integer({ description: "milliseconds since the epoch" }),
+        }),
+      ),
+    }),
+  },
+};
+
+const APPROVE_SCHEMA = {
+  summary: "Approve a pairing code",
+  description: "Admits the sender the code was sent to; the dash is optional.",
+  params: CodeParams,
+  response: {
+    200: Type.Object({ sender: Type.String(), platform: Type.String(), approved_at: Type.Integer({ description: "milliseconds since the epoch" }) }),
+    400: INVALID,
+    404: error("No such code (ARZ_ERR_PAIRING_NOT_FOUND)."),
+    410: error("The code has expired (ARZ_ERR_PAIRING_EXPIRED)."),
+  },
+};
+
+const REVOKE_SCHEMA = {
+  summary: "Revoke a sender's approval",
+  body: RevokeBody,
+  response: {
+    200: Type.Object({ sender: Type.String(), revoked: Type.Boolean({ description: "false when the sender was not approved" }) }),
+    400: INVALID,
+  },
+};
+
 export function registerPairingRoutes(http: HttpRoutes, owner: Owner, admission: Admission): void {
   http.register(
     {
       method: "GET",
       url: "/admin/pairings",
       auth: "operator",
+      schema: LIST_SCHEMA,
       handler: (_request, reply) =>
         reply.send({
           pairings: admission.pending().map((pairing) => ({
@@ -46,7 +92,7 @@ export function registerPairingRoutes(http: HttpRoutes, owner: Owner, admission:
       method: "POST",
       url: "/admin/pairings/:code/approve",
       auth: "operator",
-      schema: { params: CodeParams },
+      schema: APPROVE_SCHEMA,
       handler: (request, reply) => {
         const { code } = request.params as { code: string };
         // Codes are shown as XXXX-XXXX; accept them typed without the dash too.
@@ -63,7 +109,7 @@ export function registerPairingRoutes(http: HttpRoutes, owner: Owner, admission:
       method: "POST",
       url: "/admin/approvals/revoke",
       auth: "operator",
-      schema: { body: RevokeBody },
+      schema: REVOKE_SCHEMA,
       handler: (request, reply) => {
         const { sender } = request.body as { sender: string };
         return reply.send({ sender, revoked: admission.revoke(sender) });

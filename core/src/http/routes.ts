@@ -8,6 +8,7 @@ import type { Disposer, HttpRoute } from "@arizuko/sdk";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { errors } from "../errors.js";
 import { NameRegistry, type Owner } from "../plugins/registry.js";
+import { documentedSchema, validatedSchema } from "./route-schema.js";
 
 /** Whether a request may use an operator route: null when it may, else the status and reason. */
 export type OperatorCheck = (request: FastifyRequest) => Promise<{ status: number; code: string; reason: string } | null>;
@@ -38,9 +39,11 @@ export class HttpRoutes {
     const operatorOnly = route.auth === "operator";
     const check = this.operatorCheck;
     try {
-      const { auth: _auth, ...options } = route;
-    this.server.route({
+      const { auth: _auth, documentOnly: _documentOnly, schema: _schema, ...options } = route;
+      this.server.route({
         ...options,
+        schema: validatedSchema(route),
+        config: { ...(options.config as object | undefined), openapi: documentedSchema(route, owner.name) } as HttpRoute["config"],
         handler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
           if (!live) {
             return reply.code(503).send({ error: { code: "ARZ_ERR_PLUGIN_STOPPED", message: `plugin ${owner.name} is not running; see /health` } });

@@ -38,6 +38,27 @@ export function sendError(reply: { code(status: number): { send(body: unknown): 
   return reply.code(status).send({ error: { code, message } });
 }
 
+/** A route fastify serves, as it was added. */
+export interface ServedRoute {
+  method: string;
+  url: string;
+  /** True for routes /docs leaves out on purpose (its own pages and files). */
+  hidden: boolean;
+}
+
+/**
+ * Records every route added to `server` from now on, HEAD twins included; fastify has no
+ * route listing of its own. The list lets a check compare what is served with what /docs describes.
+ */
+export function trackRoutes(server: FastifyInstance): () => ServedRoute[] {
+  const routes: ServedRoute[] = [];
+  server.addHook("onRoute", (route) => {
+    const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
+    for (const method of [route.method].flat()) routes.push({ method: String(method), url: route.url, hidden });
+  });
+  return () => [...routes];
+}
+
 export function createServer(log: Logger, trustProxy: boolean | string = false): FastifyInstance {
   const server = Fastify({
     trustProxy,

@@ -23,7 +23,7 @@ export function registerActivityPage(host: Host): void {
   operatorRoute(host, "page", {
     method: "GET",
     url: "/dash/activity",
-    schema: { querystring: FILTERS },
+    schema: { summary: "Activity page: messages in and out", querystring: FILTERS },
     handler: (request, reply, user) => {
       const query = request.query as ActivityFilters;
       const body = html`<p class="muted">Messages in and out, newest first. A message's seq opens its trace: routing, run, tool calls and delivery.</p>
@@ -36,7 +36,7 @@ ${activityList(host, query)}`;
   operatorRoute(host, "fragment", {
     method: "GET",
     url: "/dash/activity/list",
-    schema: { querystring: FILTERS },
+    schema: { summary: "The Activity page's message list", querystring: FILTERS },
     handler: (request, reply) => sendHtml(reply, activityList(host, request.query as ActivityFilters)),
   });
 
@@ -50,7 +50,7 @@ ${activityList(host, query)}`;
   operatorRoute(host, "page", {
     method: "GET",
     url: "/dash/activity/:seq",
-    schema: { params: SEQ_PARAMS },
+    schema: { summary: "One message's trace page: routing, run, tool calls and delivery", params: SEQ_PARAMS },
     handler: (request, reply, user) => {
       const { seq, trace } = traceOf(request);
       const body = html`<p><a href="/dash/activity?chat=${encodeURIComponent(trace.message.chat)}">← Activity of ${trace.message.chat}</a></p>${traceView(seq, trace)}`;
@@ -61,7 +61,7 @@ ${activityList(host, query)}`;
   operatorRoute(host, "fragment", {
     method: "GET",
     url: "/dash/activity/:seq/trace",
-    schema: { params: SEQ_PARAMS },
+    schema: { summary: "One message's trace", params: SEQ_PARAMS },
     handler: (request, reply) => {
       const { seq, trace } = traceOf(request);
       return sendHtml(reply, traceView(seq, trace));

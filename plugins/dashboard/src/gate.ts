@@ -5,7 +5,7 @@
  * gets 403. Writes also pass the core's CSRF check, since `fromRequest` applies it to
  * cookie sessions.
  */
-import { ArizukoError, type Host, type HttpRoute, type UserInfo } from "@arizuko/sdk";
+import { ArizukoError, ErrorBody, htmlResponse, redirectResponse, SECURITY, type Host, type HttpRoute, type RouteSchema, type UserInfo } from "@arizuko/sdk";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { csrfOf } from "./audit.js";
 import { html } from "./html.js";
@@ -49,6 +49,46 @@ export async function operatorOf(host: Host, request: FastifyRequest, reply: Fas
   return user;
 }
 
+const error = (description: string) => ({ ...ErrorBody, description });
+
+/** The note and responses the gate adds to each kind of route in the OpenAPI description. */
+const GATE_DOCS: Record<"page" | "fragment" | "write", { note: string; response: Record<number, unknown> }> = {
+  page: {
+    note: "A page for an operator's browser.",
+    response: {
+      200: htmlResponse("The page."),
+      303: redirectResponse("Signed out: to the sign-in page, coming back here after."),
+      400: htmlResponse("The address has a value the page cannot use."),
+      403: htmlResponse("Signed in, but not an operator."),
+      404: htmlResponse("The thing the address names does not exist."),
+    },
+  },
+  fragment: {
+    note: "A part of a page that htmx reloads.",
+    response: { 200: htmlResponse("The fragment."), 401: error("Signed out (ARZ_ERR_UNAUTHORIZED)."), 403: error("Not an operator (ARZ_ERR_FORBIDDEN)."), 404: error("No such thing (ARZ_ERR_NOT_FOUND).") },
+  },
+  write: {
+    note: "A change an operator's browser posts through htmx, as JSON with the X-CSRF-Token header; it is recorded in the audit log.",
+    response: {
+      200: htmlResponse("The updated section; a change that was rejected shows its reason beside the form, with the typed values kept."),
+      400: error("The body or address is invalid (ARZ_ERR_INVALID_REQUEST)."),
+      401: error("Signed out (ARZ_ERR_UNAUTHORIZED)."),
+      403: error("Not an operator (ARZ_ERR_FORBIDDEN), or the CSRF header is missing (ARZ_ERR_CSRF)."),
+    },
+  },
+};
+
+/** Adds the gate's security, note and responses to a route's schema; the route's own entries win. */
+function documented(kind: "page" | "fragment" | "write", schema: RouteSchema | undefined): RouteSchema {
+  const docs = GATE_DOCS[kind];
+  return {
+    security: SECURITY.user,
+    ...schema,
+    description: [docs.note, schema?.description].filter(Boolean).join(" "),
+    response: { ...docs.response, ...(schema?.response as object | undefined) },
+  };
+}
+
 /** The operator each gated request was checked as, for its handler. */
 const operators = new WeakMap<FastifyRequest, UserInfo>();
 
@@ -75,6 +115,7 @@ function gate(host: Host, kind: "page" | "fragment" | "write") {
  */
 export function operatorRoute(host: Host, kind: "page" | "fragment" | "write", route: OperatorRoute): void {
   const { handler, ...options } = route;
+  options.schema = documented(kind, options.schema);
   if (kind !== "page") {
     host.http.register({ ...options, onRequest: gate(host, kind), handler: (request, reply) => handler(request, reply, operators.get(request)!) });
     return;

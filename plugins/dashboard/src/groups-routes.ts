@@ -35,7 +35,7 @@ export function registerGroupsPage(host: Host): void {
   operatorRoute(host, "page", {
     method: "GET",
     url: "/dash/groups",
-    schema: { querystring: { type: "object", additionalProperties: false, properties: { parent: FOLDER, removed: FOLDER } } },
+    schema: { summary: "Groups page: the group tree", querystring: { type: "object", additionalProperties: false, properties: { parent: FOLDER, removed: FOLDER } } },
     handler: (request, reply, user) => {
       const { parent, removed } = request.query as { parent?: string; removed?: string };
       const outcome = removed ? { notice: `group ${removed} removed; its folder stays on disk until deleted by hand` } : {};
@@ -46,7 +46,11 @@ export function registerGroupsPage(host: Host): void {
   operatorRoute(host, "page", {
     method: "GET",
     url: "/dash/groups/*",
-    schema: { querystring: { type: "object", additionalProperties: false, properties: { file: { type: "string", maxLength: 1000 } } } },
+    schema: {
+      summary: "One group's page: persona, memory files, routes and grants",
+      description: "The path after /dash/groups/ is the group's folder, e.g. acme/support.",
+      querystring: { type: "object", additionalProperties: false, properties: { file: { type: "string", maxLength: 1000, description: "a memory file to show" } } },
+    },
     handler: (request, reply, user) => {
       const group = groupOf((request.params as { "*": string })["*"]);
       const { file } = request.query as { file?: string };
@@ -55,15 +59,15 @@ export function registerGroupsPage(host: Host): void {
   });
 
   /** Registers a write: `change` returns the section to send back. */
-  const write = (url: string, properties: Record<string, unknown>, change: (user: UserInfo, body: Record<string, string>, reply: FastifyReply) => Html) =>
+  const write = (url: string, summary: string, properties: Record<string, unknown>, change: (user: UserInfo, body: Record<string, string>, reply: FastifyReply) => Html) =>
     operatorRoute(host, "write", {
       method: "POST",
       url,
-      schema: { body: bodyOf(properties, Object.keys(properties)) },
+      schema: { summary, body: bodyOf(properties, Object.keys(properties)) },
       handler: (request: FastifyRequest, reply: FastifyReply, user: UserInfo) => sendHtml(reply, change(user, request.body as Record<string, string>, reply)),
     });
 
-  write("/dash/groups", { folder: FOLDER, name: { type: "string", maxLength: 400 } }, (user, body) => {
+  write("/dash/groups", "Create a group", { folder: FOLDER, name: { type: "string", maxLength: 400 } }, (user, body) => {
     const folder = body.folder!.trim();
     const name = body.name!.trim();
     let outcome: SectionOutcome;
@@ -77,7 +81,7 @@ export function registerGroupsPage(host: Host): void {
     return groupsSection(host, outcome);
   });
 
-  write("/dash/groups/rename", { folder: FOLDER, name: { type: "string", maxLength: 400 } }, (user, body) => {
+  write("/dash/groups/rename", "Rename a group", { folder: FOLDER, name: { type: "string", maxLength: 400 } }, (user, body) => {
     const group = groupOf(body.folder!);
     try {
       const renamed = host.instance.groups.rename(group.folder, body.name!);
@@ -88,7 +92,7 @@ export function registerGroupsPage(host: Host): void {
     }
   });
 
-  write("/dash/groups/remove", { folder: FOLDER }, (user, body, reply) => {
+  write("/dash/groups/remove", "Remove a group (its folder stays on disk)", { folder: FOLDER }, (user, body, reply) => {
     const group = groupOf(body.folder!);
     try {
       const { path } = host.instance.groups.remove(group.folder);
@@ -101,7 +105,7 @@ export function registerGroupsPage(host: Host): void {
     return html`<p class="notice">group ${group.folder} removed</p>`;
   });
 
-  write("/dash/groups/grants", { folder: FOLDER, rules: { type: "string", maxLength: 20_000 } }, (user, body) => {
+  write("/dash/groups/grants", "Set a group's grant overrides", { folder: FOLDER, rules: { type: "string", maxLength: 20_000 } }, (user, body) => {
     const group = groupOf(body.folder!);
     const rules = body.rules!.split("\n").map((line) => line.trim()).filter((line) => line !== "");
     try {

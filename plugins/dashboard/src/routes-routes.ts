@@ -25,15 +25,16 @@ export function registerRoutesPage(host: Host): void {
   operatorRoute(host, "page", {
     method: "GET",
     url: "/dash/routes",
+    schema: { summary: "Routes page: the route table and the routing explainer" },
     handler: (request, reply, user) => sendHtml(reply, layout({ title: "Routes", path: "/dash/routes", user, csrf: csrfOf(request), nav: panelPages(host) }, html`${routesSection(routes())}${explainSection()}`)),
   });
 
   /** Runs one change of the table for an operator; `change` returns the notice, or throws a 4xx for the form. */
-  const write = (url: string, form: (request: FastifyRequest) => string, change: (request: FastifyRequest) => { notice: string; audit: [string, string, string | null] }) =>
+  const write = (url: string, summary: string, form: (request: FastifyRequest) => string, change: (request: FastifyRequest) => { notice: string; audit: [string, string, string | null] }) =>
     operatorRoute(host, "write", {
       method: "POST",
       url,
-      schema: { body: ROUTE_BODY, ...(url.includes(":id") && { params: ID_PARAMS }) },
+      schema: { summary, body: ROUTE_BODY, ...(url.includes(":id") && { params: ID_PARAMS }) },
       handler: (request: FastifyRequest, reply: FastifyReply, user: UserInfo) => {
         if (!routes()) return sendHtml(reply, routesSection(undefined));
         let outcome: Outcome;
@@ -56,14 +57,14 @@ export function registerRoutesPage(host: Host): void {
   const mode = (value: string | undefined) => (value ?? "run") as "run" | "observe";
   const missing = (id: number) => new ArizukoError("ARZ_ERR_ROUTE_NOT_FOUND", `route ${id} no longer exists; the table below is current`, { statusCode: 404 });
 
-  write("/dash/routes", () => "add", (request) => {
+  write("/dash/routes", "Add a route row", () => "add", (request) => {
     const body = fields(request);
     const seq = parseSeq(body.seq);
     const row = routes()!.add({ match: body.match ?? "", target: (body.target ?? "").trim(), mode: mode(body.mode), ...(seq !== undefined && { seq }) });
     return { notice: `route ${row.id} added: ${row.match || "(everything)"} → ${row.target}`, audit: ["route.add", `route ${row.id}`, `${row.match || "(everything)"} → ${row.target} (${row.mode}, seq ${row.seq})`] };
   });
 
-  write("/dash/routes/:id/edit", (request) => String(idOf(request)), (request) => {
+  write("/dash/routes/:id/edit", "Replace a route row", (request) => String(idOf(request)), (request) => {
     const id = idOf(request);
     const table = routes()!;
     const old = table.list().find((row) => row.id === id);
@@ -76,7 +77,7 @@ export function registerRoutesPage(host: Host): void {
   });
 
   for (const direction of ["up", "down"] as const) {
-    write(`/dash/routes/:id/${direction}`, (request) => String(idOf(request)), (request) => {
+    write(`/dash/routes/:id/${direction}`, `Move a route row ${direction}`, (request) => String(idOf(request)), (request) => {
       const id = idOf(request);
       const moved = moveRow(routes()!, id, direction);
       if (moved === null) throw new ArizukoError("ARZ_ERR_ROUTE_MOVE", `route ${id} cannot move ${direction}: it is already ${direction === "up" ? "first" : "last"}, or gone`, { statusCode: 400 });
@@ -84,7 +85,7 @@ export function registerRoutesPage(host: Host): void {
     });
   }
 
-  write("/dash/routes/:id/delete", (request) => String(idOf(request)), (request) => {
+  write("/dash/routes/:id/delete", "Delete a route row", (request) => String(idOf(request)), (request) => {
     const id = idOf(request);
     const old = routes()!.list().find((row) => row.id === id);
     if (!old || !routes()!.remove(id)) throw missing(id);
@@ -94,7 +95,7 @@ export function registerRoutesPage(host: Host): void {
   operatorRoute(host, "write", {
     method: "POST",
     url: "/dash/routes/explain",
-    schema: { body: EXPLAIN_BODY },
+    schema: { summary: "Explain how a message would be routed", body: EXPLAIN_BODY },
     handler: async (request, reply) => {
       const values = (request.body ?? {}) as ExplainForm;
       try {

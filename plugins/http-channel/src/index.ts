@@ -16,6 +16,7 @@ import { definePlugin, HOST_API_VERSION, type Attachment, type Disposer, type Js
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { adapterChannel, type AdapterChannel, type AdapterRecord, type AdapterSettings } from "./channel.js";
 import { InlineFiles } from "./files.js";
+import { DEREGISTER, INBOUND, REGISTER } from "./route-schemas.js";
 import { parseInbound, parseRegistration, WireError } from "./wire.js";
 
 interface HttpChannelConfig extends AdapterSettings {}
@@ -123,6 +124,9 @@ export default definePlugin<JsonSchema, HttpChannelConfig>({
     host.http.register({
       method: "POST",
       url: "/v1/channels/register",
+      schema: REGISTER,
+      // wire.ts checks the body, with the messages adapters already handle.
+      documentOnly: ["body"],
       handler(request, reply) {
         if (!sameSecret(bearer(request), config.secret)) return reject(reply, 401, "invalid secret");
         let registration: ReturnType<typeof parseRegistration>;
@@ -158,6 +162,8 @@ export default definePlugin<JsonSchema, HttpChannelConfig>({
     host.http.register({
       method: "POST",
       url: "/v1/messages",
+      schema: INBOUND,
+      documentOnly: ["body"],
       bodyLimit: INBOUND_BODY_LIMIT,
       async handler(request, reply) {
         const adapter = adapterOf(request);
@@ -199,6 +205,7 @@ export default definePlugin<JsonSchema, HttpChannelConfig>({
     host.http.register({
       method: "POST",
       url: "/v1/channels/deregister",
+      schema: DEREGISTER,
       onRequest: allowEmptyBody,
       handler(request, reply) {
         const adapter = adapterOf(request);

@@ -8,33 +8,20 @@
  *   POST   /admin/routes/explain    { chat, sender, text, topic?, verb?, reply_to? } → the explanation
  */
 import { ArizukoError, type Host, type RoutesService, type Verb } from "@arizuko/sdk";
-
-const ID = { type: "object", required: ["id"], properties: { id: { type: "string", pattern: "^[0-9]{1,12}$" } } };
+import { ADD, DELETE, EXPLAIN, LIST, MOVE } from "./http-schemas.js";
 
 function notFound(id: string): ArizukoError {
   return new ArizukoError("ARZ_ERR_ROUTE_NOT_FOUND", `no route with id ${id}; GET /admin/routes lists them`, { statusCode: 404 });
 }
 
 export function registerAdminRoutes(host: Host, routes: RoutesService): void {
-  host.http.register({ method: "GET", url: "/admin/routes", auth: "operator", handler: () => ({ routes: routes.list() }) });
+  host.http.register({ method: "GET", url: "/admin/routes", auth: "operator", schema: LIST, handler: () => ({ routes: routes.list() }) });
 
   host.http.register({
     method: "POST",
     url: "/admin/routes",
     auth: "operator",
-    schema: {
-      body: {
-        type: "object",
-        additionalProperties: false,
-        required: ["match", "target"],
-        properties: {
-          match: { type: "string", maxLength: 2000 },
-          target: { type: "string", minLength: 1, maxLength: 300 },
-          seq: { type: "integer" },
-          mode: { enum: ["run", "observe"] },
-        },
-      },
-    },
+    schema: ADD,
     handler: (request, reply) => {
       const body = request.body as { match: string; target: string; seq?: number; mode?: "run" | "observe" };
       return reply.code(201).send(routes.add(body));
@@ -45,7 +32,7 @@ export function registerAdminRoutes(host: Host, routes: RoutesService): void {
     method: "PATCH",
     url: "/admin/routes/:id",
     auth: "operator",
-    schema: { params: ID, body: { type: "object", additionalProperties: false, required: ["seq"], properties: { seq: { type: "integer" } } } },
+    schema: MOVE,
     handler: (request) => {
       const { id } = request.params as { id: string };
       const row = routes.move(Number(id), (request.body as { seq: number }).seq);
@@ -58,7 +45,7 @@ export function registerAdminRoutes(host: Host, routes: RoutesService): void {
     method: "DELETE",
     url: "/admin/routes/:id",
     auth: "operator",
-    schema: { params: ID },
+    schema: DELETE,
     handler: (request, reply) => {
       const { id } = request.params as { id: string };
       if (!routes.remove(Number(id))) throw notFound(id);
@@ -70,21 +57,7 @@ export function registerAdminRoutes(host: Host, routes: RoutesService): void {
     method: "POST",
     url: "/admin/routes/explain",
     auth: "operator",
-    schema: {
-      body: {
-        type: "object",
-        additionalProperties: false,
-        required: ["chat", "sender", "text"],
-        properties: {
-          chat: { type: "string", minLength: 1, maxLength: 512 },
-          sender: { type: "string", minLength: 1, maxLength: 512 },
-          text: { type: "string", maxLength: 100_000 },
-          topic: { type: "string", maxLength: 256 },
-          verb: { enum: ["message", "mention", "reply", "edit", "reaction", "join"] },
-          reply_to: { type: "string", minLength: 1, maxLength: 512 },
-        },
-      },
-    },
+    schema: EXPLAIN,
     handler: (request) => {
       const body = request.body as { chat: string; sender: string; text: string; topic?: string; verb?: Verb; reply_to?: string };
       return host.routing.explain({

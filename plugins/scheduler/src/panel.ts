@@ -14,7 +14,7 @@
  *   POST /scheduler/tasks/ID            edit
  *   POST /scheduler/tasks/ID/pause|resume|delete
  */
-import { html, isArizukoError, raw, type Host, type Html, type UserInfo } from "@arizuko/sdk";
+import { htmlResponse, html, isArizukoError, raw, type Host, type Html, type UserInfo } from "@arizuko/sdk";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Scheduler } from "./scheduler.js";
 import { describeSchedule, zoneTime } from "./schedule.js";
@@ -134,13 +134,27 @@ export function registerPanel(host: Host, scheduler: Scheduler, store: TaskStore
   const fieldsBody = { type: "object", additionalProperties: false, properties: Object.fromEntries(FIELD_NAMES.map((name) => [name, { type: "string", maxLength: 10_000 }])) };
   const idParams = { type: "object", required: ["id"], properties: { id: { type: "string", pattern: ID_PATTERN } } };
 
-  host.http.register({ method: "GET", url: "/scheduler/panel/list", auth: "operator", handler: (_request, reply) => send(reply, taskList(store)) });
+  const listHtml = htmlResponse("The task list, with a notice or an error line (an unknown task id is one).");
+  const panelHtml = htmlResponse("The whole panel: the list and the form, with the error beside the form and the typed values kept.");
+  const fieldsNote = "The fields are the form's, all strings: group, chat, topic, prompt, context, and one schedule (cron with zone, every, or at).";
+
+  host.http.register({
+    method: "GET",
+    url: "/scheduler/panel/list",
+    auth: "operator",
+    schema: { summary: "Tasks panel: the task list", response: { 200: listHtml } },
+    handler: (_request, reply) => send(reply, taskList(store)),
+  });
 
   host.http.register({
     method: "GET",
     url: "/scheduler/panel/form",
     auth: "operator",
-    schema: { querystring: { type: "object", properties: { edit: { type: "string", pattern: ID_PATTERN } } } },
+    schema: {
+      summary: "Tasks panel: the task form",
+      querystring: { type: "object", properties: { edit: { type: "string", pattern: ID_PATTERN, description: "a task id: the form holds that task's values" } } },
+      response: { 200: htmlResponse("The empty form, or the form for editing the task.") },
+    },
     handler: (request, reply) => {
       const { edit } = request.query as { edit?: string };
       if (edit === undefined) return send(reply, taskForm());
@@ -153,7 +167,7 @@ export function registerPanel(host: Host, scheduler: Scheduler, store: TaskStore
     method: "POST",
     url: "/scheduler/tasks",
     auth: "operator",
-    schema: { body: fieldsBody },
+    schema: { summary: "Create a task", description: fieldsNote, body: fieldsBody, response: { 200: panelHtml } },
     handler: async (request, reply) => {
       const fields = typed(request.body);
       const who = await actor(request);
@@ -171,7 +185,7 @@ export function registerPanel(host: Host, scheduler: Scheduler, store: TaskStore
     method: "POST",
     url: "/scheduler/tasks/:id",
     auth: "operator",
-    schema: { params: idParams, body: fieldsBody },
+    schema: { summary: "Edit a task", description: fieldsNote, params: idParams, body: fieldsBody, response: { 200: panelHtml } },
     handler: async (request, reply) => {
       const { id } = request.params as { id: string };
       const fields = typed(request.body);
@@ -191,7 +205,7 @@ export function registerPanel(host: Host, scheduler: Scheduler, store: TaskStore
       method: "POST",
       url: `/scheduler/tasks/:id/${action}`,
       auth: "operator",
-      schema: { params: idParams },
+      schema: { summary: `${action[0]!.toUpperCase()}${action.slice(1)} a task`, params: idParams, response: { 200: listHtml } },
       handler: async (request, reply) => {
         const { id } = request.params as { id: string };
         const who = await actor(request);

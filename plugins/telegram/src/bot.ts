@@ -8,11 +8,12 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { defineChannel, isRejectedMessage, type Channel, type ChannelContext, type HttpRoute, type OutboundChunk, type OutboundFile } from "@arizuko/sdk";
+import { defineChannel, isRejectedMessage, SECURITY, type Channel, type ChannelContext, type HttpRoute, type OutboundChunk, type OutboundFile } from "@arizuko/sdk";
 import { Api, GrammyError, HttpError, InputFile } from "grammy";
 import type { Update } from "grammy/types";
+import { Type } from "typebox";
 import { isParseError, sendFailure } from "./errors.js";
-import { FileError, FileLinks } from "./files.js";
+import { BotError, FileError, FileLinks } from "./files.js";
 import { toTelegramHtml } from "./format.js";
 import { toInbound, type BotIdentity } from "./normalise.js";
 
@@ -80,6 +81,21 @@ export function webhookPath(botId: string): string {
 }
 
 const SECRET_HEADER = "x-telegram-bot-api-secret-token";
+
+/** The webhook route, for Telegram only: the secret header proves the sender. */
+const WEBHOOK_SCHEMA = {
+  summary: "Telegram webhook of a bot",
+  description: `Telegram posts each update here with the ${SECRET_HEADER} header that setWebhook gave it. The 200 goes out only after the update is stored.`,
+  security: SECURITY.none,
+  headers: Type.Object({ [SECRET_HEADER]: Type.String() }),
+  body: Type.Object({ update_id: Type.Integer() }, { additionalProperties: true, description: "a Telegram Update object" }),
+  response: {
+    200: Type.Object({ ok: Type.Literal(true) }),
+    400: BotError("The body is not a Telegram update."),
+    401: BotError(`Missing or wrong ${SECRET_HEADER} header.`),
+    503: BotError("The bot is not running."),
+  },
+};
 /** Maximum caption length of a file message, in characters, per the Bot API reference of sendDocument. */
 const CAPTION_LIMIT = 1024;
 /** Images Telegram shows as photos; others go as documents. */
@@ -368,6 +384,6 @@ export function telegramBot(settings: BotSettings, options: BotOptions): Telegra
   });
 
   const routes: HttpRoute[] = [links.route({ running: () => context !== null, download })];
-  if (settings.mode === "webhook") routes.push({ method: "POST", url: webhookPath(botId), bodyLimit: 1024 * 1024, handler: onWebhook });
+  if (settings.mode === "webhook") routes.push({ method: "POST", url: webhookPath(botId), bodyLimit: 1024 * 1024, schema: WEBHOOK_SCHEMA, documentOnly: ["headers", "body"], handler: onWebhook });
   return { channel, routes };
 }

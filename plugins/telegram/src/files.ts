@@ -6,7 +6,8 @@
  * works only for files the bot was sent, survives restarts, and dies with the token.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { HttpRoute } from "@arizuko/sdk";
+import { binaryResponse, SECURITY, type HttpRoute } from "@arizuko/sdk";
+import { Type } from "typebox";
 
 /** The bot's part in serving links: whether it runs, and the download of a file. */
 export interface FileSource {
@@ -27,6 +28,24 @@ export class FileError extends Error {
 
 /** Telegram file ids are URL-safe base64, so anything else is invalid. */
 const FILE_ID = /^[A-Za-z0-9_-]{1,256}$/;
+
+/** The plain error body of the bot's routes. */
+export const BotError = (description: string) => ({ ...Type.Object({ error: Type.String() }), description });
+
+const FILE_LINK_SCHEMA = {
+  summary: "A file a Telegram bot was sent",
+  description: "The link in a stored message's attachment. The `sig` parameter proves the link came from this bot; the bytes come from Telegram when the link is fetched.",
+  security: SECURITY.none,
+  params: Type.Object({ fileId: Type.String({ description: "Telegram's file id" }) }),
+  querystring: Type.Object({ sig: Type.String({ description: "the link's signature" }) }),
+  response: {
+    200: binaryResponse("The file's bytes, with its media type."),
+    403: BotError("The signature does not match the file."),
+    404: BotError("Telegram no longer has the file."),
+    502: BotError("Telegram failed to return the file."),
+    503: BotError("The bot is not running."),
+  },
+};
 
 export function filesPath(botId: string): string {
   return `/telegram/${botId}/files`;
@@ -63,6 +82,9 @@ export class FileLinks {
     return {
       method: "GET",
       url: `${filesPath(this.botId)}/:fileId`,
+      schema: FILE_LINK_SCHEMA,
+      // The handler checks both and responds 403 to any bad link.
+      documentOnly: ["params", "querystring"],
       handler: async (request, reply) => {
         const { fileId } = request.params as { fileId: string };
         const { sig } = request.query as { sig?: unknown };

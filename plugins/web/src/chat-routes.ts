@@ -12,6 +12,7 @@ import { ArizukoError, type Host } from "@arizuko/sdk";
 import type { Caller, WebAccess } from "./access.js";
 import type { WebChat, WebChats } from "./chats.js";
 import { CHAT_PATTERN, ChatParams } from "./routes.js";
+import { DOCS } from "./route-schemas.js";
 import type { ShareLinks } from "./shares.js";
 import { TOPIC_PATTERN, type WebTopics } from "./topics.js";
 
@@ -71,6 +72,7 @@ export function registerChatRoutes(context: ChatRoutesContext): void {
   host.http.register({
     method: "GET",
     url: "/web/session",
+    schema: DOCS.session,
     handler: async (request, reply) => {
       // An expired or revoked sign-in is a signed-out caller here, so the page offers sign-in.
       const caller = await access.sessionCaller(request, reply);
@@ -86,6 +88,7 @@ export function registerChatRoutes(context: ChatRoutesContext): void {
   host.http.register({
     method: "GET",
     url: "/web/chats",
+    schema: DOCS.chats,
     handler: async (request, reply) => {
       const caller = await access.caller(request, reply);
       return reply.send({ chats: usable(caller).map(chatView) });
@@ -95,7 +98,7 @@ export function registerChatRoutes(context: ChatRoutesContext): void {
   host.http.register({
     method: "POST",
     url: "/web/chats",
-    schema: { body: CreateBody },
+    schema: { ...DOCS.createChat, body: CreateBody },
     handler: async (request, reply) => {
       const caller = await access.caller(request, reply);
       const body = (request.body ?? {}) as { group?: string; chat?: string };
@@ -125,7 +128,7 @@ export function registerChatRoutes(context: ChatRoutesContext): void {
   host.http.register({
     method: "GET",
     url: "/web/chats/:chat/topics",
-    schema: { params: ChatParams },
+    schema: { ...DOCS.topics, params: ChatParams },
     handler: async (request, reply) => {
       const { chat: name } = request.params as { chat: string };
       await access.chat(request, reply, name);
@@ -136,7 +139,7 @@ export function registerChatRoutes(context: ChatRoutesContext): void {
   host.http.register({
     method: "POST",
     url: "/web/chats/:chat/topics",
-    schema: { params: ChatParams, body: TitleBody },
+    schema: { ...DOCS.createTopic, params: ChatParams, body: TitleBody },
     handler: async (request, reply) => {
       const { chat: name } = request.params as { chat: string };
       await access.chat(request, reply, name);
@@ -148,7 +151,7 @@ export function registerChatRoutes(context: ChatRoutesContext): void {
   host.http.register({
     method: "PATCH",
     url: "/web/chats/:chat/topics/:topic",
-    schema: { params: TopicParams, body: TitleBody },
+    schema: { ...DOCS.renameTopic, params: TopicParams, body: TitleBody },
     handler: async (request, reply) => {
       const { chat: name, topic: id } = request.params as { chat: string; topic: string };
       await access.chat(request, reply, name);

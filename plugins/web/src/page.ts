@@ -1,6 +1,7 @@
 /** The chat page at `/` and its two assets, served from public/ with a strict CSP (no inline code, no CDN). */
 import { readFileSync } from "node:fs";
 import type { Host } from "@arizuko/sdk";
+import { DOCS } from "./route-schemas.js";
 import { visitorOf } from "./visitor.js";
 
 const PUBLIC = new URL("../public/", import.meta.url);
@@ -11,10 +12,10 @@ const SECURITY_HEADERS = {
   "referrer-policy": "no-referrer",
 };
 
-const ASSETS: Array<{ url: string; file: string; type: string }> = [
-  { url: "/", file: "index.html", type: "text/html; charset=utf-8" },
-  { url: "/web/chat.js", file: "chat.js", type: "text/javascript; charset=utf-8" },
-  { url: "/web/chat.css", file: "chat.css", type: "text/css; charset=utf-8" },
+const ASSETS: Array<{ url: string; file: string; type: string; schema: (typeof DOCS)["page" | "script" | "style"] }> = [
+  { url: "/", file: "index.html", type: "text/html; charset=utf-8", schema: DOCS.page },
+  { url: "/web/chat.js", file: "chat.js", type: "text/javascript; charset=utf-8", schema: DOCS.script },
+  { url: "/web/chat.css", file: "chat.css", type: "text/css; charset=utf-8", schema: DOCS.style },
 ];
 
 /** `issueVisitor`: whether the page gives a new browser a visitor cookie (the open mode). */
@@ -24,6 +25,7 @@ export function registerPage(host: Host, issueVisitor: () => boolean): void {
     host.http.register({
       method: "GET",
       url: asset.url,
+      schema: asset.schema,
       handler: (request, reply) => {
         // The page issues the visitor cookie, so its first stream and first post share one visitor.
         if (asset.file === "index.html" && issueVisitor()) visitorOf(request, reply);

@@ -15,6 +15,7 @@ import type { EventHub } from "./events.js";
 import { FILE_ID_PATTERN, isInline, type WebFiles } from "./files.js";
 import type { WindowLimiter } from "./rate-limit.js";
 import type { WebTopics } from "./topics.js";
+import { DOCS } from "./route-schemas.js";
 import { toWebMessage } from "./view.js";
 
 export const CHAT_PATTERN = "^[A-Za-z0-9_-]{1,64}$";
@@ -132,7 +133,7 @@ export function registerRoutes(context: WebRoutesContext): void {
   host.http.register({
     method: "POST",
     url: "/web/chats/:chat/messages",
-    schema: { params: ChatParams, body: PostBody },
+    schema: { ...DOCS.postMessage, params: ChatParams, body: PostBody },
     handler: async (request, reply) => {
       const { chat: name } = request.params as ParamsType;
       const body = request.body as PostBodyType;
@@ -178,7 +179,9 @@ export function registerRoutes(context: WebRoutesContext): void {
   host.http.register({
     method: "GET",
     url: "/web/chats/:chat/events",
-    schema: { params: ChatParams, querystring: EventsQuery },
+    schema: { ...DOCS.events, params: ChatParams, querystring: EventsQuery },
+    // The handler reads Last-Event-ID itself and rejects a bad one with ARZ_ERR_INVALID_EVENT_ID.
+    documentOnly: ["headers"],
     handler: async (request, reply) => {
       const { chat: name } = request.params as ParamsType;
       const { after } = request.query as EventsQueryType;
@@ -204,7 +207,7 @@ export function registerRoutes(context: WebRoutesContext): void {
   host.http.register({
     method: "GET",
     url: "/web/chats/:chat/messages",
-    schema: { params: ChatParams, querystring: HistoryQuery },
+    schema: { ...DOCS.history, params: ChatParams, querystring: HistoryQuery },
     handler: async (request, reply) => {
       const { chat: name } = request.params as ParamsType;
       const query = request.query as HistoryQueryType;
@@ -220,7 +223,7 @@ export function registerRoutes(context: WebRoutesContext): void {
   host.http.register({
     method: "POST",
     url: "/web/chats/:chat/files",
-    schema: { params: ChatParams, body: UploadBody },
+    schema: { ...DOCS.upload, params: ChatParams, body: UploadBody },
     // Base64 is 4/3 of the bytes, plus room for the name and the JSON around it.
     bodyLimit: Math.ceil((context.maxUploadBytes * 4) / 3) + 4096,
     // A body over that limit is refused before it is read whole; the message names the file limit, not the encoded one.
@@ -246,7 +249,7 @@ export function registerRoutes(context: WebRoutesContext): void {
   host.http.register({
     method: "GET",
     url: "/web/chats/:chat/files/:id",
-    schema: { params: FileParams },
+    schema: { ...DOCS.download, params: FileParams },
     handler: async (request, reply) => {
       const { chat: name, id } = request.params as ParamsType & { id: string };
       await access.chat(request, reply, name);

@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { ArizukoError, formatTable, type CliCommand, type Host } from "@arizuko/sdk";
 import type { WebChats } from "./chats.js";
 import type { WindowLimiter } from "./rate-limit.js";
+import { DOCS } from "./route-schemas.js";
 import { tooMany } from "./routes.js";
 import type { ShareLink, ShareLinks } from "./shares.js";
 import { visitorOf } from "./visitor.js";
@@ -47,7 +48,7 @@ export function registerShareRoutes(context: ShareRoutesContext): void {
   host.http.register({
     method: "GET",
     url: "/s/:token",
-    schema: { params: { type: "object", required: ["token"], properties: { token: { type: "string", maxLength: 200 } } } },
+    schema: { ...DOCS.openShare, params: { type: "object", required: ["token"], properties: { token: { type: "string", maxLength: 200 } } } },
     handler: (request, reply) => {
       const waitS = visits.take(request.ip);
       if (waitS > 0) throw tooMany("share link visits", waitS);
@@ -67,6 +68,7 @@ export function registerShareRoutes(context: ShareRoutesContext): void {
     method: "GET",
     url: "/admin/web/shares",
     auth: "operator",
+    schema: DOCS.shares,
     handler: (_request, reply) => reply.send({ shares: shares.list().map(view) }),
   });
 
@@ -75,6 +77,7 @@ export function registerShareRoutes(context: ShareRoutesContext): void {
     url: "/admin/web/shares",
     auth: "operator",
     schema: {
+      ...DOCS.createShare,
       body: {
         type: "object",
         additionalProperties: false,
@@ -93,7 +96,7 @@ export function registerShareRoutes(context: ShareRoutesContext): void {
     method: "DELETE",
     url: "/admin/web/shares/:id",
     auth: "operator",
-    schema: { params: { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 64 } } } },
+    schema: { ...DOCS.revokeShare, params: { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 64 } } } },
     handler: (request, reply) => {
       const { id } = request.params as { id: string };
       if (!shares.get(id)) throw new ArizukoError("ARZ_ERR_SHARE_NOT_FOUND", `no share link ${id}; list them with GET /admin/web/shares`, { statusCode: 404 });
