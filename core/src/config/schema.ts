@@ -142,6 +142,26 @@ export interface Config {
     timeoutsMs: Record<string, number>;
   };
   log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
+  /** How long stored data is kept; a daily prune deletes what is older. */
+  retention: RetentionConfig;
+}
+
+/** Ages in whole days; 0 keeps the data forever. */
+export interface RetentionAges {
+  /** Days a message is kept after its time, with its media and delivered outbox rows. */
+  messagesDays: number;
+  /** Days a received file stays on disk; its message stays, noting the file was removed. */
+  mediaDays: number;
+  /** Days an ended agent run's record and its tool-call log are kept. */
+  runLogsDays: number;
+}
+
+export interface RetentionConfig extends RetentionAges {
+  /**
+   * Per-group changes, keyed by group folder; an entry applies to the group and its
+   * subtree, the longest key winning, and changes only the ages it names.
+   */
+  groups: Record<string, Partial<RetentionAges>>;
 }
 
 export interface ModelSettings {
@@ -215,6 +235,15 @@ const MODEL_CHANGES = Object.fromEntries(
 
 /** Group folders: lowercase segments joined by `/`, as the group service makes them. */
 const GROUP_FOLDER_PATTERN = "^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$";
+const GROUP_FOLDER_NAMES = { pattern: GROUP_FOLDER_PATTERN, description: "a group folder: lowercase letters, digits, - and _, levels joined by / (e.g. acme/support)" };
+
+/** Retention ages in whole days: 0 keeps forever, at most 100 years. */
+const days = (description: string) => ({ type: "integer", minimum: 0, maximum: 36_500, description: `${description}, in whole days; 0 keeps forever` });
+const RETENTION_AGES = {
+  messagesDays: days("how long a message is kept after its time"),
+  mediaDays: days("how long a received file stays on disk"),
+  runLogsDays: days("how long an ended run's record and tool-call log are kept"),
+};
 
 export const ConfigSchema = {
   type: "object",
@@ -253,7 +282,7 @@ export const ConfigSchema = {
       groups: {
         type: "object",
         default: {},
-        propertyNames: { pattern: GROUP_FOLDER_PATTERN, description: "a group folder: lowercase letters, digits, - and _, levels joined by / (e.g. acme/support)" },
+        propertyNames: GROUP_FOLDER_NAMES,
         additionalProperties: {
           type: "object",
           properties: {
@@ -320,6 +349,15 @@ export const ConfigSchema = {
     }),
     log: section({
       level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], default: "info" },
+    }),
+    retention: section({
+      ...Object.fromEntries(Object.entries(RETENTION_AGES).map(([name, schema]) => [name, { ...schema, default: 0 }])),
+      groups: {
+        type: "object",
+        default: {},
+        propertyNames: GROUP_FOLDER_NAMES,
+        additionalProperties: { type: "object", properties: RETENTION_AGES, additionalProperties: false },
+      },
     }),
   },
 };
