@@ -27,7 +27,7 @@ function workspace(): string {
   return dir;
 }
 
-/** A kernel booted as for a one-off command, on a folder of its own. */
+/** Boots a kernel as for a one-off command, on a folder of its own. */
 async function offline(): Promise<Kernel> {
   const dir = workspace();
   const file = join(dir, "arizuko.yaml");
@@ -88,7 +88,7 @@ describe("arizuko chat purge", () => {
 });
 
 describe("arizuko user export and erase", () => {
-  /** A user ada with a Telegram account, her messages under both senders with a file, and another person's message. */
+  /** Seeds a user ada with a Telegram account, her messages under both senders (one with a file), another person's message and a reply. */
   async function world() {
     const kernel = await offline();
     kernel.groups.add("alpha");

@@ -158,8 +158,8 @@ export interface RetentionAges {
 
 export interface RetentionConfig extends RetentionAges {
   /**
-   * Per-group changes, keyed by group folder; an entry applies to the group and its
-   * subtree, the longest key winning, and changes only the ages it names.
+   * Per-group changes, keyed by group folder. An entry applies to the group and its
+   * subtree and changes only the ages it names; for each age the longest key wins.
    */
   groups: Record<string, Partial<RetentionAges>>;
 }

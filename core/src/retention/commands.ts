@@ -29,7 +29,7 @@ export function chatCommand(erasure: Erasure): CliCommand {
   };
 }
 
-/** The `user export` and `user erase` subcommands. */
+/** Builds the `user export` and `user erase` subcommands. */
 export function personSubcommands(erasure: Erasure, now: () => number = Date.now): CliCommand[] {
   return [
     {

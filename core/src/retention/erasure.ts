@@ -3,10 +3,10 @@
  * stored about a person: the work behind `arizuko chat purge`, `arizuko group rm
  * --purge` and `arizuko user export|erase`.
  *
- * A purge is rejected while the scope has work in flight (a run, messages waiting for
- * one, replies not yet delivered), because deleting those rows would lose accepted
- * work or let a run write into a chat that is being emptied. The operator stops the
- * run or waits, then tries again.
+ * A purge is rejected while the scope has work in flight: a run, messages waiting for
+ * one, or replies not yet delivered. Deleting those rows would lose accepted work or
+ * let a run write into a chat that is being emptied. The operator stops the run or
+ * waits, then tries again.
  */
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { tryParseJid } from "@arizuko/sdk";
@@ -19,7 +19,7 @@ import { PurgeStore, type MessageRef, type OpenWork, type PurgeScope } from "../
 import { removeMessageFiles } from "./media-files.js";
 import { PRUNE_BATCH } from "./prune.js";
 
-/** What a purge removed. */
+/** Counts of the rows and files a purge removed. */
 export interface Removed {
   messages: number;
   outbox: number;

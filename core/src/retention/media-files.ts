@@ -43,9 +43,9 @@ function removeFile(path: string): void {
 }
 
 /**
- * Deletes the files of one message; returns how many paths were removed and the
- * `files` value to store in their place (each path null with `error` saying why), or
- * null when there were no files.
+ * Deletes the files of one message. Returns how many were removed and the `files`
+ * value to store instead, in which each removed entry has a null path and an `error`
+ * with the reason.
  */
 export function removeMessageFiles(groupPath: string | null, files: string | null, reason: string): { removed: number; files: string | null } {
   const entries = parseFiles(files);

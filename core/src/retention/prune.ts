@@ -3,9 +3,9 @@
  * their group's age (`retention` in the config). The kernel runs it once at start,
  * after recovery, and then daily.
  *
- * Rows are read a batch at a time in `seq` (or `rowid`) order and each batch is deleted
- * in its own short transaction, with a turn of the event loop between batches, so
- * the web chat and inbound messages are never held up for long. Files go after the
+ * Rows are read a batch at a time in `seq` (or `rowid`) order. Each batch is deleted in
+ * its own short transaction, with a turn of the event loop between batches, so the web
+ * chat and inbound messages wait at most one batch. Files go after the
  * transaction that removed their rows commits: a crash in between leaves a stray file,
  * never a row whose file is gone without a note.
  */
@@ -21,7 +21,7 @@ import { RetentionPolicy } from "./policy.js";
 /** Rows read and deleted per transaction: small enough that one batch takes milliseconds. */
 export const PRUNE_BATCH = 500;
 
-/** What one prune deleted, by kind. */
+/** Counts of what one prune deleted, by kind. */
 export interface PruneCounts {
   messages: number;
   /** Outbox rows of deleted messages (delivered or failed). */

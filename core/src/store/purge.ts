@@ -5,7 +5,7 @@
  * and messages a removed run took keep their row with `run_id` cleared.
  *
  * Must hold: a message still pending or running, or with an outbox row still queued
- * or sending, is never deleted here; that would lose work the instance accepted.
+ * or sending, is never deleted here, because that would lose work the instance accepted.
  * Callers check `openWork` first, or select through `removableMessages`.
  */
 import type { Db } from "./db.js";
@@ -31,7 +31,7 @@ export interface RunRef {
   at: number;
 }
 
-/** Which rows a purge takes: one chat, one group, or the messages of some senders. */
+/** The rows a purge takes: one chat, one group, or the messages of some senders. */
 export type PurgeScope = { chat: string } | { group: string } | { senders: string[] };
 
 /** Work that would be lost by deleting a scope's rows now. */
@@ -43,7 +43,7 @@ export interface OpenWork {
 
 const MESSAGE_COLUMNS = "seq, chat, group_folder AS \"group\", files, ts";
 
-/** A message with work in flight: not yet answered, or a reply not yet delivered. */
+/** A message with work in flight: waiting for or in a run, or a reply not yet delivered. */
 const OPEN_MESSAGE = `(m.state IN ('pending', 'running') OR EXISTS (SELECT 1 FROM outbox o WHERE o.message_seq = m.seq AND o.state IN ('queued', 'sending')))`;
 
 /** Returns the SQL condition on `messages m` and its parameters for a scope. */
@@ -146,13 +146,13 @@ export class PurgeStore {
     return { runs: running.n, queued: queued.n, outbox: outbox.n };
   }
 
-  /** Every message of a scope, as the purge needs it, oldest first. */
+  /** Returns every message of a scope, as the purge needs it, oldest first. */
   messagesIn(scope: PurgeScope): MessageRef[] {
     const condition = messageCondition(scope);
     return this.db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE ${condition.sql} ORDER BY m.seq`).all(...condition.params) as MessageRef[];
   }
 
-  /** Every ended run of a chat or a group; a sender scope has no runs of its own. */
+  /** Returns every ended run of a chat or a group; a sender scope has no runs of its own. */
   runsIn(scope: PurgeScope): RunRef[] {
     const condition = runCondition(scope);
     if (!condition) return [];
@@ -182,7 +182,7 @@ export class PurgeStore {
     })();
   }
 
-  /** Pairing codes and approvals of senders, as the export writes them. */
+  /** Returns the pairing requests (without their codes) and approvals of senders, as the export writes them. */
   senderAdmission(senders: string[]): { pairings: unknown[]; approvals: unknown[] } {
     const list = senders.map(() => "?").join(", ");
     if (senders.length === 0) return { pairings: [], approvals: [] };
@@ -192,7 +192,7 @@ export class PurgeStore {
     };
   }
 
-  /** Every stored row of a scope's messages, as the export writes them. */
+  /** Returns every stored row of a scope's messages, as the export writes them. */
   messageRows(scope: PurgeScope): Array<Record<string, unknown>> {
     const condition = messageCondition(scope);
     return this.db.prepare(`SELECT * FROM messages m WHERE ${condition.sql} ORDER BY m.seq`).all(...condition.params) as Array<Record<string, unknown>>;

@@ -81,7 +81,7 @@ export function seedRun(kernel: Kernel, run: { id: string; group: string; chat?:
   ).run(`tc-${run.id}`, run.id, run.group, run.startedAt);
 }
 
-/** The seqs of the messages left, in order. */
+/** Returns the seqs of the messages left, in order. */
 export function messageSeqs(kernel: Kernel): number[] {
   return (kernel.store.db.prepare("SELECT seq FROM messages ORDER BY seq").all() as Array<{ seq: number }>).map((row) => row.seq);
 }

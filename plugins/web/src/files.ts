@@ -3,7 +3,8 @@
  * arizuko chooses, so an uploaded name never becomes a path; the name is only shown.
  * Served back only to the chat's owner, as a download unless the type is a raster
  * image the page shows inline.
- * TODO: files uploaded and never attached to a message stay until a retention prune removes them.
+ * TODO: these files are never deleted: neither the retention prune nor `chat purge` or
+ * `user erase` reach this plugin's files, attached or not.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
