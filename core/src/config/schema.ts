@@ -238,7 +238,7 @@ const GROUP_FOLDER_PATTERN = "^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$";
 const GROUP_FOLDER_NAMES = { pattern: GROUP_FOLDER_PATTERN, description: "a group folder: lowercase letters, digits, - and _, levels joined by / (e.g. acme/support)" };
 
 /** Retention ages in whole days: 0 keeps forever, at most 100 years. */
-const days = (description: string) => ({ type: "integer", minimum: 0, maximum: 36_500, description: `${description}, in whole days; 0 keeps forever` });
+const days = (description: string) => ({ type: "integer", minimum: 0, maximum: 36_500, unit: "whole days", description: `${description}, in whole days; 0 keeps forever` });
 const RETENTION_AGES = {
   messagesDays: days("how long a message is kept after its time"),
   mediaDays: days("how long a received file stays on disk"),
