@@ -67,6 +67,7 @@ import { signingKey } from "./auth/signing-key.js";
 import { userCommand } from "./auth/user-commands.js";
 import { Retention } from "./retention/prune.js";
 import { Erasure } from "./retention/erasure.js";
+import { deleteEvent, type DeletedSink } from "./retention/deleted.js";
 import { chatCommand, personSubcommands } from "./retention/commands.js";
 
 /** How often expired refresh tokens and data past its retention age are deleted. */
@@ -177,7 +178,8 @@ export class Kernel {
     this.auth = new AuthService(store.db, signingKey(resolved.dataDir), config.auth, log.child({ component: "auth" }), authenticate, created);
     this.http = new HttpRoutes(this.server, (request) => operatorRefusal(request, this.auth, admin));
     this.people = new People(this.auth, this.groups, admin);
-    this.erasure = new Erasure(store, this.auth, this.people, (folder) => this.groups.path(folder));
+    const deleted: DeletedSink = (reason, messages) => void this.hooks.observe("afterDelete", deleteEvent(reason, messages));
+    this.erasure = new Erasure(store, this.auth, this.people, (folder) => this.groups.path(folder), deleted);
 
     this.channels = new ChannelRegistry(store, this.hooks, root, (entry, message) => this.inbound.accept(entry, message), scrub);
     this.delivery = new Delivery(store, this.channels, this.hooks, root);
@@ -231,6 +233,7 @@ export class Kernel {
       groupPath: (folder) => this.groups.path(folder),
       log: log.child({ component: "retention" }),
       onPruned: (counts) => this.metrics.retentionPruned(counts),
+      onDeleted: deleted,
     });
   }
 

@@ -54,7 +54,11 @@ describe("arizuko chat purge", () => {
     const instance = await startArizuko(["--port", "0"], { cwd });
     running.push(instance);
     const visitor = new Client(instance.url);
-    await visitor.say("s1", "hello");
+    const upload = await visitor.post("/web/chats/s1/files", { name: "note.txt", mime: "text/plain", data: Buffer.from("hi").toString("base64") });
+    expect(upload.status).toBe(201);
+    const uploaded = join(cwd, "data", "web", "files", upload.body.id);
+    expect(existsSync(uploaded)).toBe(true);
+    await visitor.say("s1", "hello", { attachments: [upload.body.id] });
     await visitor.say("s2", "hello too");
     await waitFor(() => query<{ n: number }>(cwd, "SELECT count(*) AS n FROM outbox WHERE state = 'delivered'")[0]!.n === 2, { what: "both demo replies" });
 
@@ -66,6 +70,9 @@ describe("arizuko chat purge", () => {
     expect(query(cwd, "SELECT chat FROM runs")).toEqual([{ chat: "web:local/s2" }]);
     expect(query(cwd, "SELECT jid FROM chats")).toEqual([{ jid: "web:local/s2" }]);
     expect(query(cwd, "SELECT action, target, detail FROM audit")).toEqual([{ action: "chat purge", target: "web:local/s1", detail: null }]);
+    // The web plugin deletes the upload the purged message carried.
+    await waitFor(() => !existsSync(uploaded), { what: "the uploaded file to go" });
+    expect(query(cwd, "SELECT id FROM web_files")).toEqual([]);
   });
 
   it("rejects a chat with work in flight", async () => {

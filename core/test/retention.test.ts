@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { Kernel, loadConfig } from "../src/index.js";
 import type { Clock } from "../src/retention/clock.js";
+import { deleteEvent } from "../src/retention/deleted.js";
 import { Retention, PRUNE_BATCH } from "../src/retention/prune.js";
 import { startInstance, tempDir, type TestInstance } from "./helpers/instance.js";
 import { DAY, messageSeqs, seedMessage, seedOutbox, seedRun } from "./helpers/seed.js";
@@ -170,6 +171,24 @@ describe("retention prune", () => {
 
     expect(counts.messages).toBe(PRUNE_BATCH + 5);
     expect(messageSeqs(kernel)).toHaveLength(PRUNE_BATCH + 5);
+  });
+
+  it("reports deleted messages with their attachments", async () => {
+    const kernel = await boot({ messagesDays: 1 });
+    const seq = seedMessage(kernel, { chat: "web:local/c1", group: "alpha", ts: ago(2) });
+    const attachment = { kind: "file", mime: "text/plain", size: 2, name: "a.txt", ref: "f_0123456789abcdef" };
+    kernel.store.db.prepare("UPDATE messages SET attachments = ? WHERE seq = ?").run(JSON.stringify([attachment]), seq);
+    const events: unknown[] = [];
+    const retention = new Retention(kernel.store, kernel.resolved.config.retention, {
+      groupPath: (folder) => kernel.groups.path(folder),
+      clock: new FakeClock(NOW),
+      log: pino({ level: "silent" }),
+      onDeleted: (reason, messages) => events.push(deleteEvent(reason, messages)),
+    });
+
+    await retention.prune();
+
+    expect(events).toEqual([{ reason: "retention", messages: [{ seq, chat: "web:local/c1", attachments: [attachment] }] }]);
   });
 
   it("ages data as the clock moves", async () => {

@@ -72,7 +72,7 @@ function schemaAt(schema: JsonSchema, pointer: string): Record<string, unknown> 
 
 /**
  * Returns ` in <unit>` when the failing field's schema names a unit (the `unit` keyword,
- * which arizuko adds and ajv ignores), so `30d` for a days field says days are expected.
+ * which arizuko adds and ajv ignores). The error for `30d` in a days field then names days.
  */
 function unitOf(error: ErrorObject, schema: JsonSchema): string {
   const unit = schemaAt(schema, error.schemaPath.replace(/\/[^/]+$/, ""))?.unit;

@@ -16,6 +16,7 @@ import type { User } from "../auth/users.js";
 import { errors } from "../errors.js";
 import type { Store } from "../store/index.js";
 import { PurgeStore, type MessageRef, type OpenWork, type PurgeScope } from "../store/purge.js";
+import type { DeletedSink } from "./deleted.js";
 import { removeMessageFiles } from "./media-files.js";
 import { PRUNE_BATCH } from "./prune.js";
 
@@ -66,6 +67,7 @@ export class Erasure {
     private readonly auth: AuthService,
     private readonly people: People,
     private readonly groupPath: (folder: string) => string,
+    private readonly onDeleted: DeletedSink = () => {},
   ) {
     this.purge = new PurgeStore(store.db);
   }
@@ -146,6 +148,7 @@ export class Erasure {
       removed.messages += deleted.messages;
       removed.outbox += deleted.outbox;
       for (const message of batch) removed.media += this.removeFiles(message);
+      this.onDeleted("purge", batch);
       await nextTurn();
     }
     const runs = this.purge.runsIn(scope);

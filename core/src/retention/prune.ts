@@ -15,6 +15,7 @@ import type { RetentionConfig } from "../config/schema.js";
 import type { Store } from "../store/index.js";
 import { PurgeStore, type MessageRef } from "../store/purge.js";
 import { systemClock, type Clock } from "./clock.js";
+import type { DeletedSink } from "./deleted.js";
 import { removeMessageFiles } from "./media-files.js";
 import { RetentionPolicy } from "./policy.js";
 
@@ -41,6 +42,8 @@ export interface RetentionOptions {
   log: Logger;
   /** Called after each prune with what it deleted, for /metrics. */
   onPruned?(counts: PruneCounts): void;
+  /** Called with each batch of deleted messages, for the `afterDelete` hook. */
+  onDeleted?: DeletedSink;
 }
 
 export class Retention {
@@ -107,6 +110,7 @@ export class Retention {
       counts.messages += deleted.messages;
       counts.outbox += deleted.outbox;
       for (const message of expired) counts.media += this.removeFiles(message, "deleted with its message by retention").removed;
+      if (expired.length > 0) this.options.onDeleted?.("retention", expired);
       await nextTurn();
     }
   }

@@ -17,6 +17,8 @@ export interface MessageRef {
   group: string | null;
   /** The `files` column: JSON of the enriched attachments, or null. */
   files: string | null;
+  /** The `attachments` column: JSON of the attachments as the channel gave them, or null. */
+  attachments: string | null;
   ts: number;
 }
 
@@ -41,7 +43,7 @@ export interface OpenWork {
   outbox: number;
 }
 
-const MESSAGE_COLUMNS = "seq, chat, group_folder AS \"group\", files, ts";
+const MESSAGE_COLUMNS = "seq, chat, group_folder AS \"group\", files, attachments, ts";
 
 /** A message with work in flight: waiting for or in a run, or a reply not yet delivered. */
 const OPEN_MESSAGE = `(m.state IN ('pending', 'running') OR EXISTS (SELECT 1 FROM outbox o WHERE o.message_seq = m.seq AND o.state IN ('queued', 'sending')))`;
