@@ -91,6 +91,9 @@ describe("arizuko chat purge", () => {
     expect(pending.stderr).toContain("chat test:bot/c1 cannot be purged yet: 1 message waiting for a run");
     expect(undelivered.stderr).toContain("1 reply not yet delivered");
     expect(messageSeqs(kernel)).toHaveLength(3);
+    const unknown = await kernel.runCli(["chat", "purge", "test:bot/nowhere"]);
+    expect(unknown.exitCode).toBe(0);
+    expect(unknown.stdout).toContain("chat test:bot/nowhere has no stored messages, runs or sessions; nothing to do");
   });
 });
 

@@ -22,6 +22,7 @@ export function chatCommand(erasure: Erasure): CliCommand {
         run: async ({ args }) => {
           const chat = args[0] as string;
           const removed = await erasure.purgeChat(chat);
+          if (Object.values(removed).every((count) => count === 0)) return `chat ${chat} has no stored messages, runs or sessions; nothing to do (check the JID with /chatid in the chat)`;
           return `chat ${chat} purged: ${describeRemoved(removed)} removed`;
         },
       },
