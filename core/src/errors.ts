@@ -109,6 +109,12 @@ export const errors = {
   groupBusy: (folder: string, reason: string) =>
     error("ARZ_ERR_GROUP_BUSY", `group ${folder} cannot be removed: ${reason}`, 409),
 
+  purgeBusy: (what: string, reason: string) =>
+    error("ARZ_ERR_PURGE_BUSY", `${what} cannot be purged yet: ${reason}`, 409),
+
+  personNotFound: (given: string) =>
+    error("ARZ_ERR_PERSON_NOT_FOUND", `no user or sender ${JSON.stringify(given)}: give a username (see \`arizuko user list\`) or a sender JID such as telegram:111 or web:v_abc`, 404),
+
   groupParentMissing: (folder: string, parent: string) =>
     error("ARZ_ERR_GROUP_PARENT", `group ${folder} needs its parent group ${parent}; add ${parent} first`, 400),
 

@@ -67,8 +67,12 @@ import { instanceApi } from "./instance.js";
 import { AuthService } from "./auth/service.js";
 import { signingKey } from "./auth/signing-key.js";
 import { userCommand } from "./auth/user-commands.js";
+import { Retention } from "./retention/prune.js";
+import { Erasure } from "./retention/erasure.js";
+import { deleteEvent, type DeletedSink } from "./retention/deleted.js";
+import { chatCommand, personSubcommands } from "./retention/commands.js";
 
-/** How often expired refresh tokens are deleted. */
+/** How often expired refresh tokens and data past its retention age are deleted. */
 const DAY_MS = 86_400_000;
 
 /** `server` runs the instance; `offline` boots only far enough to run one CLI command. */
@@ -102,6 +106,10 @@ export class Kernel {
   readonly instance: InstanceApi;
   private startedAt = Date.now();
   private pruneTimer: NodeJS.Timeout | null = null;
+  /** Deletes stored data past the ages of the config's `retention`. */
+  readonly retention: Retention;
+  /** Purges a chat's, a group's or a person's stored data. */
+  readonly erasure: Erasure;
   readonly registries = new Registries();
   readonly groups: GroupService;
   readonly server: FastifyInstance;
@@ -176,6 +184,8 @@ export class Kernel {
     this.auth = new AuthService(store.db, signingKey(resolved.dataDir), config.auth, log.child({ component: "auth" }), authenticate, created);
     this.http = new HttpRoutes(this.server, (request) => operatorRefusal(request, this.auth, admin));
     this.people = new People(this.auth, this.groups, admin);
+    const deleted: DeletedSink = (reason, messages) => void this.hooks.observe("afterDelete", deleteEvent(reason, messages));
+    this.erasure = new Erasure(store, this.auth, this.people, (folder) => this.groups.path(folder), deleted);
 
     this.channels = new ChannelRegistry(store, this.hooks, root, (entry, message) => this.inbound.accept(entry, message), scrub);
     this.delivery = new Delivery(store, this.channels, this.hooks, root);
@@ -225,6 +235,12 @@ export class Kernel {
     this.runs = runsService(store, this.queue, this.executor, this.intake);
     this.inbound = new Inbound(store, this.hooks, log);
     this.inbound.afterCommit = (message, entry) => this.intake.submit(message, entry.channel.name);
+    this.retention = new Retention(store, config.retention, {
+      groupPath: (folder) => this.groups.path(folder),
+      log: log.child({ component: "retention" }),
+      onPruned: (counts) => this.metrics.retentionPruned(counts),
+      onDeleted: deleted,
+    });
   }
 
   private configuredRunner(log: Logger): Runner {
@@ -298,7 +314,9 @@ export class Kernel {
     const providers = () => this.registries.auth.entriesList().map(([, entry]) => entry.value);
     registerProviderRoutes(this.http, CORE_OWNER, this.auth, providers, () => adminToken(this.resolved.dataDir));
     const backup = backupCommand(() => this.store.db, this.resolved.dataDir);
-    for (const command of [...coreCommands(this), userCommand(this.auth, this.groups), backup]) this.registries.cli.claim(command.name, CORE_OWNER, command);
+    const user = userCommand(this.auth, this.groups);
+    user.subcommands!.push(...personSubcommands(this.erasure));
+    for (const command of [...coreCommands(this), user, chatCommand(this.erasure), backup]) this.registries.cli.claim(command.name, CORE_OWNER, command);
   }
 
   private async loadPlugins(embedded: EmbeddedPlugin[]): Promise<void> {
@@ -424,8 +442,13 @@ export class Kernel {
     // 5. Work left from before the stop.
     this.breaker.restore();
     // Expired refresh tokens are of no use; without this the table grows by one row per refresh.
+    // Retention runs after recovery, so messages it requeued count as open work and stay.
     this.auth.refreshTokens.prune();
-    this.pruneTimer = setInterval(() => this.auth.refreshTokens.prune(), DAY_MS).unref();
+    this.pruneRetention();
+    this.pruneTimer = setInterval(() => {
+      this.auth.refreshTokens.prune();
+      this.pruneRetention();
+    }, DAY_MS).unref();
     recoverUnrouted(this.store, this.channels, this.intake, this.log);
     this.queue.notifyAll();
     this.delivery.kickAll();
@@ -437,6 +460,11 @@ export class Kernel {
     void this.hooks.observe("onReady", { url: this.url });
     this.log.info({ url: this.url, dataDir: this.resolved.dataDir }, "arizuko is ready");
     return this.url;
+  }
+
+  /** Starts a retention prune in the background; a failure is logged and the next day tries again. */
+  private pruneRetention(): void {
+    this.retention.prune().catch((error: unknown) => this.log.error({ err: error }, "retention prune failed; it runs again in a day (check the database and the group folders' permissions)"));
   }
 
   /** HTTP routes plugins and the core registered, as `METHOD /path` with their owner. */
@@ -500,7 +528,12 @@ export class Kernel {
   private async runAdminCommand(argv: string[], print: ProgressSink): Promise<CliResult> {
     const result = await this.runCli(argv, print);
     if (result.exitCode === 0 && changesState(argv)) {
-      this.instance.audit.record({ actor: "cli", action: argv.slice(0, 2).join(" "), target: argv[2] ?? "", detail: argv.slice(3).join(" ") || null });
+      // The target is the first argument that is not an option, so `group rm --purge X` records X.
+      const rest = argv.slice(2);
+      const index = rest.findIndex((arg) => !arg.startsWith("-"));
+      const target = index === -1 ? "" : rest[index]!;
+      const detail = rest.filter((_, position) => position !== index).join(" ");
+      this.instance.audit.record({ actor: "cli", action: argv.slice(0, 2).join(" "), target, detail: detail || null });
     }
     return result;
   }
@@ -555,6 +588,7 @@ export class Kernel {
     await this.models.closeAll();
     this.breaker.stop();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    await this.retention.stop();
 
     for (const scope of [...this.scopes.values()].reverse()) await scope.dispose();
     for (const [name, status] of this.statuses.all()) if (status.state !== "failed" && name !== "core") this.statuses.setState(name, "stopped");

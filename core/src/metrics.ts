@@ -38,6 +38,7 @@ export class Metrics {
   private readonly runSeconds = new Histogram({ name: `${PREFIX}run_duration_seconds`, help: "Duration of agent runs.", buckets: RUN_BUCKETS, registers: [this.registry] });
   private readonly toolCalls = this.counter("tool_calls_total", "MCP tool calls, by tool and verdict (ok, error, denied, invalid, timeout, unknown).", ["tool", "verdict"]);
   private readonly pluginErrors = this.counter("plugin_errors_total", "Plugin tap failures (thrown or timed out), by plugin and hook.", ["plugin", "hook"]);
+  private readonly retained = this.counter("retention_deleted_total", "Rows and files the retention prune deleted, by kind (messages, outbox, media, runs, tool_calls).", ["kind"]);
 
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
@@ -62,6 +63,12 @@ export class Metrics {
   /** Counts a tap failure; called by the hooks for every one, whatever its policy. */
   pluginFailed(plugin: string, hook: string): void {
     this.pluginErrors.inc({ plugin, hook });
+  }
+
+  /** Counts what one retention prune deleted. */
+  retentionPruned(counts: { messages: number; outbox: number; media: number; runs: number; toolCalls: number }): void {
+    const kinds = { messages: counts.messages, outbox: counts.outbox, media: counts.media, runs: counts.runs, tool_calls: counts.toolCalls };
+    for (const [kind, count] of Object.entries(kinds)) this.retained.inc({ kind }, count);
   }
 
   /** Taps the observer hooks the counters follow, as the core. */

@@ -47,6 +47,7 @@ describe("hook catalog", () => {
     onChannelRegister: "observer",
     onChannelStatus: "observer",
     afterStore: "observer",
+    afterDelete: "observer",
     onAdmit: "gate",
     onControl: "bail",
     onResolve: "waterfall",

@@ -12,7 +12,7 @@
  * - `observer`: taps run concurrently after the fact; errors are logged and counted.
  */
 import type { AgentFrame, BatchMessage } from "./protocol.js";
-import type { OutboundChunk, StoredMessage } from "./messages.js";
+import type { Attachment, OutboundChunk, StoredMessage } from "./messages.js";
 import type { ChannelState } from "./channel.js";
 
 export type HookKind = "gate" | "waterfall" | "bail" | "observer";
@@ -68,6 +68,15 @@ export interface ChannelStatusEvent {
 
 export interface AfterStoreEvent {
   message: StoredMessage;
+}
+/**
+ * Messages the host deleted: past their retention age, or by `arizuko chat purge`,
+ * `user erase` or `group rm --purge`. A plugin that keeps data for these messages (an
+ * uploaded file named by an attachment's `ref`, say) deletes it here.
+ */
+export interface AfterDeleteEvent {
+  reason: "retention" | "purge";
+  messages: Array<{ seq: number; chat: string; attachments: Attachment[] }>;
 }
 export interface AdmitSubject {
   message: StoredMessage;
@@ -321,6 +330,7 @@ export interface HookTypes {
   onChannelStatus: ObserverHook<ChannelStatusEvent>;
 
   afterStore: ObserverHook<AfterStoreEvent>;
+  afterDelete: ObserverHook<AfterDeleteEvent>;
   onAdmit: GateHook<AdmitSubject>;
 
   onControl: BailHook<StoredMessage, ControlContext, ControlResult>;

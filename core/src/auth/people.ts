@@ -67,4 +67,10 @@ export class People implements UsersApi {
   webSender(userId: string): string {
     return `web:${userId}`;
   }
+
+  /** Returns every sender JID that is this user: the web chat's, and each linked chat account's. */
+  sendersOf(userId: string): string[] {
+    const linked = this.auth.identities.ofUser(userId).filter((identity) => CHAT_PROVIDERS.has(identity.provider));
+    return [this.webSender(userId), ...linked.map((identity) => `${identity.provider}:${identity.subject}`)];
+  }
 }

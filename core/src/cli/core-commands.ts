@@ -3,7 +3,9 @@
  * `start` entry shown in help (the `arizuko` binary runs `start` itself).
  */
 import { ArizukoError, formatTable as table, type CliCommand, type SenderRole } from "@arizuko/sdk";
+import { rmSync } from "node:fs";
 import { checkConfig } from "../config/check.js";
+import { describeRemoved } from "../retention/erasure.js";
 import { schemaOutput } from "../config/json-schema.js";
 import { doctor, formatFindings } from "./doctor.js";
 import { errors } from "../errors.js";
@@ -36,6 +38,20 @@ function registrations(kernel: Kernel): string {
     return [plugin, ...(shown.length > 0 ? shown : ["  (registered nothing)"])].join("\n");
   });
   return blocks.join("\n");
+}
+
+/**
+ * Removes a group, then deletes its messages, media and run records and its folder. The
+ * removal's own checks (children, runs, queued messages) and the undelivered-reply check
+ * come first, so a rejected command deletes nothing.
+ */
+async function removeAndPurge(kernel: Kernel, folder: string): Promise<string> {
+  if (kernel.groups.exists(folder)) kernel.erasure.checkIdle({ group: folder }, `group ${folder}`);
+  const sessions = kernel.store.db.prepare("SELECT count(*) AS n FROM sessions WHERE group_folder = ?").get(folder) as { n: number };
+  const { path } = kernel.groups.remove(folder);
+  const removed = { ...(await kernel.erasure.purgeGroup(folder)), sessions: sessions.n };
+  rmSync(path, { recursive: true, force: true });
+  return `group ${folder} removed and purged: ${describeRemoved(removed)} and the folder ${path} deleted`;
 }
 
 export function coreCommands(kernel: Kernel): CliCommand[] {
@@ -86,12 +102,16 @@ export function coreCommands(kernel: Kernel): CliCommand[] {
         },
         {
           name: "rm",
-          description: "forget a group (its folder stays on disk); rejected while it has children, a run or queued messages",
+          description: "forget a group (its folder stays on disk unless --purge); rejected while it has children, a run or queued messages",
           arguments: [{ name: "folder", description: "group folder" }],
-          run: ({ args }) => {
+          options: [{ flags: "--purge", description: "also delete the group's stored messages, media, run records and its folder on disk" }],
+          run: async ({ args, options }) => {
             const folder = args[0] as string;
-            const { path } = kernel.groups.remove(folder);
-            return `group ${folder} removed; its folder ${path} is kept (delete it by hand, or add the group again to reuse it)`;
+            if (options.purge !== true) {
+              const { path } = kernel.groups.remove(folder);
+              return `group ${folder} removed; its folder ${path} is kept (delete it by hand, or add the group again to reuse it)`;
+            }
+            return removeAndPurge(kernel, folder);
           },
         },
         {

@@ -160,8 +160,9 @@ async function dispatch(argv: string[], globals: GlobalOptions): Promise<number>
     // A running instance needs only the data folder; the rest of the config (and its secrets) stays with it.
     const dataDir = dataDirOf({ file: globals.config, overrides: { data: globals.data } });
     const print = (text: string) => void process.stdout.write(text);
-    // The running instance writes the backup, so a relative path must mean this shell's folder.
+    // The running instance writes the backup and the export, so a relative path must mean this shell's folder.
     if (argv[0] === "backup" && argv[1] !== undefined && !argv[1].startsWith("-")) argv = ["backup", resolve(argv[1]), ...argv.slice(2)];
+    if (argv[0] === "user" && argv[1] === "export" && argv[3] !== undefined && !argv[3].startsWith("-")) argv = [...argv.slice(0, 3), resolve(argv[3]), ...argv.slice(4)];
     if ((await runningInstance(dataDir)) !== null) return sendAdminCommand(dataDir, argv, print);
 
     const resolved = loadConfig({ file: globals.config, overrides: { data: globals.data } });

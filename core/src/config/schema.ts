@@ -149,6 +149,26 @@ export interface Config {
     /** Milliseconds replies get to go out after the runs ended, before channels close. */
     outboxDeadlineMs: number;
   };
+  /** How long stored data is kept; a daily prune deletes what is older. */
+  retention: RetentionConfig;
+}
+
+/** Ages in whole days; 0 keeps the data forever. */
+export interface RetentionAges {
+  /** Days a message is kept after its time, with its media and delivered outbox rows. */
+  messagesDays: number;
+  /** Days a received file stays on disk; its message stays, noting the file was removed. */
+  mediaDays: number;
+  /** Days an ended agent run's record and its tool-call log are kept. */
+  runLogsDays: number;
+}
+
+export interface RetentionConfig extends RetentionAges {
+  /**
+   * Per-group changes, keyed by group folder. An entry applies to the group and its
+   * subtree and changes only the ages it names; for each age the longest key wins.
+   */
+  groups: Record<string, Partial<RetentionAges>>;
 }
 
 export interface ModelSettings {
@@ -222,6 +242,15 @@ const MODEL_CHANGES = Object.fromEntries(
 
 /** Group folders: lowercase segments joined by `/`, as the group service makes them. */
 const GROUP_FOLDER_PATTERN = "^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$";
+const GROUP_FOLDER_NAMES = { pattern: GROUP_FOLDER_PATTERN, description: "a group folder: lowercase letters, digits, - and _, levels joined by / (e.g. acme/support)" };
+
+/** Retention ages in whole days: 0 keeps forever, at most 100 years. */
+const days = (description: string) => ({ type: "integer", minimum: 0, maximum: 36_500, unit: "whole days", description: `${description}, in whole days; 0 keeps forever` });
+const RETENTION_AGES = {
+  messagesDays: days("how long a message is kept after its time"),
+  mediaDays: days("how long a received file stays on disk"),
+  runLogsDays: days("how long an ended run's record and tool-call log are kept"),
+};
 
 export const ConfigSchema = {
   type: "object",
@@ -260,7 +289,7 @@ export const ConfigSchema = {
       groups: {
         type: "object",
         default: {},
-        propertyNames: { pattern: GROUP_FOLDER_PATTERN, description: "a group folder: lowercase letters, digits, - and _, levels joined by / (e.g. acme/support)" },
+        propertyNames: GROUP_FOLDER_NAMES,
         additionalProperties: {
           type: "object",
           properties: {
@@ -331,6 +360,15 @@ export const ConfigSchema = {
     shutdown: section({
       runDeadlineMs: { ...integer(0, 30_000, 3_600_000), description: "how long runs in progress may go on after SIGTERM before they are stopped; 0 stops them at once" },
       outboxDeadlineMs: { ...integer(0, 10_000, 600_000), description: "how long replies may take to go out after the runs ended, before the channels close" },
+    }),
+    retention: section({
+      ...Object.fromEntries(Object.entries(RETENTION_AGES).map(([name, schema]) => [name, { ...schema, default: 0 }])),
+      groups: {
+        type: "object",
+        default: {},
+        propertyNames: GROUP_FOLDER_NAMES,
+        additionalProperties: { type: "object", properties: RETENTION_AGES, additionalProperties: false },
+      },
     }),
   },
 };

@@ -70,6 +70,15 @@ function schemaAt(schema: JsonSchema, pointer: string): Record<string, unknown> 
   return typeof current === "object" && current !== null ? (current as Record<string, unknown>) : undefined;
 }
 
+/**
+ * Returns ` in <unit>` when the failing field's schema names a unit (the `unit` keyword,
+ * which arizuko adds and ajv ignores). The error for `30d` in a days field then names days.
+ */
+function unitOf(error: ErrorObject, schema: JsonSchema): string {
+  const unit = schemaAt(schema, error.schemaPath.replace(/\/[^/]+$/, ""))?.unit;
+  return typeof unit === "string" ? ` in ${unit}` : "";
+}
+
 function describeError(error: ErrorObject, input: unknown, base: string, schema: JsonSchema): string {
   const field = fieldName(error.instancePath, base);
   const got = shown(valueAt(input, error.instancePath), field);
@@ -87,12 +96,12 @@ function describeError(error: ErrorObject, input: unknown, base: string, schema:
     case "enum":
       return `${field}: expected one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}, got ${got}`;
     case "type":
-      return `${field}: expected ${[params.type].flat().join(" or ")}, got ${got}`;
+      return `${field}: expected ${[params.type].flat().join(" or ")}${unitOf(error, schema)}, got ${got}`;
     case "minimum":
     case "exclusiveMinimum":
     case "maximum":
     case "exclusiveMaximum":
-      return `${field}: expected a number ${String(params.comparison)} ${String(params.limit)}, got ${got}`;
+      return `${field}: expected a number ${String(params.comparison)} ${String(params.limit)}${unitOf(error, schema)}, got ${got}`;
     case "minLength":
       return `${field}: expected at least ${String(params.limit)} characters, got ${got}`;
     case "maxLength":

@@ -59,6 +59,7 @@ export const HOOK_CATALOG = {
   onChannelStatus: { stage: "channels", kind: "observer", timeoutMs: OBSERVER_MS },
 
   afterStore: { stage: "inbound", kind: "observer", timeoutMs: OBSERVER_MS },
+  afterDelete: { stage: "inbound", kind: "observer", timeoutMs: OBSERVER_MS },
   onAdmit: { stage: "inbound", kind: "gate", timeoutMs: GATE_MS },
 
   onControl: { stage: "routing", kind: "bail", timeoutMs: ROUTING_MS },

@@ -3,10 +3,11 @@
  * arizuko chooses, so an uploaded name never becomes a path; the name is only shown.
  * Served back only to the chat's owner, as a download unless the type is a raster
  * image the page shows inline.
- * TODO: files uploaded and never attached to a message stay until a retention prune removes them.
+ * A file attached to a message is deleted with that message (retention, purge commands).
+ * TODO: files uploaded and never attached to a message are never deleted.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Attachment, AttachmentKind } from "@arizuko/sdk";
 import type { Database } from "better-sqlite3";
@@ -55,6 +56,7 @@ export class WebFiles {
     this.statements = {
       insert: db.prepare("INSERT INTO web_files (id, chat, name, mime, size, created_at) VALUES (@id, @chat, @name, @mime, @size, @createdAt)"),
       get: db.prepare("SELECT id, chat, name, mime, size, created_at AS createdAt FROM web_files WHERE id = ?"),
+      remove: db.prepare("DELETE FROM web_files WHERE id = ? AND chat = ?"),
     };
   }
 
@@ -69,6 +71,13 @@ export class WebFiles {
 
   get(id: string): WebFile | null {
     return (this.statements.get.get(id) as WebFile | undefined) ?? null;
+  }
+
+  /** Deletes an uploaded file of a chat, row first, so no row outlives its bytes; returns false when the chat has no such file. */
+  remove(id: string, chat: string): boolean {
+    if (this.statements.remove.run(id, chat).changes === 0) return false;
+    rmSync(join(this.folder, id), { force: true });
+    return true;
   }
 
   read(file: WebFile): Buffer {

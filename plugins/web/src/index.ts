@@ -107,6 +107,14 @@ export default definePlugin<JsonSchema, WebConfig>({
     if (config.page) registerPage(host, () => !access.usersMode());
 
     const ours = (chat: string) => chat.startsWith(prefix);
+    // Uploaded files go with the messages that carried them (retention, purge commands).
+    host.hooks.afterDelete.tap(({ messages }) => {
+      let removed = 0;
+      for (const message of messages.filter((deleted) => ours(deleted.chat))) {
+        for (const attachment of message.attachments) if (files.remove(attachment.ref, message.chat.slice(prefix.length))) removed += 1;
+      }
+      if (removed > 0) host.log.info({ files: removed }, "deleted uploaded files of deleted messages");
+    });
     const boundGroup = (chat: string) => (ours(chat) ? chats.get(chat.slice(prefix.length))?.group ?? null : null);
 
     // A chat of a user or a share-link visitor talks to the group it was made with.
