@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { Client } from "./helpers/client.js";
 import { startInstance, tempDir, type TestInstance } from "./helpers/instance.js";
-import { startArizuko, type RunningArizuko } from "./helpers/process.js";
+import { ARIZUKO_BIN, startArizuko, type RunningArizuko } from "./helpers/process.js";
 import type { SseStream } from "./helpers/sse.js";
 import { waitFor } from "./helpers/wait.js";
 
@@ -368,5 +368,32 @@ describe("the docker runner", () => {
     await expect(startInstance({ config: { runner: { kind: "docker", docker: { image: "arizuko-agent:missing", host: `unix://${provisioning.socket}` } } } })).rejects.toThrow(
       /agent image arizuko-agent:missing is not available on the Docker engine .*; build it with node scripts\/stage-image.mjs agent DIR && docker build -t arizuko-agent:missing DIR/,
     );
+  });
+});
+
+describe("arizuko doctor with the docker runner", () => {
+  function doctor(runner: Record<string, unknown>): { status: number | null; lines: string[] } {
+    const dir = tempDir();
+    writeFileSync(join(dir, "arizuko.yaml"), stringify({ runner: { kind: "docker", ...runner } }));
+    const result = spawnSync(process.execPath, [ARIZUKO_BIN, "doctor"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+    return { status: result.status, lines: result.stdout.trim().split("\n") };
+  }
+  const runnerLine = (lines: string[]) => lines.find((line) => line.slice(5).startsWith("agent runner:"));
+
+  it("starts the agent image once on the engine", () => {
+    const { status, lines } = doctor({ docker: dockerConfig() });
+    expect(runnerLine(lines)).toBe("ok   agent runner: docker runner answers; harnesses: demo, openai, claude");
+    expect(status).toBe(0);
+  });
+
+  it("names the engine and the image when they are missing, with the fix", () => {
+    if (!provisioning.ok) throw new Error(provisioning.reason);
+    const noEngine = doctor({ docker: { image: provisioning.image, host: "/tmp/arizuko-no-engine.sock" } });
+    expect(runnerLine(noEngine.lines)).toMatch(/^fail agent runner: the docker runner did not start \(cannot reach the Docker engine at \/tmp\/arizuko-no-engine.sock .*\); see docs\/agents.md for the engine and the agent image$/);
+    expect(noEngine.status).toBe(1);
+
+    const noImage = doctor({ docker: { image: "arizuko-agent:missing", host: provisioning.socket } });
+    expect(runnerLine(noImage.lines)).toMatch(/^fail agent runner: the docker runner did not start \(agent image arizuko-agent:missing is not available .*docker build -t arizuko-agent:missing DIR\); see docs\/agents.md/);
+    expect(noImage.status).toBe(1);
   });
 });
