@@ -4,18 +4,14 @@
  * rejects, a model server that is down, a damaged database, an agent runner that does
  * not start), each with its line, its fix and exit code 1.
  */
-import { execFile } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { stringify } from "yaml";
 import { afterEach, describe, expect, it } from "vitest";
+import { runDoctor } from "./helpers/doctor.js";
 import { tempDir } from "./helpers/instance.js";
 
-const BINARY = fileURLToPath(new URL("../bin/arizuko.js", import.meta.url));
 let server: Server | undefined;
 
 afterEach(() => {
@@ -33,17 +29,11 @@ async function modelServer(): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
 }
 
-async function doctor(config: Record<string, unknown> | string, prepare?: (dir: string) => void): Promise<{ code: number; lines: string[] }> {
+/** Runs doctor on `config` in a fresh folder that `prepare` may fill first. */
+function doctor(config: Record<string, unknown> | string, prepare?: (dir: string) => void) {
   const dir = tempDir();
-  writeFileSync(join(dir, "arizuko.yaml"), typeof config === "string" ? config : stringify(config));
   prepare?.(dir);
-  try {
-    const { stdout } = await promisify(execFile)(process.execPath, [BINARY, "doctor"], { cwd: dir });
-    return { code: 0, lines: stdout.trim().split("\n") };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string };
-    return { code: failed.code, lines: failed.stdout.trim().split("\n") };
-  }
+  return runDoctor(dir, config);
 }
 
 const line = (lines: string[], check: string) => lines.find((candidate) => candidate.slice(5).startsWith(`${check}:`)) ?? "";

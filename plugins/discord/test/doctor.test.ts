@@ -3,14 +3,9 @@
  * Discord: a working token, a token Discord rejects, and an API that cannot be reached.
  * The check uses REST only: no gateway session, no message.
  */
-import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { promisify } from "node:util";
-import { stringify } from "yaml";
+import { linesOf, runDoctor } from "../../../core/test/helpers/doctor.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../../core/test/helpers/instance.js";
-import { ARIZUKO_BIN } from "../../../core/test/helpers/process.js";
 import { FakeDiscord } from "./fake-discord.js";
 
 let fake: FakeDiscord;
@@ -20,19 +15,7 @@ beforeEach(async () => {
 });
 afterEach(() => fake.stop());
 
-async function doctor(discord: Record<string, unknown>): Promise<{ code: number; lines: string[] }> {
-  const dir = tempDir();
-  writeFileSync(join(dir, "arizuko.yaml"), stringify({ plugins: ["web", "route-table", { use: "discord", config: discord }] }));
-  try {
-    const { stdout } = await promisify(execFile)(process.execPath, [ARIZUKO_BIN, "doctor"], { cwd: dir });
-    return { code: 0, lines: stdout.trim().split("\n") };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string };
-    return { code: failed.code, lines: failed.stdout.trim().split("\n") };
-  }
-}
-
-const discordLines = (lines: string[]) => lines.filter((line) => line.slice(5).startsWith("discord:"));
+const doctor = (discord: Record<string, unknown>) => runDoctor(tempDir(), { plugins: ["web", "route-table", { use: "discord", config: discord }] });
 
 describe("arizuko doctor with Discord", () => {
   it("tries each token on the REST API and names the one Discord rejects", async () => {
@@ -40,7 +23,7 @@ describe("arizuko doctor with Discord", () => {
     const rejected = `${Buffer.from("100000000000000002").toString("base64url")}.GfAkE0.wrong-secret-part`;
     const { code, lines } = await doctor({ apiRoot: fake.apiBase, bots: [{ token: fake.token }, { token: rejected }] });
 
-    expect(discordLines(lines)).toEqual([
+    expect(linesOf(lines, "discord:")).toEqual([
       `ok   discord: bot ${id}: the token works: arizuko-test-bot (${id})`,
       "fail discord: bot 100000000000000002: Discord rejected the token (401 401: Unauthorized); reset it in the Developer Portal (Bot → Reset Token) and put it in bots[1].token",
     ]);
@@ -54,7 +37,7 @@ describe("arizuko doctor with Discord", () => {
     await fake.stop();
     const { code, lines } = await doctor({ apiRoot: api, bots: [{ token: fake.token }] });
 
-    const [line] = discordLines(lines);
+    const [line] = linesOf(lines, "discord:");
     expect(line).toMatch(new RegExp(`^fail discord: bot ${fake.bot.id}: cannot reach Discord at ${api} \\(.*\\); check apiRoot and this machine's network$`));
     expect(line).not.toContain("fake-secret-part");
     expect(code).toBe(1);

@@ -3,14 +3,9 @@
  * Bot API: a working token, a token Telegram rejects, a webhook Telegram cannot
  * deliver to, and a Bot API that cannot be reached. Nothing is sent to any chat.
  */
-import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { promisify } from "node:util";
-import { stringify } from "yaml";
+import { linesOf, runDoctor } from "../../../core/test/helpers/doctor.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../../core/test/helpers/instance.js";
-import { ARIZUKO_BIN } from "../../../core/test/helpers/process.js";
 import { FakeBotApi } from "./fake-bot-api.js";
 
 const GOOD = { id: 600000001, username: "arizuko_demo_bot", token: "600000001:AAgood-token-0123456789" };
@@ -26,25 +21,14 @@ beforeEach(async () => {
 });
 afterEach(() => fake.stop());
 
-async function doctor(telegram: Record<string, unknown>): Promise<{ code: number; lines: string[] }> {
-  const dir = tempDir();
-  writeFileSync(join(dir, "arizuko.yaml"), stringify({ plugins: ["web", "route-table", { use: "telegram", config: telegram }] }));
-  try {
-    const { stdout } = await promisify(execFile)(process.execPath, [ARIZUKO_BIN, "doctor"], { cwd: dir });
-    return { code: 0, lines: stdout.trim().split("\n") };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string };
-    return { code: failed.code, lines: failed.stdout.trim().split("\n") };
-  }
-}
 
-const telegramLines = (lines: string[]) => lines.filter((line) => line.slice(5).startsWith("telegram:"));
+const doctor = (telegram: Record<string, unknown>) => runDoctor(tempDir(), { plugins: ["web", "route-table", { use: "telegram", config: telegram }] });
 
 describe("arizuko doctor with Telegram", () => {
   it("tries each token with getMe and names the one Telegram rejects", async () => {
     const { code, lines } = await doctor({ apiRoot: fake.url, bots: [{ token: GOOD.token }, { token: REJECTED }] });
 
-    expect(telegramLines(lines)).toEqual([
+    expect(linesOf(lines, "telegram:")).toEqual([
       "ok   telegram: bot 600000001: the token works: @arizuko_demo_bot (polling)",
       "fail telegram: bot 600000002: Telegram rejected the token (401 Unauthorized); put the token @BotFather gave in bots[1].token",
     ]);
@@ -58,7 +42,7 @@ describe("arizuko doctor with Telegram", () => {
     fake.webhookErrors.set(HOOKED.id, { date: 1796500000, message: "Connection timed out" });
     const { code, lines } = await doctor({ apiRoot: fake.url, webhookUrl: "https://chat.example.org", bots: [{ token: HOOKED.token, mode: "webhook" }] });
 
-    expect(telegramLines(lines)).toEqual([
+    expect(linesOf(lines, "telegram:")).toEqual([
       "ok   telegram: bot 600000003: the token works: @arizuko_hook_bot (webhook)",
       "warn telegram: bot 600000003 webhook: Telegram's last delivery to https://chat.example.org/telegram/600000003/webhook failed at 2026-12-05T19:46:40.000Z: Connection timed out; check that the URL reaches arizuko over HTTPS",
     ]);
@@ -70,7 +54,7 @@ describe("arizuko doctor with Telegram", () => {
     await fake.stop();
     const { code, lines } = await doctor({ apiRoot: url, bots: [{ token: GOOD.token }] });
 
-    const [line] = telegramLines(lines);
+    const [line] = linesOf(lines, "telegram:");
     expect(line).toMatch(new RegExp(`^fail telegram: bot 600000001: cannot reach the Bot API at ${url} \\(.*ECONNREFUSED.*\\); check apiRoot and this machine's network$`));
     expect(line).not.toContain("AAgood-token");
     expect(code).toBe(1);
