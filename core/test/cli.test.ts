@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { queryData } from "./helpers/query.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { openDatabase } from "../src/store/db.js";
 import { Client } from "./helpers/client.js";
 import { fixture, fixtureAgent, tempDir } from "./helpers/instance.js";
 import { runArizuko, startArizuko, type RunningArizuko } from "./helpers/process.js";
@@ -37,15 +37,7 @@ async function start(cwd: string, args: string[] = ["--port", "0"], env?: NodeJS
   return instance;
 }
 
-/** Reads the instance's database through a second, read-only connection. */
-function query<T>(cwd: string, sql: string, ...params: unknown[]): T[] {
-  const db = openDatabase(join(cwd, "data", "arizuko.db"), { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+const query = <T>(cwd: string, sql: string, ...params: unknown[]) => queryData<T>(join(cwd, "data"), sql, ...params);
 
 describe("arizuko start", () => {
   it("serves the chat on the embedded defaults", async () => {

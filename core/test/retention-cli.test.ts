@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
+import { queryData } from "./helpers/query.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { Kernel, loadConfig } from "../src/index.js";
-import { openDatabase } from "../src/store/db.js";
 import { Client } from "./helpers/client.js";
 import { tempDir } from "./helpers/instance.js";
 import { runArizuko, startArizuko, type RunningArizuko } from "./helpers/process.js";
@@ -37,14 +37,7 @@ async function offline(): Promise<Kernel> {
   return kernel;
 }
 
-function query<T>(cwd: string, sql: string, ...params: unknown[]): T[] {
-  const db = openDatabase(join(cwd, "data", "arizuko.db"), { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+const query = <T>(cwd: string, sql: string, ...params: unknown[]) => queryData<T>(join(cwd, "data"), sql, ...params);
 
 const now = Date.now();
 

@@ -5,12 +5,12 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 // @ts-expect-error: a plain ES module fixture without types
 import { TestAdapter } from "../../plugins/http-channel/test/fixtures/adapter.mjs";
 import { Client } from "./helpers/client.js";
+import { queryData } from "./helpers/query.js";
 import { fixtureAgent, startInstance, tempDir, type TestInstance } from "./helpers/instance.js";
 import { startArizuko, type RunningArizuko } from "./helpers/process.js";
 import { waitFor } from "./helpers/wait.js";
@@ -33,15 +33,6 @@ afterEach(async () => {
   adapter = undefined;
   instance = undefined;
 });
-
-function query<T>(dataDir: string, sql: string): T[] {
-  const db = new Database(join(dataDir, "arizuko.db"), { readonly: true });
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-}
 
 function logLines(dir: string): Array<{ msg: string; [key: string]: unknown }> {
   return readFileSync(join(dir, "arizuko.log"), "utf8")
@@ -74,9 +65,9 @@ describe("a graceful stop", () => {
     await stopped;
 
     const { dataDir, dir } = instance;
-    expect(query(dataDir, "SELECT state FROM runs")).toEqual([{ state: "done" }]);
-    expect(query(dataDir, "SELECT text, state FROM messages WHERE direction = 'in'")).toEqual([{ text: "slow 1500", state: "done" }]);
-    expect(query(dataDir, "SELECT state FROM outbox")).toEqual([{ state: "delivered" }]);
+    expect(queryData(dataDir, "SELECT state FROM runs")).toEqual([{ state: "done" }]);
+    expect(queryData(dataDir, "SELECT text, state FROM messages WHERE direction = 'in'")).toEqual([{ text: "slow 1500", state: "done" }]);
+    expect(queryData(dataDir, "SELECT state FROM outbox")).toEqual([{ state: "delivered" }]);
     const messages = logLines(dir).map((line) => line.msg);
     expect(messages.indexOf("outbox flushed")).toBeGreaterThan(messages.findIndex((msg) => msg === "run done"));
   });
@@ -90,8 +81,8 @@ describe("a graceful stop", () => {
     await instance.kernel.stop("SIGTERM");
 
     const { dataDir, dir } = instance;
-    expect(query(dataDir, "SELECT state FROM runs")).toEqual([{ state: "abandoned" }]);
-    expect(query(dataDir, "SELECT state FROM messages WHERE direction = 'in'")).toEqual([{ state: "pending" }]);
+    expect(queryData(dataDir, "SELECT state FROM runs")).toEqual([{ state: "abandoned" }]);
+    expect(queryData(dataDir, "SELECT state FROM messages WHERE direction = 'in'")).toEqual([{ state: "pending" }]);
     expect(logLines(dir).some((line) => line.msg === "runs still going at the shutdown deadline were asked to stop" && line.runs === 1)).toBe(true);
 
     instance = await startInstance({ config, dir });
@@ -121,7 +112,7 @@ describe("a graceful stop", () => {
       [429, "the last word"],
       [200, "the last word"],
     ]);
-    expect(query(instance.dataDir, "SELECT state FROM outbox")).toEqual([{ state: "delivered" }]);
+    expect(queryData(instance.dataDir, "SELECT state FROM outbox")).toEqual([{ state: "delivered" }]);
   });
 
   it("leaves a reply past the outbox deadline for the next start", async () => {
@@ -138,7 +129,7 @@ describe("a graceful stop", () => {
     await instance.kernel.stop("SIGTERM");
 
     const { dataDir, dir } = instance;
-    expect(query(dataDir, "SELECT state FROM outbox")).toEqual([{ state: "queued" }]);
+    expect(queryData(dataDir, "SELECT state FROM outbox")).toEqual([{ state: "queued" }]);
     const left = logLines(dir).find((line) => line.msg === "replies left in the outbox at shutdown; they are sent after the next start");
     expect(left?.chats).toEqual(["telegram:telegram/group/1"]);
 
@@ -166,8 +157,8 @@ describe("signals", () => {
 
     expect(await gateway.kill("SIGTERM")).toBe(0);
     expect(gateway.output()).toContain("runs in progress get up to 30 s to finish");
-    expect(query(join(dir, "data"), "SELECT text FROM messages WHERE direction = 'out'")).toEqual([{ text: "slow reply to slow 1500" }]);
-    expect(query(join(dir, "data"), "SELECT state FROM outbox")).toEqual([{ state: "delivered" }]);
+    expect(queryData(join(dir, "data"), "SELECT text FROM messages WHERE direction = 'out'")).toEqual([{ text: "slow reply to slow 1500" }]);
+    expect(queryData(join(dir, "data"), "SELECT state FROM outbox")).toEqual([{ state: "delivered" }]);
   });
 
   it("exits at once on a second SIGTERM and answers the stored message after the next start", async () => {
@@ -184,8 +175,8 @@ describe("signals", () => {
     expect(await gateway.kill("SIGTERM")).toBe(143);
 
     // It did not wait for the run: nothing was answered yet, and the message is kept.
-    expect(query(join(dir, "data"), "SELECT text FROM messages WHERE direction = 'out'")).toEqual([]);
-    expect(query(join(dir, "data"), "SELECT text FROM messages WHERE direction = 'in'")).toEqual([{ text: "slow 4000" }]);
+    expect(queryData(join(dir, "data"), "SELECT text FROM messages WHERE direction = 'out'")).toEqual([]);
+    expect(queryData(join(dir, "data"), "SELECT text FROM messages WHERE direction = 'in'")).toEqual([{ text: "slow 4000" }]);
 
     gateway = await startArizuko(["--port", "0"], { cwd: dir });
     const again = new Client(gateway.url);
