@@ -4,7 +4,7 @@
  * messages, and from a shell in another folder through the real binary.
  */
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -74,7 +74,7 @@ describe("arizuko backup", () => {
     copy.close();
   });
 
-  it("default file name, no overwrite", async () => {
+  it("default file name, readable by arizuko's user only, no overwrite", async () => {
     instance = await startInstance();
     const first = await instance.kernel.runCli(["backup"]);
     expect(first.exitCode, first.stderr).toBe(0);
@@ -83,6 +83,9 @@ describe("arizuko backup", () => {
     expect(backups[0]).toMatch(/^arizuko-\d{8}-\d{6}\.db$/);
 
     const file = join(instance.dataDir, "backups", backups[0]!);
+    // It holds password hashes, tokens and every message.
+    expect(statSync(join(instance.dataDir, "backups")).mode & 0o777).toBe(0o700);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     const again = await instance.kernel.runCli(["backup", file]);
     expect(again.exitCode).toBe(1);
     expect(again.stderr).toContain(`${file} exists already; give a new file name, or remove the old backup first`);

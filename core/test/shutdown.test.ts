@@ -173,6 +173,7 @@ describe("signals", () => {
     gateway.child.kill("SIGTERM");
     await waitFor(() => gateway!.output().includes("signal received; stopping"), { what: "the first signal to be taken" });
     expect(await gateway.kill("SIGTERM")).toBe(143);
+    expect(gateway.output()).toContain("second signal; exiting at once");
 
     // It did not wait for the run: nothing was answered yet, and the message is kept.
     expect(queryData(join(dir, "data"), "SELECT text FROM messages WHERE direction = 'out'")).toEqual([]);

@@ -4,7 +4,7 @@
  * copy is the state at its end. Group folders (persona, memory, media) are plain files
  * beside it and are copied with any file tool.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import { ArizukoError, type CliCommand } from "@arizuko/sdk";
 import type { Database } from "better-sqlite3";
@@ -28,12 +28,15 @@ export async function backupDatabase(db: Database, file: string): Promise<{ page
   if (!isAbsolute(file)) throw new ArizukoError("ARZ_ERR_USAGE", `backup file ${JSON.stringify(file)} must be an absolute path`, { statusCode: 400 });
   if (existsSync(file)) throw new ArizukoError("ARZ_ERR_USAGE", `${file} exists already; give a new file name, or remove the old backup first`, { statusCode: 409 });
 
-  mkdirSync(dirname(file), { recursive: true });
+  // The copy holds password hashes, tokens and every message: only arizuko's user may read it.
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const partial = `${file}.partial`;
   rmSync(partial, { force: true });
   const started = Date.now();
   try {
+    writeFileSync(partial, "", { mode: 0o600 });
     const { totalPages } = await db.backup(partial);
+    chmodSync(partial, 0o600);
     renameSync(partial, file);
     return { pages: totalPages, bytes: statSync(file).size, ms: Date.now() - started };
   } catch (error) {

@@ -124,7 +124,11 @@ async function start(argv: string[], globals: GlobalOptions): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
     // Stored messages are committed rows: exiting now loses none; runs cut short run again after the next start.
-    if (signals > 1) process.exit(128 + (constants.signals[signal] ?? 0));
+    if (signals > 1) {
+      log.warn({ signal }, "second signal; exiting at once (runs cut short run again after the next start)");
+      log.flush();
+      process.exit(128 + (constants.signals[signal] ?? 0));
+    }
     const { runDeadlineMs } = resolved.config.shutdown;
     log.info({ signal, runDeadlineMs }, `signal received; stopping: runs in progress get up to ${runDeadlineMs / 1000} s to finish (send the signal again to exit at once)`);
     if (kernel) shutdown(kernel, signal);
