@@ -66,8 +66,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** fastify's `/a/:id` is OpenAPI's `/a/{id}`, and @fastify/swagger writes a trailing wildcard `*` as `{*}`. */
-const openapiPath = (fastifyUrl: string) => fastifyUrl.replace(/:([A-Za-z0-9_]+)/g, "{$1}").replace(/\*$/, "{*}");
+/** fastify's `/a/:id` is OpenAPI's `/a/{id}`, and a trailing wildcard `*` is published as `{path}`. */
+const openapiPath = (fastifyUrl: string) => fastifyUrl.replace(/:([A-Za-z0-9_]+)/g, "{$1}").replace(/\*$/, "{path}");
 
 describe("OpenAPI description at /docs/json", () => {
   it("loads every shipped plugin", () => {
@@ -115,6 +115,23 @@ describe("OpenAPI description at /docs/json", () => {
     const operation = paths["/admin/pairings"]!.get! as Operation & { security?: unknown; responses?: Record<string, unknown> };
     expect(operation.security).toEqual([{ operatorToken: [] }, { sessionCookie: [] }]);
     expect(Object.keys(operation.responses ?? {})).toEqual(expect.arrayContaining(["200", "401", "403"]));
+  });
+
+  it("states the 503 and Retry-After every write gets while arizuko stops", () => {
+    type Responses = Record<string, { description: string; headers?: Record<string, unknown> }>;
+    const responses = (path: string, method: "get" | "post") => (paths[path]![method] as Operation & { responses: Responses }).responses;
+    for (const path of ["/web/chats/{chat}/messages", "/auth/token", "/v1/messages"]) {
+      expect(responses(path, "post")["503"]!.description, path).toContain("503 ARZ_ERR_STOPPING with Retry-After");
+      expect(Object.keys(responses(path, "post")["503"]!.headers ?? {}), path).toEqual(["retry-after"]);
+    }
+    expect(responses("/web/chats/{chat}/messages", "post")["503"]!.description).toMatch(/^The web channel is still starting/);
+    expect(responses("/health", "get")["503"]?.description ?? "").not.toContain("ARZ_ERR_STOPPING");
+  });
+
+  it("names a wildcard path's parameter", () => {
+    expect(Object.keys(paths).filter((path) => path.includes("{*}"))).toEqual([]);
+    const page = paths["/dash/groups/{path}"]!.get! as Operation & { parameters: Array<{ in: string; name: string }> };
+    expect(page.parameters.filter((parameter) => parameter.in === "path").map((parameter) => parameter.name)).toEqual(["path"]);
   });
 
   it("marks optional request bodies", () => {

@@ -39,6 +39,16 @@ function markOptionalBodies(document: OpenApiDocument): OpenApiDocument {
   return document;
 }
 
+/**
+ * fastify's wildcard `/*` would appear as the path parameter `{*}`, a name code
+ * generators reject; it is published as `{path}`, the rest of the URL.
+ */
+function namedWildcard(schema: Record<string, unknown>, url: string): { schema: Record<string, unknown>; url: string } {
+  if (!url.endsWith("/*")) return { schema, url };
+  const params = { type: "object", properties: { path: { type: "string", description: "the rest of the path" } }, required: ["path"] };
+  return { schema: { ...schema, params }, url: `${url.slice(0, -1)}{path}` };
+}
+
 export async function registerApiDocs(server: FastifyInstance, version: string): Promise<void> {
   await server.register(fastifySwagger, {
     openapi: {
@@ -66,7 +76,7 @@ export async function registerApiDocs(server: FastifyInstance, version: string):
       },
     },
     // HttpRoutes puts the schema to publish in each route's config; fastify's own copy lacks the responses and the documentOnly parts.
-    transform: ({ schema, url, route }) => ({ schema: (route.config as DocsRouteConfig | undefined)?.openapi ?? schema, url }),
+    transform: ({ schema, url, route }) => namedWildcard((route.config as DocsRouteConfig | undefined)?.openapi ?? (schema as Record<string, unknown>), url),
     transformObject: (documentObject) => markOptionalBodies((documentObject as { openapiObject: OpenApiDocument }).openapiObject),
   });
   await server.register(fastifySwaggerUi, {

@@ -53,5 +53,19 @@ export function documentedSchema(route: HttpRoute, plugin: string): Record<strin
     documented.security = schema.security ?? SECURITY.operator;
     documented.response = { ...OPERATOR_RESPONSES, ...((schema.response as object | undefined) ?? { 200: { description: "Default Response" } }) };
   }
+  if (!READS.has(String(method).toUpperCase())) documented.response = withStopping(documented.response as Record<string, { description?: string }> | undefined);
   return documented;
+}
+
+const READS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+const STOPPING = "While arizuko stops, every request but GET, HEAD and OPTIONS gets 503 ARZ_ERR_STOPPING with Retry-After (seconds); send it again then.";
+
+/** Adds the 503 every write gets while arizuko stops (core/src/http/draining.ts) to a route's responses. */
+function withStopping(response: Record<string, { description?: string }> | undefined): Record<string, unknown> {
+  const responses = response ?? { 200: { description: "Default Response" } };
+  const own = responses[503];
+  const description = own?.description ? `${own.description} ${STOPPING}` : STOPPING;
+  const headers = { "retry-after": { type: "integer", description: "seconds to wait before sending the request again" } };
+  return { ...responses, 503: { ...ErrorBody, ...own, description, headers } };
 }

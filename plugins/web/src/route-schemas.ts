@@ -115,7 +115,7 @@ export const DOCS = {
   },
   events: {
     summary: "Stream a chat's events",
-    description: `${CALLER} Server-Sent Events: \`message\` (id: its seq, data: a message as GET …/messages returns it) for every stored message, user and agent alike; \`status\`, \`typing\` and \`reset\` carry no id. Resumes after Last-Event-ID or ?after= without repeats.`,
+    description: `${CALLER} Server-Sent Events: \`message\` (id: its seq, data: a message as GET …/messages returns it) for every stored message, user and agent alike; \`status\`, \`typing\`, \`delta\` (a run's partial text, when its harness streams) and \`reset\` carry no id. Resumes after Last-Event-ID or ?after= without repeats.`,
     security: SECURITY.userOrVisitor,
     headers: Type.Object({ "last-event-id": Type.Optional(Type.String({ description: "the seq of the last event seen" })) }),
     response: { 200: eventStreamResponse("The event stream; it stays open."), ...CHAT_ERRORS, 400: error("Last-Event-ID or after is not a seq (ARZ_ERR_INVALID_EVENT_ID, ARZ_ERR_INVALID_REQUEST).") },
