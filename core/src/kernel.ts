@@ -464,6 +464,10 @@ export class Kernel {
 
   /** Starts a retention prune in the background; a failure is logged and the next day tries again. */
   private pruneRetention(): void {
+    // A mistyped folder would keep that group's data for the default ages without a word.
+    for (const folder of Object.keys(this.resolved.config.retention.groups)) {
+      if (!this.groups.exists(folder)) this.log.warn({ group: folder }, `retention.groups.${folder} names no group; check the folder (arizuko group list)`);
+    }
     this.retention.prune().catch((error: unknown) => this.log.error({ err: error }, "retention prune failed; it runs again in a day (check the database and the group folders' permissions)"));
   }
 

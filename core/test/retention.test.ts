@@ -231,4 +231,11 @@ describe("retention in a running instance", () => {
     const metrics = await fetch(`${instance.url}/metrics`, { headers: { authorization: `Bearer ${readFileSync(join(instance.dataDir, "admin.token"), "utf8").trim()}` } });
     expect(await metrics.text()).toContain('arizuko_retention_deleted_total{kind="messages"} 1');
   });
+
+  it("warns at start about a group override that names no group", async () => {
+    const instance = await startInstance({ config: { plugins: [], retention: { groups: { main: { messagesDays: 7 }, mian: { messagesDays: 7 } } } } });
+    instances.push(instance);
+    const warnings = readFileSync(join(instance.dir, "arizuko.log"), "utf8").split("\n").filter((line) => line.includes("names no group"));
+    expect(warnings.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(["retention.groups.mian names no group; check the folder (arizuko group list)"]);
+  });
 });
