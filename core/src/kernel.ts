@@ -25,7 +25,7 @@ import { GroupService, SEEDED_GROUP } from "./groups/groups.js";
 import { Hooks } from "./hooks/hooks.js";
 import { HttpRoutes } from "./http/routes.js";
 import { createServer, isLoopback, trackRoutes, type ServedRoute } from "./http/server.js";
-import { refuseWritesWhileStopping } from "./http/draining.js";
+import { rejectWritesWhileStopping } from "./http/draining.js";
 import { Admission } from "./pipeline/admission.js";
 import { routingService, runsService } from "./pipeline/routing.js";
 import { adminToken } from "./http/admin-token.js";
@@ -176,7 +176,7 @@ export class Kernel {
     );
     this.groups = new GroupService(store, resolved.dataDir);
     this.server = createServer(root, config.http.trustProxy);
-    refuseWritesWhileStopping(this.server, () => this.stopping !== null);
+    rejectWritesWhileStopping(this.server, () => this.stopping !== null);
     this.servedRoutes = trackRoutes(this.server);
     const admin = () => adminToken(resolved.dataDir);
     const authenticate = async (user: string, provider: string) => (await this.hooks.gate("onAuthenticate", { user, provider }))?.deny ?? null;
@@ -569,8 +569,8 @@ export class Kernel {
 
     // 2. Runs in progress finish, or are stopped at the deadline and killed after the grace.
     if (!(await withinMs(runsEnded, limits.runDeadlineMs))) {
-      const asked = this.executor.stop("shutdown");
-      this.log.warn({ runs: asked, deadlineMs: limits.runDeadlineMs }, "runs still going at the shutdown deadline were asked to stop");
+      const stopped = this.executor.stop("shutdown");
+      this.log.warn({ runs: stopped, deadlineMs: limits.runDeadlineMs }, "runs still going at the shutdown deadline were asked to stop");
       if (!(await withinMs(runsEnded, runner.stopGraceMs + RUNNER_EXIT_SLACK_MS))) {
         this.log.warn("runs that did not stop were killed; the next start runs their messages again");
         this.executor.killAll();

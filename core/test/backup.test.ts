@@ -83,7 +83,7 @@ describe("arizuko backup", () => {
     expect(backups[0]).toMatch(/^arizuko-\d{8}-\d{6}\.db$/);
 
     const file = join(instance.dataDir, "backups", backups[0]!);
-    // It holds password hashes, tokens and every message.
+    // It contains password hashes, tokens and every message.
     expect(statSync(join(instance.dataDir, "backups")).mode & 0o777).toBe(0o700);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const again = await instance.kernel.runCli(["backup", file]);

@@ -42,7 +42,7 @@ function logLines(dir: string): Array<{ msg: string; [key: string]: unknown }> {
 }
 
 describe("a graceful stop", () => {
-  it("lets a run in flight finish and sends its reply, refusing new posts meanwhile", async () => {
+  it("finishes a run in flight", async () => {
     instance = await startInstance({ config: { runner: { command: fixtureAgent("scripted.mjs") }, shutdown: { runDeadlineMs: 30_000 } } });
     const visitor = instance.client();
     await visitor.say("c1", "slow 1500");
@@ -51,7 +51,7 @@ describe("a graceful stop", () => {
 
     const stopped = instance.kernel.stop("SIGTERM");
 
-    // New work is refused with a status that tells the sender to come back; reads go on.
+    // New work gets 503 with Retry-After, so the sender retries later; reads go on.
     const late = await visitor.say("c1", "are you still there?");
     expect(late.status).toBe(503);
     expect(late.headers.get("retry-after")).toBe("10");
@@ -72,7 +72,7 @@ describe("a graceful stop", () => {
     expect(messages.indexOf("outbox flushed")).toBeGreaterThan(messages.findIndex((msg) => msg === "run done"));
   });
 
-  it("stops a run past the deadline; its message runs again after the next start", async () => {
+  it("stops a run past the deadline", async () => {
     const config = { runner: { command: fixtureAgent("scripted.mjs"), stopGraceMs: 500 }, shutdown: { runDeadlineMs: 300 } };
     instance = await startInstance({ config });
     const visitor = instance.client();
@@ -96,7 +96,7 @@ describe("a graceful stop", () => {
     expect(history.map((m) => m.text)).toEqual(["slow 2000", "slow reply to slow 2000"]);
   });
 
-  it("waits for a rate-limited reply to go out before the channel closes", async () => {
+  it("sends a rate-limited reply before closing", async () => {
     instance = await startInstance({ config: { plugins: [{ use: "http-channel", config: { secret: SECRET, healthIntervalMs: 200 } }] } });
     const created = new TestAdapter({ gateway: instance.url, secret: SECRET });
     adapter = created;
@@ -115,7 +115,7 @@ describe("a graceful stop", () => {
     expect(queryData(instance.dataDir, "SELECT state FROM outbox")).toEqual([{ state: "delivered" }]);
   });
 
-  it("leaves a reply past the outbox deadline for the next start", async () => {
+  it("keeps a reply past the outbox deadline", async () => {
     const config = { plugins: [{ use: "http-channel", config: { secret: SECRET, healthIntervalMs: 200 } }], shutdown: { outboxDeadlineMs: 200 } };
     instance = await startInstance({ config });
     const created = new TestAdapter({ gateway: instance.url, secret: SECRET });
@@ -146,7 +146,7 @@ describe("signals", () => {
     return dir;
   }
 
-  it("exits 0 on SIGTERM after the run in flight answered", async () => {
+  it("exits 0 on SIGTERM", async () => {
     const dir = workspace({ runner: { command: fixtureAgent("scripted.mjs") } });
     gateway = await startArizuko(["--port", "0"], { cwd: dir });
     const visitor = new Client(gateway.url);
@@ -161,7 +161,7 @@ describe("signals", () => {
     expect(queryData(join(dir, "data"), "SELECT state FROM outbox")).toEqual([{ state: "delivered" }]);
   });
 
-  it("exits at once on a second SIGTERM and answers the stored message after the next start", async () => {
+  it("exits at once on a second SIGTERM", async () => {
     const dir = workspace({ runner: { command: fixtureAgent("scripted.mjs") } });
     gateway = await startArizuko(["--port", "0"], { cwd: dir });
     const visitor = new Client(gateway.url);
@@ -175,7 +175,7 @@ describe("signals", () => {
     expect(await gateway.kill("SIGTERM")).toBe(143);
     expect(gateway.output()).toContain("second signal; exiting at once");
 
-    // It did not wait for the run: nothing was answered yet, and the message is kept.
+    // It did not wait for the run: no reply is stored yet, and the message is kept.
     expect(queryData(join(dir, "data"), "SELECT text FROM messages WHERE direction = 'out'")).toEqual([]);
     expect(queryData(join(dir, "data"), "SELECT text FROM messages WHERE direction = 'in'")).toEqual([{ text: "slow 4000" }]);
 

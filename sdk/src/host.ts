@@ -80,11 +80,11 @@ export interface ToolContext {
 export interface RouteSchema extends FastifySchema {
   /** One line: what the route does. */
   summary?: string;
-  /** Longer text: who may call it, what it answers, what to do on each error. */
+  /** Longer text: who may call it, what it returns, what to do on each error. */
   description?: string;
   /** Default: the plugin's name. */
   tags?: readonly string[];
-  /** Which credential the route takes; `SECURITY` has the ones `/docs` declares. */
+  /** Credentials the route accepts; `SECURITY` lists the ones `/docs` declares. */
   security?: ReadonlyArray<{ [scheme: string]: readonly string[] }>;
   deprecated?: boolean;
   /** The request may leave out the body that `body` describes; /docs then marks it not required. */
@@ -110,8 +110,8 @@ export interface HttpRoute extends RouteShorthandOptions {
   method: HTTPMethods | HTTPMethods[];
   url: string;
   /**
-   * Parts of `schema` that only document the request: fastify does not validate them,
-   * because the handler checks them itself and answers with its own error messages.
+   * Parts of `schema` that only document the request. fastify does not validate them,
+   * because the handler validates them itself and returns its own error messages.
    */
   documentOnly?: HttpRequestPart[];
   schema?: RouteSchema;

@@ -12,7 +12,7 @@ export const ErrorBody = Type.Object(
       message: Type.String({ description: "what was wrong and how to fix it" }),
     }),
   },
-  { description: "The request failed; `error.message` says why." },
+  { description: "The request failed; `error.message` gives the reason." },
 );
 
 /** Security requirements for `schema.security`. */
@@ -21,7 +21,7 @@ export const SECURITY = {
   operator: [{ operatorToken: [] }, { sessionCookie: [] }],
   /** A signed-in user: an access token, or the session cookie. */
   user: [{ bearerToken: [] }, { sessionCookie: [] }],
-  /** A signed-in user, or no credential at all: the route's description says what a caller without a sign-in gets (the web chat's visitor cookie). */
+  /** A signed-in user, or no credential at all: the route's description states what a caller without a sign-in gets (the web chat's visitor cookie). */
   userOrVisitor: [{ bearerToken: [] }, { sessionCookie: [] }, {}],
   /** A bearer token the route's description names (an adapter's secret or token). */
   bearer: [{ bearerToken: [] }],

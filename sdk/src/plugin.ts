@@ -47,19 +47,19 @@ export interface PluginDefinition<S = TSchema, C = ConfigOf<S>> {
   migrations?: string | URL;
   register(host: Host, config: C): void | Promise<void>;
   /**
-   * `arizuko doctor`: checks what the plugin needs outside arizuko (a platform token, a
-   * linked session, an endpoint) with the config the schema accepted, without a host and
-   * without sending any message. One finding per thing checked; a `fail` says how to fix it.
+   * Checks, for `arizuko doctor`, what the plugin needs outside arizuko (a platform token,
+   * a linked session, an endpoint) with the validated config. It runs without a host and
+   * sends no message. It returns one finding per thing checked; a `fail` explains the fix.
    */
   doctor?(config: C, context: DoctorContext): Promise<DoctorFinding[]>;
 }
 
 /** One line of `arizuko doctor`. */
 export interface DoctorFinding {
-  /** What was checked, e.g. `bot 600000001`; the plugin's name is put before it. */
+  /** Name of the thing checked, e.g. `bot 600000001`; doctor prefixes the plugin's name. */
   check: string;
   level: "ok" | "warn" | "fail";
-  /** What was found and, unless ok, how to fix it. */
+  /** Result and, unless ok, the fix. */
   detail: string;
 }
 

@@ -28,7 +28,7 @@ export async function backupDatabase(db: Database, file: string): Promise<{ page
   if (!isAbsolute(file)) throw new ArizukoError("ARZ_ERR_USAGE", `backup file ${JSON.stringify(file)} must be an absolute path`, { statusCode: 400 });
   if (existsSync(file)) throw new ArizukoError("ARZ_ERR_USAGE", `${file} exists already; give a new file name, or remove the old backup first`, { statusCode: 409 });
 
-  // The copy holds password hashes, tokens and every message: only arizuko's user may read it.
+  // The copy contains password hashes, tokens and every message, so only arizuko's user may read it.
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const partial = `${file}.partial`;
   rmSync(partial, { force: true });

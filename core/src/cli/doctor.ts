@@ -20,6 +20,8 @@ import { describe } from "../errors.js";
 import { DATABASE_FILE, openDatabase } from "../store/db.js";
 import { loadPlugins } from "../plugins/loader.js";
 import { formatPlan, pendingMigrations } from "./migrate-plan.js";
+import type { Database } from "better-sqlite3";
+import type { DoctorContext, PluginDefinition } from "@arizuko/sdk";
 import pino from "pino";
 
 export type Level = "ok" | "warn" | "fail";
@@ -117,35 +119,42 @@ async function model(resolved: ResolvedConfig): Promise<Finding> {
   }
 }
 
-/** A plugin's own checks get this long in all; network calls should take the signal. */
+/** Time limit of one plugin's checks; network calls should take the signal. */
 const PLUGIN_CHECK_TIMEOUT_MS = 15_000;
 
-/** The checks plugins offer: channel credentials and the like, each line named after its plugin. */
+/** Opens the store read-only for plugin checks; null when it does not exist or cannot be opened (its own line reports that). */
+function readOnlyStore(resolved: ResolvedConfig): Database | null {
+  const file = join(resolved.dataDir, DATABASE_FILE);
+  if (!existsSync(file)) return null;
+  try {
+    return openDatabase(file, { readonly: true });
+  } catch {
+    return null;
+  }
+}
+
+/** Runs one plugin's `doctor()` within its time limit; a throw or a timeout becomes one failed line. */
+async function pluginCheck(definition: PluginDefinition, config: unknown, context: Omit<DoctorContext, "signal">): Promise<Finding[]> {
+  const signal = AbortSignal.timeout(PLUGIN_CHECK_TIMEOUT_MS);
+  const timedOut = new Promise<never>((_, reject) => {
+    signal.addEventListener("abort", () => reject(new Error(`timed out after ${PLUGIN_CHECK_TIMEOUT_MS / 1000} s`)));
+  });
+  try {
+    const found = await Promise.race([definition.doctor!(config, { ...context, signal }), timedOut]);
+    return found.map((finding) => ({ ...finding, check: `${definition.name}: ${finding.check}` }));
+  } catch (error) {
+    return [{ check: definition.name, level: "fail", detail: `its check failed (${describe(error)}); the plugin's docs list what it needs` }];
+  }
+}
+
+/** Runs the checks plugins offer (channel credentials and the like); each line starts with the plugin's name. */
 async function pluginChecks(resolved: ResolvedConfig): Promise<Finding[]> {
   const { plugins } = await loadPlugins(resolved.config.plugins, resolved.baseDir);
-  const file = join(resolved.dataDir, DATABASE_FILE);
-  // A database that cannot be opened has its own failed line; the plugins then check without it.
-  const db = (() => {
-    try {
-      return existsSync(file) ? openDatabase(file, { readonly: true }) : null;
-    } catch {
-      return null;
-    }
-  })();
+  const db = readOnlyStore(resolved);
   const findings: Finding[] = [];
   try {
     for (const { definition, config } of plugins) {
-      if (!definition.doctor) continue;
-      const signal = AbortSignal.timeout(PLUGIN_CHECK_TIMEOUT_MS);
-      try {
-        const found = await Promise.race([
-          definition.doctor(config, { dataDir: resolved.dataDir, db, signal }),
-          new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(new Error(`no answer within ${PLUGIN_CHECK_TIMEOUT_MS / 1000} s`)))),
-        ]);
-        for (const finding of found) findings.push({ ...finding, check: `${definition.name}: ${finding.check}` });
-      } catch (error) {
-        findings.push({ check: definition.name, level: "fail", detail: `its check failed (${describe(error)}); the plugin's docs say what it needs` });
-      }
+      if (definition.doctor) findings.push(...(await pluginCheck(definition, config, { dataDir: resolved.dataDir, db })));
     }
   } finally {
     db?.close();

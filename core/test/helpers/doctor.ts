@@ -24,7 +24,7 @@ export async function runDoctor(dir: string, config: Record<string, unknown> | s
   }
 }
 
-/** The lines whose check starts with `prefix` (after the five-character level column). */
+/** Returns the lines whose check starts with `prefix` (after the five-character level column). */
 export function linesOf(lines: string[], prefix: string): string[] {
   return lines.filter((line) => line.slice(5).startsWith(prefix));
 }

@@ -27,7 +27,7 @@ function failure(error: unknown, check: string, index: number, apiRoot: string, 
   if (error instanceof DiscordAPIError && error.status === 401) {
     return { check, level: "fail", detail: `Discord rejected the token (401 ${error.message}); reset it in the Developer Portal (Bot → Reset Token) and put it in bots[${index}].token` };
   }
-  if (error instanceof DiscordAPIError) return { check, level: "warn", detail: `GET /users/@me answered ${error.status} ${error.message}; try again later` };
+  if (error instanceof DiscordAPIError) return { check, level: "warn", detail: `GET /users/@me failed with ${error.status} ${error.message}; try again later` };
   const message = (error instanceof Error ? error.message : String(error)).replaceAll(token, "<token>");
   const cause = (error as { cause?: { code?: string } }).cause?.code;
   return { check, level: "fail", detail: `cannot reach Discord at ${apiRoot} (${[message, cause].filter(Boolean).join(", ")}); check apiRoot and this machine's network` };

@@ -1,7 +1,6 @@
 /**
  * `arizuko doctor` for Telegram: each bot's token is tried with getMe, which sends
- * nothing to any chat. A webhook bot also reports what Telegram last said about
- * delivering to its URL.
+ * nothing to any chat. For a webhook bot it also reports Telegram's last delivery error.
  */
 import type { DoctorContext, DoctorFinding } from "@arizuko/sdk";
 import { Api, GrammyError } from "grammy";

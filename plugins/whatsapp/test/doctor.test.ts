@@ -17,7 +17,7 @@ afterEach(async () => {
 const doctor = (dir: string, whatsapp: Record<string, unknown>) => runDoctor(dir, { plugins: ["web", "route-table", { use: "whatsapp", config: whatsapp }] });
 
 describe("arizuko doctor with WhatsApp", () => {
-  it("finds the linked session, and says how to link an account that has none", async () => {
+  it("reports linked and unlinked accounts", async () => {
     instance = await startWithWhatsApp();
     await instance.stop();
     const { code, lines } = await doctor(instance.dir, pluginConfig({ accounts: [{ phone: PHONE }, { phone: "491700000009" }] }));
