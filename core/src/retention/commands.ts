@@ -62,9 +62,9 @@ export function personSubcommands(erasure: Erasure, now: () => number = Date.now
       run: async ({ args }) => {
         const person = erasure.findPerson(args[0] as string);
         const removed = await erasure.erasePerson(person);
-        const who = person.user?.username ?? person.senders.join(", ");
+        const personName = person.user?.username ?? person.senders.join(", ");
         const account = removed.account ? "the account, " : "";
-        return `erased ${who}: ${account}${plural(removed.messages, "message")}, ${plural(removed.media, "media file")}, ${plural(removed.admission, "pairing or approval row")} (senders ${person.senders.join(", ")})`;
+        return `erased ${personName}: ${account}${plural(removed.messages, "message")}, ${plural(removed.media, "media file")}, ${plural(removed.admission, "pairing or approval row")} (senders ${person.senders.join(", ")})`;
       },
     },
   ];

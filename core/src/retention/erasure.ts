@@ -73,9 +73,9 @@ export class Erasure {
   }
 
   /** Throws the coded busy error when the scope has work in flight. */
-  checkIdle(scope: PurgeScope, what: string): void {
+  checkIdle(scope: PurgeScope, target: string): void {
     const reason = busyReason(this.purge.openWork(scope));
-    if (reason !== null) throw errors.purgeBusy(what, reason);
+    if (reason !== null) throw errors.purgeBusy(target, reason);
   }
 
   /** Deletes every message, file, run record and session of a chat (the chat JID as stored). */
@@ -96,15 +96,15 @@ export class Erasure {
    * Finds a person by username, else by sender JID. A username brings every sender
    * JID linked to the account; a sender JID brings the account it belongs to, if any.
    */
-  findPerson(given: string): Person {
-    const user = this.auth.users.byName(given);
+  findPerson(name: string): Person {
+    const user = this.auth.users.byName(name);
     if (user) return { user: { id: user.id, username: user.username, role: user.role, createdAt: user.createdAt }, senders: this.people.sendersOf(user.id) };
-    if (tryParseJid(given)?.kind !== "sender") throw errors.personNotFound(given);
-    const owner = this.people.bySender(given);
+    if (tryParseJid(name)?.kind !== "sender") throw errors.personNotFound(name);
+    const owner = this.people.bySender(name);
     const account = owner ? this.auth.users.byId(owner.id) : null;
-    const senders = account ? [...new Set([given, ...this.people.sendersOf(account.id)])] : [given];
+    const senders = account ? [...new Set([name, ...this.people.sendersOf(account.id)])] : [name];
     const stored = this.purge.messagesIn({ senders }).length > 0;
-    if (!account && !stored) throw errors.personNotFound(given);
+    if (!account && !stored) throw errors.personNotFound(name);
     return { user: account, senders };
   }
 
